@@ -1,0 +1,69 @@
+/* avalanche.h — cascades of activity through random deep networks (SCIENCE.md §1, §2, §7).
+ *
+ * avalanche_run draws ceil(inputs / per_network) networks, drives per_network inputs
+ * through each (all inputs of a network cross a layer as one sgemm), and records S, D,
+ * survival, mean shape profiles, the branching parameter and the Lyapunov exponent. */
+#ifndef CRITSWEEP_AVALANCHE_H
+#define CRITSWEEP_AVALANCHE_H
+
+#include <stdint.h>
+
+#include "critsweep/activation.h"
+#include "critsweep/common.h"
+
+typedef enum { CS_CONV_REFERENCE = 0, CS_CONV_STRICT = 1 } cs_convention;
+typedef enum { CS_MODE_DIFFERENCE = 0, CS_MODE_ABSOLUTE = 1 } cs_mode;
+
+int convention_from_name(const char *name, cs_convention *out);
+const char *convention_name(cs_convention c);
+int mode_from_name(const char *name, cs_mode *out);
+const char *mode_name(cs_mode m);
+
+typedef struct {
+    int width;              /* N */
+    int depth;              /* L_max */
+    double sigma_w2, sigma_b2;
+    double q0;              /* drive strength (reference 0.1) */
+    cs_activation activation;
+    long per_network;       /* K inputs share one network (reference 1000) */
+    long inputs;            /* M drives in all (reference num_samples) */
+    cs_convention convention;
+    cs_mode mode;
+    int shape_dmin, shape_dmax; /* profile window, exclusive: shape_dmin < D < shape_dmax */
+    int shape_min_count;        /* at least this many avalanches per D (reference 20) */
+    uint64_t key;               /* rng_task_key(...) of the task */
+} avalanche_params;
+
+/* Reference defaults: q0 0.1, K 1000, reference convention, difference mode,
+ * window 60 < D < 250 with 20 per D.  Caller sets width, depth, sigmas, inputs, key. */
+void avalanche_params_default(avalanche_params *p);
+/* 0, or CS_EXIT_USAGE with a message naming the offending field. */
+int avalanche_params_check(const avalanche_params *p, cs_err *err);
+
+typedef struct {
+    long n_inputs, n_recorded, n_survived;
+    double P_surv;            /* n_survived / n_inputs */
+    /* Recorded avalanches (convention applied): n_recorded entries each. */
+    double *S;
+    double *D;                /* integer durations held as double, for the fits */
+    unsigned char *absorbed;  /* 1 if the avalanche was absorbed, 0 if it survived */
+    double S_mean, S_mean_absorbed, D_mean;
+    /* Mean shape profiles: for D in (shape_dmin, shape_dmax), profile_sum[(D - dmin - 1)
+     * * shape_dmax + l] = sum over avalanches of duration D of V_l, l < D, and
+     * profile_count[D - dmin - 1] their number. n_profile_d = shape_dmax - shape_dmin - 1. */
+    int n_profile_d, profile_stride;
+    double *profile_sum;      /* (n_profile_d, profile_stride) */
+    long *profile_count;      /* (n_profile_d) */
+    double branching;         /* geometric mean of r_{l+1}/r_l (§7) */
+    double lyapunov;          /* largest finite-time Lyapunov exponent per layer (§7) */
+    double seconds;           /* wall time of avalanche_run */
+    double avalanches_per_s;  /* n_inputs / seconds */
+    long layers_drawn;        /* weight matrices drawn in all (layers some avalanche reached) */
+} avalanche_result;
+
+void avalanche_result_init(avalanche_result *r);
+void avalanche_result_free(avalanche_result *r);
+/* Runs the whole cascade set. 0, or an error code with err filled. */
+int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err);
+
+#endif

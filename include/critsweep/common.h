@@ -1,0 +1,32 @@
+/* common.h — exit codes, version and the error record every fallible call fills. */
+#ifndef CRITSWEEP_COMMON_H
+#define CRITSWEEP_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CS_VERSION "0.1.0"
+
+/* Process exit codes (DESIGN.md "Exit codes"). */
+enum {
+    CS_EXIT_OK = 0,         /* complete */
+    CS_EXIT_ERROR = 1,      /* other error */
+    CS_EXIT_USAGE = 2,      /* bad input or usage */
+    CS_EXIT_INCOMPLETE = 3, /* interrupted: run the same command again to resume */
+};
+
+/* A fallible call returns 0 on success, or a CS_EXIT_* code and a one-line message. */
+typedef struct {
+    int code;
+    char msg[1024];
+} cs_err;
+
+/* Formats msg into e (if e is not NULL), stores code and returns it. */
+int cs_fail(cs_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Strict number parsing for CLI options and data files: the whole string must parse. */
+int cs_parse_double(const char *s, double *out);
+int cs_parse_long(const char *s, long *out);
+
+#endif

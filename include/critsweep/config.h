@@ -1,0 +1,75 @@
+/* config.h — sweep files (YAML, libyaml) → a validated cs_sweep.  Every error carries
+ * file:line:col.  The canonical hash covers the science-relevant settings only (grid,
+ * seed, avalanche, fit, train), not output or slurm, so moving the output or the
+ * queue does not invalidate a results file. */
+#ifndef CRITSWEEP_CONFIG_H
+#define CRITSWEEP_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "critsweep/activation.h"
+#include "critsweep/avalanche.h"
+#include "critsweep/common.h"
+#include "critsweep/fit.h"
+#include "critsweep/train.h"
+
+typedef struct {
+    char *partition, *account, *qos, *time, *mem_per_cpu; /* NULL = not set */
+    int nodes, ntasks, ntasks_per_node;                     /* 0 = not set */
+    int max_requeues;                                       /* default 10 */
+    int signal_lead;            /* seconds of warning before the limit (default 120) */
+    char **extra;               /* raw #SBATCH lines (without the prefix), n_extra */
+    int n_extra;
+} cs_slurm_options;
+
+typedef struct {
+    char *path;                 /* sweep file as given */
+    char *yaml_text;            /* the file's text, stored in the results file */
+    char *name;                 /* `name:`; defaults to the file's basename sans .yaml */
+    uint64_t seed;              /* sweep seed (`seed:`, default 0) */
+
+    /* Grid axes, in the order of the results file's dimensions. */
+    int n_activation;  cs_activation *activation;
+    int n_width;       int *width;
+    int n_sigma_b2;    double *sigma_b2;
+    int n_sigma_w2;    double *sigma_w2;
+    int n_seed;        uint64_t *seeds;
+
+    /* `avalanche:` section; width, sigma_w2, sigma_b2, activation and key are filled per
+     * task by the task module. */
+    avalanche_params avalanche;
+    fit_options fit;
+
+    struct {
+        int enabled;            /* `train.enabled`, default true */
+        train_params params;    /* width/sigmas/activation/key filled per task */
+        long train_subset;      /* 0 = all 60000 */
+        char *data_dir;         /* default CS_DEFAULT_DATA_DIR */
+    } train;
+
+    struct {
+        char *file;             /* default <name>.h5 beside the current directory */
+        int max_attempts;       /* failed tasks are retried up to this many attempts (3) */
+    } output;
+
+    cs_slurm_options slurm;
+
+    uint64_t hash;              /* canonical hash of the science-relevant settings */
+    char hash_hex[17];
+} cs_sweep;
+
+/* Loads and validates path; overrides are "dotted.key=value" strings applied on top of
+ * the file (a YAML scalar or flow sequence as value) before validation and hashing.
+ * Errors: CS_EXIT_USAGE with "file:line:col: message" (or "--set key=value: message"). */
+int config_load(const char *path, const char *const *overrides, int n_overrides,
+                cs_sweep *out, cs_err *err);
+/* Same from text in memory (name used in messages); for tests and the fuzzer. */
+int config_load_text(const char *text, size_t len, const char *name,
+                     const char *const *overrides, int n_overrides, cs_sweep *out,
+                     cs_err *err);
+void config_free(cs_sweep *s);
+/* Every resolved setting, defaults included, as YAML. */
+void config_print(const cs_sweep *s, FILE *f);
+
+#endif

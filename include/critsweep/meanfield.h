@@ -1,0 +1,23 @@
+/* meanfield.h — signal propagation at infinite width (SCIENCE.md §5; Poole et al. 2016,
+ * Schoenholz et al. 2017): the fixed point q*, χ_1, ξ_c and the edge-of-chaos line. */
+#ifndef CRITSWEEP_MEANFIELD_H
+#define CRITSWEEP_MEANFIELD_H
+
+#include "critsweep/activation.h"
+
+typedef struct {
+    double q_star;   /* NaN if the map has no finite fixed point (e.g. ReLU, σ_w² >= 2) */
+    double chi1;     /* σ_w² E[φ'(sqrt(q*) z)^2] */
+    double xi_c;     /* -1/ln χ_1 (inf at χ_1 = 1; NaN when χ_1 > 1) */
+} meanfield_point;
+
+/* 0 on success; -1 if no fixed point was found (fields NaN). */
+int meanfield_evaluate(cs_activation a, double sigma_w2, double sigma_b2,
+                       meanfield_point *out);
+/* σ_w² where χ_1 = 1 at this σ_b² (bracketing root finder); NaN if none in (0, 100]. */
+double meanfield_edge_sigma_w2(cs_activation a, double sigma_b2);
+/* E_z[f(sqrt(q) z)] by Gauss–Hermite quadrature (>= 64 nodes), exposed for tests. */
+double meanfield_gauss_expect(double (*f)(double x, const void *ctx), const void *ctx,
+                              double q);
+
+#endif

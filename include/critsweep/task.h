@@ -1,0 +1,71 @@
+/* task.h — one grid point → one cs_result: avalanches (§2), exponents (§4), mean field
+ * (§5), criticality measures (§7) and learning (§6).  `critsweep point` runs the
+ * avalanche part alone; the runner runs the whole task. */
+#ifndef CRITSWEEP_TASK_H
+#define CRITSWEEP_TASK_H
+
+#include "critsweep/avalanche.h"
+#include "critsweep/common.h"
+#include "critsweep/config.h"
+#include "critsweep/data.h"
+#include "critsweep/fit.h"
+#include "critsweep/train.h"
+
+/* Task status, stored as int8 in the results file. */
+enum { CS_STATUS_PENDING = 0, CS_STATUS_DONE = 1, CS_STATUS_FAILED = 2, CS_STATUS_DIVERGED = 3 };
+
+/* Size histogram: log10-spaced bins from 10^CS_SIZE_LOG10_MIN to 10^CS_SIZE_LOG10_MAX;
+ * the first bin also counts everything below, the last everything above. */
+#define CS_SIZE_BINS 80
+#define CS_SIZE_LOG10_MIN (-3.0)
+#define CS_SIZE_LOG10_MAX 7.0
+/* Mean shape profiles are resampled to this many points of l/D. */
+#define CS_PROFILE_POINTS 50
+#define CS_REASON_LEN 160
+
+typedef struct {
+    int status;                 /* CS_STATUS_* */
+    char reason[CS_REASON_LEN]; /* why it failed, "" otherwise */
+
+    /* Avalanches and exponents (names = results-file dataset names = point's JSON keys). */
+    double tau_s, tau_s_err, tau_d, tau_d_err, xmin_s, xmin_d;
+    double gamma, gamma_err, gamma_pred, gamma_shape, gamma_shape_err;
+    double S_mean, S_mean_absorbed, D_mean, P_surv;
+    long n_inputs, n_recorded, n_survived;
+    double branching, lyapunov, avalanches_per_s;
+    /* Mean field at this (φ, σ_w², σ_b²). */
+    double q_star, chi1, xi_c;
+    /* Learning (NaN when training is off). */
+    double test_accuracy, train_loss, samples_per_s;
+    int diverged_epoch;
+    int epochs;                        /* length of the two arrays */
+    double *test_accuracy_per_epoch;   /* (epochs) */
+    double *train_loss_per_epoch;      /* (epochs) */
+
+    double S_hist[CS_SIZE_BINS];       /* counts of recorded S per log bin */
+    fit_suffstats stats;               /* per-duration counts and pooling sums (dmax = L_max) */
+    int n_profile_d;                   /* shape_dmax - shape_dmin - 1 */
+    double *profile;                   /* (n_profile_d, CS_PROFILE_POINTS) mean V over l/D,
+                                          NaN where fewer than shape_min_count avalanches */
+    double *profile_count;             /* (n_profile_d) avalanches per duration */
+    double seconds;                    /* wall time of the task */
+} cs_result;
+
+/* Allocates the arrays for a sweep's shapes (depth, shape window, epochs); all scalars NaN. */
+int task_result_init(cs_result *r, int depth, int n_profile_d, int epochs);
+void task_result_free(cs_result *r);
+
+/* Avalanche half: runs avalanche_run with ap, fits with fo, fills the avalanche,
+ * exponent, histogram, profile and mean-field fields of r. */
+int task_avalanche_part(const avalanche_params *ap, const fit_options *fo, cs_result *r,
+                        cs_err *err);
+/* Learning half: fills the training fields (status DIVERGED if the loss blew up). */
+int task_train_part(const train_params *tp, const data_bundle *data, cs_result *r,
+                    cs_err *err);
+/* Whole task `task` of sweep s (data may be NULL when training is disabled).  A task that
+ * fails records status FAILED and the reason in r and returns 0; a nonzero return means
+ * the process cannot go on. */
+int task_run(const cs_sweep *s, long task, const data_bundle *data, cs_result *r,
+             cs_err *err);
+
+#endif

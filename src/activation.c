@@ -1,0 +1,2 @@
+/* activation.c — not written yet. */
+#include "critsweep/common.h"

@@ -1,0 +1,2 @@
+/* avalanche.c — not written yet. */
+#include "critsweep/common.h"

@@ -1,0 +1,4 @@
+/* stub: not written yet */
+#include "critsweep/cli.h"
+#include "critsweep/common.h"
+int cli_train(int argc, char **argv) { (void)argc; (void)argv; return cli_usage_error("train", "not implemented yet"); }

@@ -1,0 +1,2 @@
+/* data.c — not written yet. */
+#include "critsweep/common.h"

@@ -1,0 +1,2 @@
+/* fit.c — not written yet. */
+#include "critsweep/common.h"

@@ -1,0 +1,2 @@
+/* grid.c — not written yet. */
+#include "critsweep/common.h"

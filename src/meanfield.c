@@ -1,0 +1,2 @@
+/* meanfield.c — not written yet. */
+#include "critsweep/common.h"

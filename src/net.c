@@ -1,0 +1,2 @@
+/* net.c — not written yet. */
+#include "critsweep/common.h"

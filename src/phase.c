@@ -1,0 +1,2 @@
+/* phase.c — not written yet. */
+#include "critsweep/common.h"

@@ -1,0 +1,2 @@
+/* plot.c — not written yet. */
+#include "critsweep/common.h"

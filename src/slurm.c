@@ -1,0 +1,2 @@
+/* slurm.c — not written yet. */
+#include "critsweep/common.h"

@@ -1,0 +1,2 @@
+/* task.c — not written yet. */
+#include "critsweep/common.h"

@@ -1,0 +1,2 @@
+/* train.c — not written yet. */
+#include "critsweep/common.h"
