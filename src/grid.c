@@ -1,2 +1,221 @@
-/* grid.c — not written yet. */
-#include "critsweep/common.h"
+/* grid.c — task index ↔ coordinates, and a cost model for scheduling and `check`.
+ *
+ * Tasks are numbered row-major over (activation, width, sigma_b2, sigma_w2, seed): the
+ * seed varies fastest, as in the results file's C-order datasets.
+ *
+ * Cost model (flop-equivalents of one task; only its ordering and rough size matter):
+ *   avalanche  inputs · D_eff · (2N² + c_elem·N)       perturbed trajectories, sgemm
+ *            + networks · L_drawn · c_rng · N²          weights drawn on demand
+ *   training   epochs · (samples · 3 + 10000) · 2·P    forward+backward = 3 forward
+ *              passes of 2P flops; the test set is evaluated once per epoch
+ *   fixed      c_task                                    fits, histograms, bookkeeping
+ * D_eff, the mean number of layers an avalanche crosses, comes from a random-walk picture
+ * of log r_ℓ²: drift μ = ln χ − 1/N per layer (χ ≈ χ_1 of mean-field theory at small
+ * q*), step spread s = sqrt(2/N), absorbed the first time it falls below its start.  For
+ * that walk P(alive after n layers) ≈ P∞ + (1 − P∞) e^{−nμ²/2s²}/sqrt(πn) (Sparre
+ * Andersen at μ = 0), P∞ = 1 − e^{−√2 μ/s} for μ > 0; summing to L_max gives D_eff.  It
+ * is monotone in N and in L_max, peaks at the transition and is ~L_max in the chaotic
+ * phase, which is what the scheduler needs. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "critsweep/grid.h"
+
+/* Calibration (measured with `critsweep point` and `critsweep train` on a 2-core
+ * x86-64 machine, OpenBLAS, one thread per rank; see grid_estimate_seconds). */
+#define FLOPS_PER_SECOND 6.0e9 /* effective sgemm rate for the avalanche batches */
+#define TRAIN_FLOPS_PER_SECOND 8.0e9
+#define ELEM_FLOPS 12.0        /* one φ evaluation + norms, in flop-equivalents */
+#define RNG_FLOPS 40.0         /* one normal draw (Philox + Box-Muller), flop-equivalents */
+#define TASK_FLOPS 5.0e6       /* fits, mean field, histograms */
+#define DATA_LOAD_SECONDS 1.0  /* each rank reads and standardises the dataset once */
+
+long grid_task_count(const cs_sweep *s)
+{
+    return (long)s->n_activation * s->n_width * s->n_sigma_b2 * s->n_sigma_w2 * s->n_seed;
+}
+
+void grid_coords(const cs_sweep *s, long task, grid_index *out)
+{
+    out->seed = (int)(task % s->n_seed);
+    task /= s->n_seed;
+    out->sigma_w2 = (int)(task % s->n_sigma_w2);
+    task /= s->n_sigma_w2;
+    out->sigma_b2 = (int)(task % s->n_sigma_b2);
+    task /= s->n_sigma_b2;
+    out->width = (int)(task % s->n_width);
+    task /= s->n_width;
+    out->activation = (int)task;
+}
+
+long grid_task(const cs_sweep *s, const grid_index *idx)
+{
+    long t = idx->activation;
+    t = t * s->n_width + idx->width;
+    t = t * s->n_sigma_b2 + idx->sigma_b2;
+    t = t * s->n_sigma_w2 + idx->sigma_w2;
+    t = t * s->n_seed + idx->seed;
+    return t;
+}
+
+/* Growth factor of a small perturbation's squared norm per layer, χ_1 at the fixed
+ * point q* of the small-q expansion (tanh-like: E φ(√q z)² ≈ q − 2q², E φ'² ≈ 1 − 2q).
+ * Cheap and rough on purpose: the scheduler calls it for every task. */
+static double chi_estimate(cs_activation a, double sw2, double sb2)
+{
+    switch (a) {
+    case CS_ACT_RELU:
+        return sw2 / 2;
+    case CS_ACT_LINEAR:
+        return sw2;
+    default: {
+        double q;
+        if (sw2 <= 0)
+            q = sb2;
+        else
+            q = (-(1 - sw2) + sqrt((1 - sw2) * (1 - sw2) + 8 * sw2 * sb2)) / (4 * sw2);
+        if (q > 1)
+            q = 1;
+        return sw2 / (1 + 2 * q);
+    }
+    }
+}
+
+/* Mean layers crossed per avalanche (D_eff) and layers drawn per network. */
+static void depth_estimate(const cs_sweep *s, cs_activation act, int N, double sb2,
+                           double sw2, double *d_eff, double *l_drawn)
+{
+    double L = s->avalanche.depth;
+    if (s->avalanche.mode == CS_MODE_ABSOLUTE && sb2 > 0) { /* never absorbed (SCIENCE §2) */
+        *d_eff = *l_drawn = L;
+        return;
+    }
+    double chi = chi_estimate(act, sw2, sb2);
+    double mu = (chi > 0 ? log(chi) : -50.0) - 1.0 / N;
+    double sd = sqrt(2.0 / N);
+    double p_inf = mu > 0 ? 1 - exp(-sqrt(2.0) * mu / sd) : 0;
+    double a = mu * mu / (2 * sd * sd);
+    /* Σ_{n=1}^{L-1} e^{-an}/sqrt(πn) ≈ ∫_{1/2}^{L-1/2} = (erf(√(a(L−½))) − erf(√(a/2)))/√a */
+    double tail;
+    if (a < 1e-12)
+        tail = 2 * (sqrt(L - 0.5) - sqrt(0.5)) / sqrt(M_PI);
+    else
+        tail = (erf(sqrt(a * (L - 0.5))) - erf(sqrt(a / 2))) / sqrt(a);
+    double d = 1 + (L - 1) * p_inf + (1 - p_inf) * tail;
+    *d_eff = d < L ? d : L;
+    /* The deepest of K avalanches decides how many layers a network draws. */
+    double K = (double)s->avalanche.per_network;
+    if (p_inf * K >= 1 || a < 1e-12)
+        *l_drawn = L;
+    else {
+        double n = 1 + log(K) / a;
+        *l_drawn = n < L ? n : L;
+    }
+}
+
+static double avalanche_cost(const cs_sweep *s, cs_activation act, int N, double sb2,
+                             double sw2)
+{
+    double d_eff, l_drawn;
+    depth_estimate(s, act, N, sb2, sw2, &d_eff, &l_drawn);
+    double M = (double)s->avalanche.inputs, K = (double)s->avalanche.per_network;
+    double networks = ceil(M / K);
+    double nn = (double)N * N;
+    double prop = M * d_eff * (2 * nn + ELEM_FLOPS * N);
+    double draw = networks * l_drawn * RNG_FLOPS * (nn + N);
+    return prop + draw;
+}
+
+static double train_cost(const cs_sweep *s, int N)
+{
+    if (!s->train.enabled)
+        return 0;
+    const train_params *t = &s->train.params;
+    double params = 784.0 * N + (double)(t->depth - 1) * N * N + 10.0 * N + (t->depth + 1.0) * N;
+    double samples = s->train.train_subset > 0 ? (double)s->train.train_subset : 60000.0;
+    /* in avalanche flop units, so one number orders the tasks */
+    double flops = t->epochs * (samples * 3 + 10000) * 2 * params;
+    return flops * (FLOPS_PER_SECOND / TRAIN_FLOPS_PER_SECOND);
+}
+
+double grid_task_cost(const cs_sweep *s, long task)
+{
+    grid_index g;
+    grid_coords(s, task, &g);
+    int N = s->width[g.width];
+    return TASK_FLOPS +
+           avalanche_cost(s, s->activation[g.activation], N, s->sigma_b2[g.sigma_b2],
+                          s->sigma_w2[g.sigma_w2]) +
+           train_cost(s, N);
+}
+
+double grid_estimate_seconds(const cs_sweep *s)
+{
+    /* The cost does not depend on the seed: sum one seed and multiply. */
+    double total = 0;
+    for (int a = 0; a < s->n_activation; a++)
+        for (int w = 0; w < s->n_width; w++) {
+            double tc = train_cost(s, s->width[w]);
+            for (int b = 0; b < s->n_sigma_b2; b++)
+                for (int v = 0; v < s->n_sigma_w2; v++)
+                    total += TASK_FLOPS + tc +
+                             avalanche_cost(s, s->activation[a], s->width[w], s->sigma_b2[b],
+                                            s->sigma_w2[v]);
+        }
+    return total * s->n_seed / FLOPS_PER_SECOND;
+}
+
+double grid_task_seconds(const cs_sweep *s, long task)
+{
+    return grid_task_cost(s, task) / FLOPS_PER_SECOND;
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+double grid_estimate_wall_seconds(const cs_sweep *s, int workers)
+{
+    if (workers < 1)
+        workers = 1;
+    long n = grid_task_count(s);
+    double setup = s->train.enabled ? DATA_LOAD_SECONDS : 0;
+    double total = grid_estimate_seconds(s);
+    double *t = n <= 1000000 ? malloc(sizeof *t * (size_t)n) : NULL;
+    double *load = t ? calloc((size_t)workers, sizeof *load) : NULL;
+    if (!t || !load) { /* huge grid: the bound is tight anyway */
+        free(t);
+        free(load);
+        return setup + total / workers;
+    }
+    for (long i = 0; i < n; i++)
+        t[i] = grid_task_seconds(s, i);
+    qsort(t, (size_t)n, sizeof *t, cmp_desc);
+    /* Each task goes to the worker that frees up first (what the master does); load is
+     * a binary min-heap of the workers' busy-until times. */
+    for (long i = 0; i < n; i++) {
+        load[0] += t[i];
+        for (int k = 0;;) { /* sift down */
+            int l = 2 * k + 1, r = l + 1, m = k;
+            if (l < workers && load[l] < load[m])
+                m = l;
+            if (r < workers && load[r] < load[m])
+                m = r;
+            if (m == k)
+                break;
+            double tmp = load[k];
+            load[k] = load[m];
+            load[m] = tmp;
+            k = m;
+        }
+    }
+    double wall = 0;
+    for (int w = 0; w < workers; w++)
+        if (load[w] > wall)
+            wall = load[w];
+    free(t);
+    free(load);
+    return setup + wall;
+}

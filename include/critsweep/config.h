@@ -14,6 +14,9 @@
 #include "critsweep/fit.h"
 #include "critsweep/train.h"
 
+/* Largest grid a sweep file may describe (tasks); beyond it, split the sweep. */
+#define CS_MAX_TASKS 10000000L
+
 typedef struct {
     char *partition, *account, *qos, *time, *mem_per_cpu; /* NULL = not set */
     int nodes, ntasks, ntasks_per_node;                     /* 0 = not set */
@@ -69,7 +72,10 @@ int config_load_text(const char *text, size_t len, const char *name,
                      const char *const *overrides, int n_overrides, cs_sweep *out,
                      cs_err *err);
 void config_free(cs_sweep *s);
-/* Every resolved setting, defaults included, as YAML. */
+/* Every resolved setting, defaults included, as YAML (loadable again: same hash). */
 void config_print(const cs_sweep *s, FILE *f);
+/* The canonical text the hash is computed over (malloc'd; NULL if out of memory), to
+ * see why two sweeps hash differently. */
+char *config_canonical_text(const cs_sweep *s);
 
 #endif

@@ -18,5 +18,11 @@ long grid_task(const cs_sweep *s, const grid_index *idx);
 double grid_task_cost(const cs_sweep *s, long task);
 /* Estimated single-core seconds for the whole sweep (calibrated constants). */
 double grid_estimate_seconds(const cs_sweep *s);
+/* Estimated single-core seconds of one task (same calibration). */
+double grid_task_seconds(const cs_sweep *s, long task);
+/* Estimated wall seconds on `workers` ranks doing science, scheduling the most
+ * expensive tasks first (simulated list scheduling), including each rank's one-off
+ * dataset load when training is on. */
+double grid_estimate_wall_seconds(const cs_sweep *s, int workers);
 
 #endif
