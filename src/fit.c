@@ -1,2 +1,592 @@
-/* fit.c — not written yet. */
-#include "critsweep/common.h"
+/* fit.c — avalanche exponents (SCIENCE.md §4).
+ *
+ * τ_s and τ_d come from libplfit (continuous and discrete power-law MLE, KS xmin
+ * selection, bootstrap p-values) with its finite-size correction turned off, so that
+ * τ_s = 1 + n / Σ ln(S/xmin) and τ_d maximises −n ln ζ(τ, xmin) − τ Σ ln D exactly.
+ * γ is the weighted regression of §4, shape collapse the NMSE scan of §4, and the
+ * sufficient statistics let the runner pool all three over seeds exactly:
+ *   - τ_s from (n_tail, Σ ln(S/xmin)) — equal to the sample fit up to summation order;
+ *   - τ_d by expanding the per-duration counts back into a sorted sample and calling
+ *     the same libplfit routine (libplfit sorts its input first, so the result is
+ *     bit-identical to the sample fit);
+ *   - γ from per-duration Σ S, Σ log10 S, Σ (log10 S)², which fit_gamma itself also
+ *     uses (accumulated in input order), so both agree bit for bit. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <plfit/plfit.h>
+#include <plfit/plfit_error.h>
+
+#include "critsweep/fit.h"
+#include "critsweep/rng.h"
+
+/* libplfit reports errors through a global handler that prints by default; we turn
+ * that off and report its codes ourselves. */
+static void quiet_plfit(void)
+{
+    static int done;
+    if (!done) {
+        plfit_set_error_handler(plfit_error_handler_ignore);
+        done = 1;
+    }
+}
+
+/* libplfit's bootstrap draws from its own Mersenne Twister; we seed its state from our
+ * counter-based stream so p-values are reproducible and independent of rand(). */
+static void seed_plfit_rng(plfit_mt_rng_t *mt, uint64_t key, uint64_t index)
+{
+    cs_rng r;
+    rng_init(&r, key, rng_stream_id(CS_STREAM_BOOTSTRAP, index));
+    for (int i = 0; i < PLFIT_MT_LEN; i++)
+        mt->mt_buffer[i] = rng_u32(&r);
+    mt->mt_index = 0;
+}
+
+/* libplfit runs floor(0.25 / precision²) bootstrap replicates; this precision gives
+ * exactly B of them (the +0.5 keeps floating-point rounding from losing one). */
+static double precision_for(int bootstrap)
+{
+    return 0.5 / sqrt((double)bootstrap + 0.5);
+}
+
+static void powerlaw_nan(fit_powerlaw *out, double xmin)
+{
+    out->tau = out->tau_err = NAN;
+    out->xmin = xmin;
+    out->n_tail = 0;
+    out->ks = NAN;
+    out->p_value = NAN;
+}
+
+/* Copies the values usable by a fit (finite and >= lo) into a new array. */
+static double *usable_copy(const double *x, long n, double lo, long *m)
+{
+    double *y = malloc((size_t)(n > 0 ? n : 1) * sizeof *y);
+    if (!y)
+        return NULL;
+    long k = 0;
+    for (long i = 0; i < n; i++)
+        if (isfinite(x[i]) && x[i] >= lo)
+            y[k++] = x[i];
+    *m = k;
+    return y;
+}
+
+static long count_at_least(const double *x, long n, double xmin)
+{
+    long k = 0;
+    for (long i = 0; i < n; i++)
+        k += x[i] >= xmin;
+    return k;
+}
+
+void fit_options_default(fit_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->xmin_s = 0.5;
+    o->xmin_d = 5.0;
+    o->gamma_min_count = 100;
+    o->bootstrap = 0;
+    o->seed = 0;
+    o->shape_gamma_lo = 1.3;
+    o->shape_gamma_hi = 2.0;
+    o->shape_gamma_step = 0.01;
+    o->shape_points = 50;
+}
+
+int fit_tau_continuous(const double *x, long n, const fit_options *o, double xmin,
+                       fit_powerlaw *out, cs_err *err)
+{
+    quiet_plfit();
+    powerlaw_nan(out, xmin);
+    if (n < 0)
+        return cs_fail(err, CS_EXIT_ERROR, "fit_tau_continuous: negative sample count %ld", n);
+    /* Power laws live on x > 0; zeros (D = 0 avalanches have S = 0) and NaNs drop out. */
+    long m;
+    double *y = usable_copy(x, n, xmin > 0 ? xmin : 0x1p-1074, &m);
+    if (!y)
+        return cs_fail(err, CS_EXIT_ERROR, "fit_tau_continuous: out of memory for %ld samples", n);
+    if (m < 2) { /* nothing to fit: a result, not an error */
+        free(y);
+        return 0;
+    }
+    plfit_continuous_options_t po;
+    plfit_continuous_options_init(&po);
+    po.finite_size_correction = 0;
+    po.p_value_method = PLFIT_P_VALUE_SKIP;
+    /* The exact CSN scan is O(n²); libplfit's stratified search finds the same KS
+     * minimum on large samples in a fraction of the time. */
+    po.xmin_method = m <= 20000 ? PLFIT_LINEAR_ONLY : PLFIT_STRATIFIED_SAMPLING;
+    plfit_mt_rng_t mt;
+    seed_plfit_rng(&mt, o ? o->seed : 0, 0);
+    po.rng = &mt;
+
+    plfit_result_t res;
+    int rc = xmin > 0 ? plfit_estimate_alpha_continuous(y, (size_t)m, xmin, &po, &res)
+                      : plfit_continuous(y, (size_t)m, &po, &res);
+    if (rc != PLFIT_SUCCESS) {
+        free(y);
+        return cs_fail(err, CS_EXIT_ERROR, "libplfit continuous fit failed: %s",
+                       plfit_strerror(rc));
+    }
+    out->xmin = res.xmin;
+    out->n_tail = count_at_least(y, m, res.xmin);
+    if (out->n_tail > 0 && isfinite(res.alpha)) {
+        out->tau = res.alpha;
+        out->tau_err = (res.alpha - 1) / sqrt((double)out->n_tail);
+        out->ks = res.D;
+    }
+    if (o && o->bootstrap > 0 && isfinite(out->tau)) {
+        po.p_value_method = PLFIT_P_VALUE_EXACT;
+        po.p_value_precision = precision_for(o->bootstrap);
+        rc = plfit_calculate_p_value_continuous(y, (size_t)m, &po, xmin > 0, &res);
+        if (rc != PLFIT_SUCCESS) {
+            free(y);
+            return cs_fail(err, CS_EXIT_ERROR, "libplfit continuous p-value failed: %s",
+                           plfit_strerror(rc));
+        }
+        out->p_value = res.p;
+    }
+    free(y);
+    return 0;
+}
+
+/* The discrete fit on an already filtered sample (all >= 1, finite). */
+static int discrete_core(double *y, long m, const fit_options *o, double xmin,
+                         fit_powerlaw *out, cs_err *err)
+{
+    powerlaw_nan(out, xmin);
+    if ((xmin > 0 ? count_at_least(y, m, xmin) : m) < 2)
+        return 0;
+    plfit_discrete_options_t po;
+    plfit_discrete_options_init(&po);
+    po.finite_size_correction = 0;
+    po.alpha_method = PLFIT_LBFGS; /* the exact Hurwitz-zeta MLE, not the continuous shortcut */
+    po.p_value_method = PLFIT_P_VALUE_SKIP;
+    plfit_mt_rng_t mt;
+    seed_plfit_rng(&mt, o ? o->seed : 0, 1);
+    po.rng = &mt;
+
+    plfit_result_t res;
+    int rc = xmin > 0 ? plfit_estimate_alpha_discrete(y, (size_t)m, xmin, &po, &res)
+                      : plfit_discrete(y, (size_t)m, &po, &res);
+    if (rc != PLFIT_SUCCESS)
+        return cs_fail(err, CS_EXIT_ERROR, "libplfit discrete fit failed: %s",
+                       plfit_strerror(rc));
+    out->xmin = res.xmin;
+    out->n_tail = count_at_least(y, m, res.xmin);
+    /* All tail values equal to xmin: the likelihood grows without bound in τ. */
+    if (out->n_tail > 0 && isfinite(res.alpha) && res.alpha > 1 && res.alpha < 1e6) {
+        out->tau = res.alpha;
+        out->tau_err = (res.alpha - 1) / sqrt((double)out->n_tail);
+        out->ks = res.D;
+    }
+    if (o && o->bootstrap > 0 && isfinite(out->tau)) {
+        po.p_value_method = PLFIT_P_VALUE_EXACT;
+        po.p_value_precision = precision_for(o->bootstrap);
+        rc = plfit_calculate_p_value_discrete(y, (size_t)m, &po, xmin > 0, &res);
+        if (rc != PLFIT_SUCCESS)
+            return cs_fail(err, CS_EXIT_ERROR, "libplfit discrete p-value failed: %s",
+                           plfit_strerror(rc));
+        out->p_value = res.p;
+    }
+    return 0;
+}
+
+int fit_tau_discrete(const double *x, long n, const fit_options *o, double xmin,
+                     fit_powerlaw *out, cs_err *err)
+{
+    quiet_plfit();
+    powerlaw_nan(out, xmin);
+    if (n < 0)
+        return cs_fail(err, CS_EXIT_ERROR, "fit_tau_discrete: negative sample count %ld", n);
+    if (xmin > 0 && xmin < 1)
+        return cs_fail(err, CS_EXIT_USAGE, "discrete xmin must be at least 1 (got %g)", xmin);
+    long m;
+    /* The discrete law lives on 1, 2, ...: durations 0 never enter (libplfit requires
+     * xmin >= 1 even in the KS scan). */
+    double *y = usable_copy(x, n, xmin > 0 ? xmin : 1.0, &m);
+    if (!y)
+        return cs_fail(err, CS_EXIT_ERROR, "fit_tau_discrete: out of memory for %ld samples", n);
+    int rc = discrete_core(y, m, o, xmin, out, err);
+    free(y);
+    return rc;
+}
+
+/* --- γ regression (§4) from per-duration sums. ------------------------------------ */
+
+/* d[i] durations (increasing), c counts, s Σ S, l Σ log10 S, l2 Σ (log10 S)². */
+static void gamma_from_sums(const double *d, const double *c, const double *s,
+                            const double *l, const double *l2, long k, int min_count,
+                            double *gamma, double *gamma_err)
+{
+    *gamma = NAN;
+    *gamma_err = NAN;
+    double sw = 0, swx = 0, swy = 0;
+    long used = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        double mx = pass ? swx / sw : 0, my = pass ? swy / sw : 0;
+        double sxx = 0, sxy = 0;
+        for (long i = 0; i < k; i++) {
+            if (!(c[i] >= min_count) || c[i] < 2 || d[i] <= 0)
+                continue;
+            double mean = s[i] / c[i];
+            if (!(mean > 0))
+                continue;
+            /* Sample variance (ddof 1) of log10 S from its sums. */
+            double v = (l2[i] - l[i] * l[i] / c[i]) / (c[i] - 1);
+            if (v < 0)
+                v = 0;
+            double w = c[i] / (v + 1e-8);
+            double x = log10(d[i]), y = log10(mean);
+            if (!pass) {
+                sw += w;
+                swx += w * x;
+                swy += w * y;
+                used++;
+            } else {
+                sxx += w * (x - mx) * (x - mx);
+                sxy += w * (x - mx) * (y - my);
+            }
+        }
+        if (!pass && used < 3)
+            return;
+        if (pass) {
+            if (!(sxx > 0))
+                return;
+            double slope = sxy / sxx, icept = my - slope * mx, rss = 0;
+            for (long i = 0; i < k; i++) {
+                if (!(c[i] >= min_count) || c[i] < 2 || d[i] <= 0 || !(s[i] / c[i] > 0))
+                    continue;
+                double v = (l2[i] - l[i] * l[i] / c[i]) / (c[i] - 1);
+                if (v < 0)
+                    v = 0;
+                double w = c[i] / (v + 1e-8);
+                double r = log10(s[i] / c[i]) - icept - slope * log10(d[i]);
+                rss += w * r * r;
+            }
+            /* §4: s² = Σ w·resid² / (Σw − 2), exactly as the reference computes it. */
+            double s2 = rss / (sw - 2);
+            *gamma = slope;
+            *gamma_err = sw > 2 ? sqrt(s2 / sxx) : NAN;
+        }
+    }
+}
+
+typedef struct {
+    double d;
+    long i;
+} d_index;
+
+static int cmp_d_index(const void *a, const void *b)
+{
+    const d_index *x = a, *y = b;
+    if (x->d != y->d)
+        return x->d < y->d ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+int fit_gamma(const double *S, const double *D, long n, double xmin_s, double xmin_d,
+              int min_count, double *gamma, double *gamma_err)
+{
+    *gamma = NAN;
+    *gamma_err = NAN;
+    if (n <= 0)
+        return 0;
+    d_index *o = malloc((size_t)n * sizeof *o);
+    if (!o)
+        return CS_EXIT_ERROR;
+    long m = 0;
+    for (long i = 0; i < n; i++)
+        if (isfinite(S[i]) && isfinite(D[i]) && D[i] >= xmin_d && S[i] >= xmin_s && S[i] > 0)
+            o[m++] = (d_index){D[i], i};
+    /* Group by duration; ties keep input order so the sums match fit_suffstats_add. */
+    qsort(o, (size_t)m, sizeof *o, cmp_d_index);
+    double *buf = calloc((size_t)(m > 0 ? m : 1) * 5, sizeof *buf);
+    if (!buf) {
+        free(o);
+        return CS_EXIT_ERROR;
+    }
+    double *d = buf, *c = buf + m, *s = buf + 2 * m, *l = buf + 3 * m, *l2 = buf + 4 * m;
+    long k = -1;
+    for (long j = 0; j < m; j++) {
+        if (k < 0 || o[j].d != d[k])
+            d[++k] = o[j].d;
+        double x = S[o[j].i], lx = log10(x);
+        c[k] += 1;
+        s[k] += x;
+        l[k] += lx;
+        l2[k] += lx * lx;
+    }
+    gamma_from_sums(d, c, s, l, l2, k + 1, min_count, gamma, gamma_err);
+    free(buf);
+    free(o);
+    return 0;
+}
+
+/* --- Shape collapse (§4). ---------------------------------------------------------- */
+
+/* NMSE = Σ_{rows,points} (y − ȳ)² / Σ_{rows,points} ȳ² at one γ; prof (rows, P) holds
+ * mean profiles resampled to P points of l/D, dur their durations. */
+static double collapse_nmse(const double *prof, const double *dur, int rows, int P,
+                            double gamma, double *y, double *ybar)
+{
+    for (int j = 0; j < P; j++)
+        ybar[j] = 0;
+    for (int r = 0; r < rows; r++) {
+        double scale = pow(dur[r], -(gamma - 1));
+        for (int j = 0; j < P; j++) {
+            y[(size_t)r * P + j] = prof[(size_t)r * P + j] * scale;
+            ybar[j] += y[(size_t)r * P + j];
+        }
+    }
+    for (int j = 0; j < P; j++)
+        ybar[j] /= rows;
+    double num = 0, den = 0;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < P; j++) {
+            double e = y[(size_t)r * P + j] - ybar[j];
+            num += e * e;
+            den += ybar[j] * ybar[j];
+        }
+    return den > 0 ? num / den : NAN;
+}
+
+void fit_resample_profile(const double *sum, double count, int D, int P, double *out)
+{
+    for (int j = 0; j < P; j++) {
+        if (D < 2 || !(count > 0)) {
+            out[j] = NAN;
+            continue;
+        }
+        double t = P > 1 ? (double)j / (P - 1) * (D - 1) : 0;
+        int l0 = (int)floor(t);
+        if (l0 >= D - 1)
+            l0 = D - 2;
+        double f = t - l0;
+        out[j] = ((1 - f) * sum[l0] + f * sum[l0 + 1]) / count;
+    }
+}
+
+int fit_shape_collapse(const double *profile_sum, const long *profile_count, int n_d,
+                       int stride, int dmin, int min_count, const fit_options *o,
+                       double *gamma, double *gamma_err)
+{
+    *gamma = NAN;
+    *gamma_err = NAN;
+    fit_options def;
+    if (!o) {
+        fit_options_default(&def);
+        o = &def;
+    }
+    int P = o->shape_points > 1 ? o->shape_points : 50;
+    if (n_d <= 0 || !(o->shape_gamma_step > 0) || !(o->shape_gamma_hi >= o->shape_gamma_lo))
+        return 0;
+    int ng = (int)floor((o->shape_gamma_hi - o->shape_gamma_lo) / o->shape_gamma_step + 1e-9) + 1;
+    double *prof = malloc((size_t)n_d * P * sizeof *prof);
+    double *dur = malloc((size_t)n_d * sizeof *dur);
+    double *y = malloc((size_t)n_d * P * sizeof *y);
+    double *ybar = malloc((size_t)P * sizeof *ybar);
+    double *nm = malloc((size_t)ng * sizeof *nm);
+    if (!prof || !dur || !y || !ybar || !nm) {
+        free(prof), free(dur), free(y), free(ybar), free(nm);
+        return CS_EXIT_ERROR;
+    }
+    int rows = 0;
+    for (int r = 0; r < n_d; r++) {
+        int D = dmin + 1 + r;
+        long cnt = profile_count[r];
+        if (cnt < min_count || cnt <= 0 || D < 2 || D > stride)
+            continue;
+        fit_resample_profile(profile_sum + (size_t)r * stride, (double)cnt, D, P,
+                             prof + (size_t)rows * P);
+        dur[rows++] = D;
+    }
+    if (rows >= 2) {
+        int best = -1;
+        for (int g = 0; g < ng; g++) {
+            nm[g] = collapse_nmse(prof, dur, rows, P, o->shape_gamma_lo + g * o->shape_gamma_step,
+                                  y, ybar);
+            if (isfinite(nm[g]) && (best < 0 || nm[g] < nm[best]))
+                best = g;
+        }
+        if (best >= 0) {
+            double h = o->shape_gamma_step;
+            *gamma = o->shape_gamma_lo + best * h;
+            /* Error: parabola NMSE ≈ a(γ − γ0)² + c through the minimum and its
+             * neighbours; σ_γ is where it rises by c/M, M = rows·P the number of squared
+             * residuals (Δχ² = 1 if NMSE is a χ² per residual). NaN at a scan edge. */
+            if (best > 0 && best < ng - 1 && isfinite(nm[best - 1]) && isfinite(nm[best + 1])) {
+                double a = (nm[best - 1] - 2 * nm[best] + nm[best + 1]) / (2 * h * h);
+                double b = (nm[best + 1] - nm[best - 1]) / (2 * h);
+                double c = nm[best] - b * b / (4 * a);
+                if (a > 0 && c >= 0)
+                    *gamma_err = sqrt(c / ((double)rows * P) / a);
+                else if (a > 0)
+                    *gamma_err = 0;
+            }
+        }
+    }
+    free(prof), free(dur), free(y), free(ybar), free(nm);
+    return 0;
+}
+
+/* --- Sufficient statistics. -------------------------------------------------------- */
+
+int fit_suffstats_init(fit_suffstats *s, int dmax)
+{
+    memset(s, 0, sizeof *s);
+    if (dmax <= 0)
+        return CS_EXIT_ERROR;
+    double *b = calloc((size_t)dmax * 5, sizeof *b); /* one block, carved below */
+    if (!b)
+        return CS_EXIT_ERROR;
+    s->dmax = dmax;
+    s->count_d = b;
+    s->gcount = b + dmax;
+    s->gsum_S = b + 2 * (size_t)dmax;
+    s->gsum_log10S = b + 3 * (size_t)dmax;
+    s->gsum_log10S2 = b + 4 * (size_t)dmax;
+    return 0;
+}
+
+void fit_suffstats_free(fit_suffstats *s)
+{
+    if (!s)
+        return;
+    free(s->count_d);
+    memset(s, 0, sizeof *s);
+}
+
+int fit_suffstats_add(fit_suffstats *s, const double *S, const double *D, long n,
+                      double xmin_s, double xmin_d, cs_err *err)
+{
+    if (!(xmin_s > 0))
+        return cs_fail(err, CS_EXIT_ERROR, "sufficient statistics need a fixed xmin_s > 0 (got %g)",
+                       xmin_s);
+    for (long i = 0; i < n; i++) {
+        double d = D[i];
+        if (!(d >= 0) || d != floor(d) || d >= s->dmax)
+            return cs_fail(err, CS_EXIT_ERROR,
+                           "avalanche %ld: duration %g outside 0..%d (statistics sized for depth %d)",
+                           i, d, s->dmax - 1, s->dmax);
+        if (!isfinite(S[i]))
+            return cs_fail(err, CS_EXIT_ERROR, "avalanche %ld: size %g is not finite", i, S[i]);
+    }
+    for (long i = 0; i < n; i++) {
+        int d = (int)D[i];
+        double x = S[i];
+        s->count_d[d] += 1;
+        if (x >= xmin_s) {
+            s->n_tail_s += 1;
+            s->sum_log_s += log(x / xmin_s);
+            if (d >= xmin_d) {
+                double lx = log10(x);
+                s->gcount[d] += 1;
+                s->gsum_S[d] += x;
+                s->gsum_log10S[d] += lx;
+                s->gsum_log10S2[d] += lx * lx;
+            }
+        }
+    }
+    return 0;
+}
+
+void fit_suffstats_merge(fit_suffstats *a, const fit_suffstats *b)
+{
+    int n = a->dmax < b->dmax ? a->dmax : b->dmax;
+    a->n_tail_s += b->n_tail_s;
+    a->sum_log_s += b->sum_log_s;
+    for (int d = 0; d < n; d++) {
+        a->count_d[d] += b->count_d[d];
+        a->gcount[d] += b->gcount[d];
+        a->gsum_S[d] += b->gsum_S[d];
+        a->gsum_log10S[d] += b->gsum_log10S[d];
+        a->gsum_log10S2[d] += b->gsum_log10S2[d];
+    }
+}
+
+void fit_tau_s_from_stats(const fit_suffstats *s, double *tau, double *err)
+{
+    *tau = *err = NAN;
+    if (s->n_tail_s >= 2 && s->sum_log_s > 0) {
+        *tau = 1 + s->n_tail_s / s->sum_log_s;
+        *err = (*tau - 1) / sqrt(s->n_tail_s);
+    }
+}
+
+void fit_tau_d_from_stats(const fit_suffstats *s, double xmin_d, double *tau, double *err)
+{
+    *tau = *err = NAN;
+    if (!(xmin_d >= 1))
+        return;
+    /* Expand the counts into the sorted sample libplfit would build itself. */
+    double total = 0;
+    for (int d = (int)ceil(xmin_d); d < s->dmax; d++)
+        total += s->count_d[d];
+    if (total < 2)
+        return;
+    double *y = malloc((size_t)total * sizeof *y);
+    if (!y)
+        return;
+    long k = 0;
+    for (int d = (int)ceil(xmin_d); d < s->dmax; d++)
+        for (long c = 0; c < (long)s->count_d[d]; c++)
+            y[k++] = d;
+    fit_powerlaw p;
+    cs_err e;
+    quiet_plfit();
+    if (discrete_core(y, k, NULL, xmin_d, &p, &e) == 0) {
+        *tau = p.tau;
+        *err = p.tau_err;
+    }
+    free(y);
+}
+
+void fit_gamma_from_stats(const fit_suffstats *s, int min_count, double *gamma, double *err)
+{
+    double *d = malloc((size_t)s->dmax * sizeof *d);
+    if (!d) {
+        *gamma = *err = NAN;
+        return;
+    }
+    for (int i = 0; i < s->dmax; i++)
+        d[i] = i;
+    gamma_from_sums(d, s->gcount, s->gsum_S, s->gsum_log10S, s->gsum_log10S2, s->dmax,
+                    min_count, gamma, err);
+    free(d);
+}
+
+/* --- Reference classes (§4). -------------------------------------------------------- */
+
+static const fit_class classes[] = {
+    {"mean-field directed percolation / critical branching", 1.5, 2.0, 2.0},
+    {"absorbed Brownian motion", 4.0 / 3.0, 1.5, 1.5},
+};
+
+int fit_reference_classes(const fit_class **out)
+{
+    *out = classes;
+    return (int)(sizeof classes / sizeof *classes);
+}
+
+int fit_nearest_class(double tau_s, double tau_d, double gamma, double *distance)
+{
+    int n = (int)(sizeof classes / sizeof *classes), best = -1;
+    for (int i = 0; i < n; i++) {
+        double v[3] = {tau_s - classes[i].tau_s, tau_d - classes[i].tau_d,
+                       gamma - classes[i].gamma};
+        double s = 0;
+        int used = 0;
+        for (int j = 0; j < 3; j++)
+            if (isfinite(v[j])) {
+                s += v[j] * v[j];
+                used++;
+            }
+        distance[i] = used ? sqrt(s) : NAN;
+        if (used && (best < 0 || distance[i] < distance[best]))
+            best = i;
+    }
+    return best;
+}

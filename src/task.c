@@ -1,2 +1,272 @@
-/* task.c — not written yet. */
-#include "critsweep/common.h"
+/* task.c — one grid point → one cs_result: avalanches (§2), exponents (§4), mean field
+ * (§5), criticality measures (§7) and learning (§6).  Plain C: no MPI, no files. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "critsweep/grid.h"
+#include "critsweep/meanfield.h"
+#include "critsweep/rng.h"
+#include "critsweep/task.h"
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Every scalar NaN (counters 0), arrays NaN/0, status pending: a reusable blank row. */
+static void result_reset(cs_result *r)
+{
+    r->status = CS_STATUS_PENDING;
+    r->reason[0] = '\0';
+    double *nan_fields[] = {
+        &r->tau_s, &r->tau_s_err, &r->tau_d, &r->tau_d_err, &r->xmin_s, &r->xmin_d,
+        &r->gamma, &r->gamma_err, &r->gamma_pred, &r->gamma_shape, &r->gamma_shape_err,
+        &r->S_mean, &r->S_mean_absorbed, &r->D_mean, &r->P_surv, &r->branching,
+        &r->lyapunov, &r->avalanches_per_s, &r->q_star, &r->chi1, &r->xi_c,
+        &r->test_accuracy, &r->train_loss, &r->samples_per_s, &r->seconds,
+    };
+    for (size_t i = 0; i < sizeof nan_fields / sizeof *nan_fields; i++)
+        *nan_fields[i] = NAN;
+    r->n_inputs = r->n_recorded = r->n_survived = 0;
+    r->diverged_epoch = 0;
+    for (int e = 0; e < r->epochs; e++)
+        r->test_accuracy_per_epoch[e] = r->train_loss_per_epoch[e] = NAN;
+    for (int b = 0; b < CS_SIZE_BINS; b++)
+        r->S_hist[b] = 0;
+    for (long i = 0; i < (long)r->n_profile_d * CS_PROFILE_POINTS; i++)
+        r->profile[i] = NAN;
+    for (int i = 0; i < r->n_profile_d; i++)
+        r->profile_count[i] = 0;
+    fit_suffstats *s = &r->stats;
+    s->n_tail_s = s->sum_log_s = 0;
+    for (int d = 0; d < s->dmax; d++)
+        s->count_d[d] = s->gcount[d] = s->gsum_S[d] = s->gsum_log10S[d] = s->gsum_log10S2[d] = 0;
+}
+
+int task_result_init(cs_result *r, int depth, int n_profile_d, int epochs)
+{
+    memset(r, 0, sizeof *r);
+    if (depth <= 0 || n_profile_d < 0 || epochs < 0)
+        return CS_EXIT_ERROR;
+    r->epochs = epochs;
+    r->n_profile_d = n_profile_d;
+    /* One block for the per-epoch arrays, one for the profiles. */
+    r->test_accuracy_per_epoch = malloc((size_t)(2 * epochs + 1) * sizeof(double));
+    r->profile = malloc((size_t)(n_profile_d * (CS_PROFILE_POINTS + 1) + 1) * sizeof(double));
+    if (!r->test_accuracy_per_epoch || !r->profile || fit_suffstats_init(&r->stats, depth)) {
+        task_result_free(r);
+        return CS_EXIT_ERROR;
+    }
+    r->train_loss_per_epoch = r->test_accuracy_per_epoch + epochs;
+    r->profile_count = r->profile + (size_t)n_profile_d * CS_PROFILE_POINTS;
+    result_reset(r);
+    return 0;
+}
+
+void task_result_free(cs_result *r)
+{
+    if (!r)
+        return;
+    free(r->test_accuracy_per_epoch);
+    free(r->profile);
+    fit_suffstats_free(&r->stats);
+    r->test_accuracy_per_epoch = r->train_loss_per_epoch = NULL;
+    r->profile = r->profile_count = NULL;
+}
+
+static int size_bin(double S)
+{
+    if (!(S > 0))
+        return 0;
+    double w = (CS_SIZE_LOG10_MAX - CS_SIZE_LOG10_MIN) / CS_SIZE_BINS;
+    double b = floor((log10(S) - CS_SIZE_LOG10_MIN) / w);
+    if (b < 0)
+        return 0;
+    if (b >= CS_SIZE_BINS)
+        return CS_SIZE_BINS - 1;
+    return (int)b;
+}
+
+int task_avalanche_part(const avalanche_params *ap, const fit_options *fo, cs_result *r,
+                        cs_err *err)
+{
+    avalanche_result ar;
+    avalanche_result_init(&ar);
+    int rc = avalanche_run(ap, &ar, err);
+    if (!rc)
+        rc = task_avalanche_fill(ap, fo, &ar, r, NULL, NULL, err);
+    avalanche_result_free(&ar);
+    return rc;
+}
+
+int task_avalanche_fill(const avalanche_params *ap, const fit_options *fo,
+                        const avalanche_result *arp, cs_result *r, fit_powerlaw *ps_out,
+                        fit_powerlaw *pd_out, cs_err *err)
+{
+    const avalanche_result ar = *arp; /* shallow: read-only view */
+    int rc = 0;
+    r->n_inputs = ar.n_inputs;
+    r->n_recorded = ar.n_recorded;
+    r->n_survived = ar.n_survived;
+    r->P_surv = ar.P_surv;
+    r->S_mean = ar.S_mean;
+    r->S_mean_absorbed = ar.S_mean_absorbed;
+    r->D_mean = ar.D_mean;
+    r->branching = ar.branching;
+    r->lyapunov = ar.lyapunov;
+    r->avalanches_per_s = ar.avalanches_per_s;
+
+    long n = ar.n_recorded;
+    for (long i = 0; i < n; i++)
+        if (!isfinite(ar.S[i]) || !isfinite(ar.D[i])) {
+            rc = cs_fail(err, CS_EXIT_ERROR,
+                         "avalanche %ld has a non-finite size or duration (S=%g, D=%g)", i,
+                         ar.S[i], ar.D[i]);
+            goto done;
+        }
+    for (long i = 0; i < n; i++)
+        r->S_hist[size_bin(ar.S[i])] += 1;
+
+    /* Pooling statistics need one xmin for every seed: the fixed one, or the
+     * reference value when the fits choose xmin per task. */
+    double sx = fo->xmin_s > 0 ? fo->xmin_s : 0.5, dx = fo->xmin_d > 0 ? fo->xmin_d : 5.0;
+    if ((rc = fit_suffstats_add(&r->stats, ar.S, ar.D, n, sx, dx, err)))
+        goto done;
+
+    fit_powerlaw ps, pd;
+    if ((rc = fit_tau_continuous(ar.S, n, fo, fo->xmin_s, &ps, err)))
+        goto done;
+    if ((rc = fit_tau_discrete(ar.D, n, fo, fo->xmin_d, &pd, err)))
+        goto done;
+    r->tau_s = ps.tau, r->tau_s_err = ps.tau_err, r->xmin_s = ps.xmin;
+    r->tau_d = pd.tau, r->tau_d_err = pd.tau_err, r->xmin_d = pd.xmin;
+    double gxs = isfinite(ps.xmin) && ps.xmin > 0 ? ps.xmin : sx;
+    double gxd = isfinite(pd.xmin) && pd.xmin > 0 ? pd.xmin : dx;
+    if ((rc = fit_gamma(ar.S, ar.D, n, gxs, gxd, fo->gamma_min_count, &r->gamma, &r->gamma_err))) {
+        cs_fail(err, rc, "gamma regression: out of memory for %ld avalanches", n);
+        goto done;
+    }
+    r->gamma_pred = (r->tau_d - 1) / (r->tau_s - 1);
+
+    if (ar.n_profile_d != r->n_profile_d) {
+        rc = cs_fail(err, CS_EXIT_ERROR,
+                     "profile window mismatch: avalanche_run gave %d durations, result sized for %d",
+                     ar.n_profile_d, r->n_profile_d);
+        goto done;
+    }
+    for (int d = 0; d < ar.n_profile_d; d++) {
+        long cnt = ar.profile_count[d];
+        r->profile_count[d] = (double)cnt;
+        double *row = r->profile + (size_t)d * CS_PROFILE_POINTS;
+        if (cnt >= ap->shape_min_count && cnt > 0)
+            fit_resample_profile(ar.profile_sum + (size_t)d * ar.profile_stride, (double)cnt,
+                                 ap->shape_dmin + 1 + d, CS_PROFILE_POINTS, row);
+        else
+            for (int j = 0; j < CS_PROFILE_POINTS; j++)
+                row[j] = NAN;
+    }
+    if ((rc = fit_shape_collapse(ar.profile_sum, ar.profile_count, ar.n_profile_d,
+                                 ar.profile_stride, ap->shape_dmin, ap->shape_min_count, fo,
+                                 &r->gamma_shape, &r->gamma_shape_err))) {
+        cs_fail(err, rc, "shape collapse: out of memory");
+        goto done;
+    }
+
+    meanfield_point mf;
+    meanfield_evaluate(ap->activation, ap->sigma_w2, ap->sigma_b2, &mf);
+    r->q_star = mf.q_star, r->chi1 = mf.chi1, r->xi_c = mf.xi_c;
+    r->status = CS_STATUS_DONE;
+    if (ps_out)
+        *ps_out = ps;
+    if (pd_out)
+        *pd_out = pd;
+done:
+    return rc;
+}
+
+int task_train_part(const train_params *tp, const data_bundle *data, cs_result *r, cs_err *err)
+{
+    train_result tr;
+    train_result_init(&tr);
+    int rc = train_run(tp, data, &tr, err);
+    if (rc) {
+        train_result_free(&tr);
+        return rc;
+    }
+    int ne = tr.epochs < r->epochs ? tr.epochs : r->epochs;
+    for (int e = 0; e < ne; e++) {
+        r->test_accuracy_per_epoch[e] = tr.test_accuracy_per_epoch[e];
+        r->train_loss_per_epoch[e] = tr.train_loss_per_epoch[e];
+    }
+    r->test_accuracy = tr.test_accuracy;
+    r->train_loss = tr.train_loss;
+    r->samples_per_s = tr.samples_per_s;
+    r->diverged_epoch = tr.diverged_epoch;
+    if (tr.status == CS_TRAIN_DIVERGED)
+        r->status = CS_STATUS_DIVERGED;
+    else if (r->status == CS_STATUS_PENDING)
+        r->status = CS_STATUS_DONE;
+    train_result_free(&tr);
+    return 0;
+}
+
+static void task_failed(cs_result *r, const char *what, const cs_err *e)
+{
+    r->status = CS_STATUS_FAILED;
+    snprintf(r->reason, sizeof r->reason, "%s: %s", what, e->msg[0] ? e->msg : "unknown error");
+}
+
+int task_run(const cs_sweep *s, long task, const data_bundle *data, cs_result *r, cs_err *err)
+{
+    if (task < 0 || task >= grid_task_count(s))
+        return cs_fail(err, CS_EXIT_ERROR, "task %ld outside the grid (0..%ld)", task,
+                       grid_task_count(s) - 1);
+    if (r->stats.dmax != s->avalanche.depth)
+        return cs_fail(err, CS_EXIT_ERROR,
+                       "result sized for depth %d, sweep depth is %d (task_result_init)",
+                       r->stats.dmax, s->avalanche.depth);
+    result_reset(r);
+    double t0 = now_seconds();
+    grid_index gi;
+    grid_coords(s, task, &gi);
+    cs_activation act = s->activation[gi.activation];
+    int width = s->width[gi.width];
+    double sb = s->sigma_b2[gi.sigma_b2], sw = s->sigma_w2[gi.sigma_w2];
+    uint64_t key = rng_task_key(s->seed, (int)act, width, sw, sb, s->seeds[gi.seed]);
+
+    avalanche_params ap = s->avalanche;
+    ap.width = width;
+    ap.sigma_w2 = sw;
+    ap.sigma_b2 = sb;
+    ap.activation = act;
+    ap.key = key;
+    cs_err e = {0, ""};
+    if (task_avalanche_part(&ap, &s->fit, r, &e)) {
+        task_failed(r, "avalanches", &e);
+        r->seconds = now_seconds() - t0;
+        return 0;
+    }
+    if (s->train.enabled) {
+        if (!data) {
+            r->status = CS_STATUS_FAILED;
+            snprintf(r->reason, sizeof r->reason, "training enabled but no data set loaded");
+        } else {
+            train_params tp = s->train.params;
+            tp.width = width;
+            tp.sigma_w2 = sw;
+            tp.sigma_b2 = sb;
+            tp.activation = act;
+            tp.key = key;
+            e = (cs_err){0, ""};
+            if (task_train_part(&tp, data, r, &e))
+                task_failed(r, "training", &e);
+        }
+    }
+    r->seconds = now_seconds() - t0;
+    return 0;
+}

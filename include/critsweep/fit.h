@@ -42,10 +42,22 @@ int fit_gamma(const double *S, const double *D, long n, double xmin_s, double xm
 
 /* Shape collapse over mean profiles: profile_sum/profile_count as in avalanche_result
  * (row d is duration dmin + 1 + d, first D entries used), rows with count < min_count
- * skipped. γ and its error from a parabola at the NMSE minimum; NaN if < 2 rows. */
+ * skipped. Each mean profile is resampled to shape_points points of l/D and divided by
+ * D^(γ−1); NMSE(γ) = Σ_{rows,points}(y − ȳ)² / Σ_{rows,points} ȳ² with ȳ the mean
+ * rescaled curve, scanned over [lo, hi] by step.  γ is the scan minimum; its error comes
+ * from the parabola a(γ−γ0)² + c through the minimum and its two neighbours: the
+ * half-width where NMSE rises by c/M (M = rows × points, Δχ² = 1 if the NMSE is a χ per
+ * residual), i.e. sqrt(c / (M a)).  Error NaN when the minimum is at a scan edge; both
+ * NaN if < 2 rows. */
 int fit_shape_collapse(const double *profile_sum, const long *profile_count, int n_d,
                        int stride, int dmin, int min_count, const fit_options *o,
                        double *gamma, double *gamma_err);
+
+/* Mean profile of one duration D (sum of V_l over count avalanches, l < D) resampled
+ * by linear interpolation at P points of l/D: sample l sits at l/(D−1), output j at
+ * j/(P−1).  The same resampling feeds the shape collapse.  out: (P); NaN if D < 2 or
+ * count <= 0. */
+void fit_resample_profile(const double *sum, double count, int D, int P, double *out);
 
 /* --- Sufficient statistics: what a task stores so exponents pool exactly over seeds. */
 typedef struct {

@@ -59,6 +59,12 @@ void task_result_free(cs_result *r);
  * exponent, histogram, profile and mean-field fields of r. */
 int task_avalanche_part(const avalanche_params *ap, const fit_options *fo, cs_result *r,
                         cs_err *err);
+/* The analysis of task_avalanche_part on an avalanche_run result the caller already has
+ * (`critsweep point` keeps the raw records).  ps/pd, when not NULL, receive the τ_s and
+ * τ_d fits in full (KS distance, bootstrap p-value). */
+int task_avalanche_fill(const avalanche_params *ap, const fit_options *fo,
+                        const avalanche_result *ar, cs_result *r, fit_powerlaw *ps,
+                        fit_powerlaw *pd, cs_err *err);
 /* Learning half: fills the training fields (status DIVERGED if the loss blew up). */
 int task_train_part(const train_params *tp, const data_bundle *data, cs_result *r,
                     cs_err *err);
