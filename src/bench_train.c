@@ -1,4 +1,288 @@
-/* bench_train.c — not written yet. */
+/* bench_train.c — the training benchmark of `critsweep bench`.
+ *
+ * For (N, batch) = (64,32), (128,64), (256,128), (512,128), L_train = 20 tanh layers,
+ * momentum SGD, one thread, it measures
+ *   - our trainer's samples/s (train_run itself: shuffle, gather, forward, backward,
+ *     update; test evaluation excluded),
+ *   - an idiomatic PyTorch loop on the same data (tests/bench/train_torch.py),
+ *   - the GEMM rate inside training (forward + backward sgemm flops / training time)
+ *     as a fraction of plain sgemm's rate on exactly the same calls and buffers.
+ * Both sides train on the same synthetic standard-normal inputs and uniform labels,
+ * written to a temporary directory for PyTorch to read. */
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
 #include "critsweep/bench.h"
-int bench_train(FILE *out, int quick) { (void)quick; fprintf(out, "train benchmark: not written yet\n"); return 0; }
+#include "critsweep/rng.h"
+#include "critsweep/train.h"
+
+#define BENCH_DEPTH 20
+#define BENCH_IN 784
+#define BENCH_STEPS_PER_EPOCH 64
+
+static const int bench_cfg[][2] = {{64, 32}, {128, 64}, {256, 128}, {512, 128}};
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void bench_params(train_params *p, int width, int batch, int epochs)
+{
+    train_params_default(p);
+    p->width = width;
+    p->depth = BENCH_DEPTH;
+    p->sigma_w2 = 1.0; /* the same as train_torch.py */
+    p->sigma_b2 = 0.05;
+    p->activation = CS_ACT_TANH;
+    p->optimizer = CS_OPT_MOMENTUM;
+    p->lr = 0.01;
+    p->momentum = 0.9;
+    p->batch = batch;
+    p->epochs = epochs;
+    p->key = 12345;
+}
+
+/* Plain sgemm on the calls of one training step (same shapes, transposes, buffers),
+ * repeated for about `seconds`; returns GFLOP/s. */
+static double sgemm_rate(const train_params *p, double seconds)
+{
+    train_net n;
+    cs_err err;
+    if (train_net_init(&n, p, BENCH_IN, 10, p->batch, &err))
+        return NAN;
+    train_net_init_params(&n, p->key, p->sigma_w2, p->sigma_b2);
+    int B = p->batch;
+    size_t slab = (size_t)B * p->width;
+    long steps = 0;
+    double t0 = now_s(), dt;
+    do {
+        for (int rep = 0; rep < 4; rep++, steps++) {
+            const float *in = n.x;
+            for (int l = 0; l < n.n_layers; l++) {
+                float *out = l < n.depth ? n.acts + l * slab : n.logits;
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, n.fan_out[l],
+                            n.fan_in[l], 1.0f, in, n.fan_in[l], n.params + n.w_off[l],
+                            n.fan_in[l], 0.0f, out, n.fan_out[l]);
+                in = out;
+            }
+            for (int l = n.n_layers - 1; l >= 0; l--) {
+                const float *dz = l == n.depth ? n.dlogits : n.dbuf + (size_t)((l + 1) & 1) * slab;
+                const float *a = l ? n.acts + (size_t)(l - 1) * slab : n.x;
+                if (l > 0)
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, n.fan_in[l],
+                                n.fan_out[l], 1.0f, dz, n.fan_out[l], n.params + n.w_off[l],
+                                n.fan_in[l], 0.0f, n.dbuf + (size_t)(l & 1) * slab, n.fan_in[l]);
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n.fan_out[l], n.fan_in[l], B,
+                            1.0f, dz, n.fan_out[l], a, n.fan_in[l], 0.0f, n.grads + n.w_off[l],
+                            n.fan_in[l]);
+            }
+        }
+        dt = now_s() - t0;
+    } while (dt < seconds);
+    double rate = n.flops_per_sample * B * steps / dt * 1e-9;
+    train_net_free(&n);
+    return rate;
+}
+
+/* Our trainer's samples/s on the synthetic set (one calibration run, then ~seconds). */
+static double our_rate(const train_params *base, const data_bundle *d, double seconds,
+                       double *flops_per_sample)
+{
+    train_params p = *base;
+    train_result r;
+    train_result_init(&r);
+    cs_err err;
+    p.epochs = 1;
+    if (train_run(&p, d, &r, &err))
+        return NAN;
+    double rate = r.samples_per_s;
+    p.epochs = (int)ceil(seconds * rate / (double)d->train.n);
+    if (p.epochs < 1)
+        p.epochs = 1;
+    if (train_run(&p, d, &r, &err))
+        return NAN;
+    rate = r.samples_per_s;
+    train_result_free(&r);
+    train_net n;
+    if (train_net_init(&n, &p, BENCH_IN, 10, p.batch, &err) == 0) {
+        *flops_per_sample = n.flops_per_sample;
+        train_net_free(&n);
+    }
+    return rate;
+}
+
+static int write_all(const char *path, const void *p, size_t bytes)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    size_t w = fwrite(p, 1, bytes, f);
+    return (fclose(f) != 0 || w != bytes) ? -1 : 0;
+}
+
+/* tests/bench/train_torch.py relative to the working directory, else to the binary
+ * (build dirs live in the source tree), else $CRITSWEEP_TRAIN_TORCH. */
+static int find_script(char *path, size_t cap)
+{
+    const char *env = getenv("CRITSWEEP_TRAIN_TORCH");
+    if (env && access(env, R_OK) == 0) {
+        snprintf(path, cap, "%s", env);
+        return 0;
+    }
+    snprintf(path, cap, "tests/bench/train_torch.py");
+    if (access(path, R_OK) == 0)
+        return 0;
+    char exe[2048];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k > 0) {
+        exe[k] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            for (int up = 0; up < 3; up++) {
+                snprintf(path, cap, "%.2000s/tests/bench/train_torch.py", exe);
+                if (access(path, R_OK) == 0)
+                    return 0;
+                slash = strrchr(exe, '/');
+                if (!slash)
+                    break;
+                *slash = 0;
+            }
+        }
+    }
+    return -1;
+}
+
+int bench_train(FILE *out, int quick)
+{
+    int ncfg = (int)(sizeof bench_cfg / sizeof *bench_cfg);
+    double seconds = quick ? 0.4 : 2.0;
+    openblas_set_num_threads(1);
+
+    /* Synthetic data: enough examples for BENCH_STEPS_PER_EPOCH batches of the largest
+     * batch; each configuration uses a prefix of steps*batch examples. */
+    long n_max = 0;
+    for (int c = 0; c < ncfg; c++)
+        if ((long)bench_cfg[c][1] * BENCH_STEPS_PER_EPOCH > n_max)
+            n_max = (long)bench_cfg[c][1] * BENCH_STEPS_PER_EPOCH;
+    data_bundle d;
+    memset(&d, 0, sizeof d);
+    d.train.n = n_max;
+    d.train.dim = d.test.dim = BENCH_IN;
+    d.train.classes = d.test.classes = 10;
+    d.test.n = 1000;
+    d.train.x = malloc((size_t)n_max * BENCH_IN * sizeof(float));
+    d.train.y = malloc((size_t)n_max);
+    d.test.x = malloc((size_t)d.test.n * BENCH_IN * sizeof(float));
+    d.test.y = malloc((size_t)d.test.n);
+    if (!d.train.x || !d.train.y || !d.test.x || !d.test.y) {
+        fprintf(stderr, "bench train: out of memory\n");
+        data_free(&d);
+        return 1;
+    }
+    cs_rng r;
+    rng_init(&r, 777, 0);
+    rng_fill_normal(&r, d.train.x, (size_t)n_max * BENCH_IN, 1.0f);
+    rng_fill_normal(&r, d.test.x, (size_t)d.test.n * BENCH_IN, 1.0f);
+    for (long i = 0; i < n_max; i++)
+        d.train.y[i] = (unsigned char)rng_below(&r, 10);
+    for (long i = 0; i < d.test.n; i++)
+        d.test.y[i] = (unsigned char)rng_below(&r, 10);
+
+    /* PyTorch, all configurations in one interpreter (its import takes seconds). */
+    double torch_rate[8];
+    for (int c = 0; c < ncfg; c++)
+        torch_rate[c] = NAN;
+    char torch_note[512] = "";
+    char script[4096], dir[] = "/tmp/critsweep-bench-XXXXXX";
+    if (find_script(script, sizeof script) != 0) {
+        snprintf(torch_note, sizeof torch_note, "PyTorch skipped: tests/bench/train_torch.py "
+                 "not found (run from the source tree or set CRITSWEEP_TRAIN_TORCH)");
+    } else if (access("/usr/bin/python3", X_OK) != 0) {
+        snprintf(torch_note, sizeof torch_note, "PyTorch skipped: /usr/bin/python3 missing");
+    } else if (!mkdtemp(dir)) {
+        snprintf(torch_note, sizeof torch_note, "PyTorch skipped: cannot create %s", dir);
+    } else {
+        char xf[256], yf[256], cmd[8192];
+        snprintf(xf, sizeof xf, "%s/x.f32", dir);
+        snprintf(yf, sizeof yf, "%s/y.u8", dir);
+        if (write_all(xf, d.train.x, (size_t)n_max * BENCH_IN * sizeof(float)) ||
+            write_all(yf, d.train.y, (size_t)n_max)) {
+            snprintf(torch_note, sizeof torch_note, "PyTorch skipped: cannot write %s", dir);
+        } else {
+            /* Each configuration trains on the same prefix of the data as ours (below). */
+            int k = snprintf(cmd, sizeof cmd, "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "
+                             "/usr/bin/python3 '%s' '%s' '%s' %d %d %g", script, xf, yf,
+                             BENCH_IN, BENCH_DEPTH, seconds);
+            for (int c = 0; c < ncfg; c++)
+                k += snprintf(cmd + k, sizeof cmd - (size_t)k, " %dx%dx%ld", bench_cfg[c][0],
+                              bench_cfg[c][1], (long)bench_cfg[c][1] * BENCH_STEPS_PER_EPOCH);
+            snprintf(cmd + k, sizeof cmd - (size_t)k, " 2>&1");
+            FILE *pp = popen(cmd, "r");
+            if (!pp) {
+                snprintf(torch_note, sizeof torch_note, "PyTorch skipped: cannot run python");
+            } else {
+                char line[512], last[512] = "";
+                while (fgets(line, sizeof line, pp)) {
+                    int w, b;
+                    double rate;
+                    int hit = 0;
+                    if (sscanf(line, "%d %d %lf", &w, &b, &rate) == 3)
+                        for (int c = 0; c < ncfg; c++)
+                            if (w == bench_cfg[c][0] && b == bench_cfg[c][1]) {
+                                torch_rate[c] = rate;
+                                hit = 1;
+                            }
+                    if (!hit)
+                        snprintf(last, sizeof last, "%s", line);
+                }
+                int st = pclose(pp);
+                if (st != 0) {
+                    last[strcspn(last, "\n")] = 0;
+                    snprintf(torch_note, sizeof torch_note, "PyTorch skipped: %s",
+                             last[0] ? last : "train_torch.py failed");
+                }
+            }
+        }
+        remove(xf);
+        remove(yf);
+        rmdir(dir);
+    }
+
+    fprintf(out, "\ntraining: tanh MLP 784 -> N x %d -> 10, momentum SGD, one thread, "
+                 "%d steps per epoch%s\n",
+            BENCH_DEPTH, BENCH_STEPS_PER_EPOCH, quick ? " (quick)" : "");
+    fprintf(out, "%5s %6s %12s %12s %8s %11s %11s %9s\n", "N", "batch", "critsweep/s",
+            "pytorch/s", "speedup", "train GF/s", "sgemm GF/s", "fraction");
+    for (int c = 0; c < ncfg; c++) {
+        train_params p;
+        bench_params(&p, bench_cfg[c][0], bench_cfg[c][1], 1);
+        data_bundle dc = d;
+        dc.train.n = (long)bench_cfg[c][1] * BENCH_STEPS_PER_EPOCH;
+        double fps = NAN;
+        double ours = our_rate(&p, &dc, seconds, &fps);
+        double ours_gf = ours * fps * 1e-9;
+        double plain_gf = sgemm_rate(&p, seconds);
+        fprintf(out, "%5d %6d %12.0f %12.0f %8.2f %11.1f %11.1f %9.2f\n", bench_cfg[c][0],
+                bench_cfg[c][1], ours, torch_rate[c], ours / torch_rate[c], ours_gf, plain_gf,
+                ours_gf / plain_gf);
+        fflush(out);
+    }
+    if (torch_note[0])
+        fprintf(out, "%s\n", torch_note);
+    fprintf(out, "train GF/s: forward+backward sgemm flops per second of training (shuffle, "
+                 "gather, activations, loss and updates included); sgemm GF/s: the same sgemm "
+                 "calls alone; fraction = train/sgemm\n");
+    data_free(&d);
+    return 0;
+}

@@ -46,4 +46,57 @@ void train_result_free(train_result *r);
 int train_run(const train_params *p, const data_bundle *data, train_result *out,
               cs_err *err);
 
+/* ---- The network itself: exposed for the gradient-check tests, the CLI's debug dump
+ * (see cli_train.c) and the benchmark.  train_run is built on these. ---- */
+typedef struct {
+    int in_dim, width, depth, classes; /* depth hidden layers of width N */
+    int n_layers;                      /* depth + 1 (the last one is the output layer) */
+    int max_batch;
+    cs_activation activation;
+    cs_optimizer optimizer;
+    float lr, momentum, beta1, beta2, eps; /* PyTorch's defaults for Adam: 0.9, 0.999, 1e-8 */
+    long step;                 /* optimizer steps taken (Adam's bias correction) */
+    int keep_grads;            /* 1: train_net_step leaves dL/dθ in grads and applies the
+                                * textbook update; 0 (default): SGD and momentum are fused
+                                * into the weight-gradient sgemm (same equations) */
+    int *fan_in, *fan_out;     /* (n_layers) */
+    size_t *w_off, *b_off;     /* (n_layers) offsets into params: W^l (fan_out, fan_in)
+                                * row-major as in PyTorch, then b^l (fan_out) */
+    size_t n_params;           /* length of params/grads/state (includes alignment padding) */
+    size_t n_real;             /* parameters proper */
+    float *params;             /* (n_params) one contiguous block */
+    float *grads;              /* (n_params) */
+    float *state1, *state2;    /* (n_params) momentum buffer / Adam moments */
+    float *x;                  /* (max_batch, in_dim) batch input (gathered rows) */
+    float *acts;               /* (depth, max_batch, width) hidden activations φ(h) */
+    float *slope;              /* (depth, max_batch, width) φ'(h), erf only; else NULL */
+    float *dbuf;               /* (2, max_batch, width) backward ping-pong */
+    float *logits;             /* (max_batch, classes) */
+    float *dlogits;            /* (max_batch, classes) */
+    float *dbias;              /* (width) bias-gradient scratch of the fused path */
+    double flops_per_sample;   /* forward + backward sgemm flops per training example */
+} train_net;
+
+/* in_dim and classes come from the data (784, 10 for Fashion-MNIST). */
+int train_net_init(train_net *n, const train_params *p, int in_dim, int classes,
+                   int max_batch, cs_err *err);
+/* Draws the initial weights and biases: layer l (0-based, output layer = depth) from
+ * stream (CS_STREAM_TRAIN_INIT, l) of key: first its fan_out*fan_in weights
+ * Normal(0, σ_w²/fan_in) row by row, then its fan_out biases Normal(0, σ_b²).  Resets
+ * the optimizer state. */
+void train_net_init_params(train_net *n, uint64_t key, double sigma_w2, double sigma_b2);
+/* Mean softmax cross-entropy of a batch x (B, in_dim), y (B); forward only. */
+double train_net_loss(train_net *n, const float *x, const unsigned char *y, int B);
+/* Forward + backward: grads = dL/dθ of the mean loss; returns the loss.  No update. */
+double train_net_grad(train_net *n, const float *x, const unsigned char *y, int B);
+/* One optimizer step on the batch; returns the batch's mean loss (before the step).
+ * x may be n->x (already gathered). */
+double train_net_step(train_net *n, const float *x, const unsigned char *y, int B);
+/* Applies one optimizer step from grads (the textbook form; used when keep_grads). */
+void train_net_apply(train_net *n);
+/* Fraction of the n examples x (n, in_dim) classified correctly, in batches of up to
+ * 1000 through scratch buffers of its own. */
+double train_net_accuracy(train_net *n, const float *x, const unsigned char *y, long count);
+void train_net_free(train_net *n);
+
 #endif
