@@ -1,6 +1,861 @@
-/* stub: not written yet */
+/* cli_point.c — `critsweep point` (one grid point, no MPI), `critsweep fit` (exponents of
+ * S/D data a user brings: text or HDF5) and `critsweep meanfield`. */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <hdf5.h>
+
+#include "critsweep/activation.h"
+#include "critsweep/avalanche.h"
 #include "critsweep/cli.h"
 #include "critsweep/common.h"
-int cli_point(int argc, char **argv) { (void)argc; (void)argv; return cli_usage_error("point", "not implemented yet"); }
-int cli_fit(int argc, char **argv) { (void)argc; (void)argv; return cli_usage_error("fit", "not implemented yet"); }
-int cli_meanfield(int argc, char **argv) { (void)argc; (void)argv; return cli_usage_error("meanfield", "not implemented yet"); }
+#include "critsweep/fit.h"
+#include "critsweep/meanfield.h"
+#include "critsweep/rng.h"
+#include "critsweep/task.h"
+
+/* --- option helpers ---------------------------------------------------------------- */
+
+/* If argv[*i] is --name or --name=value, stores the value (the next argument for the
+ * first form) in *val and returns 1; 0 if it is another option; -1 if the value is
+ * missing (message printed). */
+static int opt_value(const char *cmd, int argc, char **argv, int *i, const char *name,
+                     const char **val)
+{
+    const char *a = argv[*i];
+    size_t n = strlen(name);
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        if (!**val) {
+            cli_usage_error(cmd, "%s: missing value", name);
+            return -1;
+        }
+        return 1;
+    }
+    if (a[n] != '\0')
+        return 0;
+    if (*i + 1 >= argc || (argv[*i + 1][0] == '-' && argv[*i + 1][1] == '-')) {
+        cli_usage_error(cmd, "%s: missing value", name);
+        return -1;
+    }
+    *val = argv[++*i];
+    return 1;
+}
+
+static int parse_num(const char *cmd, const char *name, const char *v, double lo, int lo_open,
+                     double *out)
+{
+    double x;
+    if (cs_parse_double(v, &x) || !isfinite(x))
+        return cli_usage_error(cmd, "%s: not a number '%s'", name, v);
+    if (lo_open ? !(x > lo) : !(x >= lo))
+        return cli_usage_error(cmd, "%s: must be %s %g (got '%s')", name, lo_open ? ">" : ">=",
+                               lo, v);
+    *out = x;
+    return 0;
+}
+
+static int parse_int(const char *cmd, const char *name, const char *v, long lo, long *out)
+{
+    long x;
+    if (cs_parse_long(v, &x))
+        return cli_usage_error(cmd, "%s: not an integer '%s'", name, v);
+    if (x < lo)
+        return cli_usage_error(cmd, "%s: must be >= %ld (got '%s')", name, lo, v);
+    *out = x;
+    return 0;
+}
+
+/* "auto" → 0 (libplfit's KS minimum), otherwise a number >= lo. */
+static int parse_xmin(const char *cmd, const char *name, const char *v, double lo, double *out)
+{
+    if (!strcmp(v, "auto")) {
+        *out = 0;
+        return 0;
+    }
+    double x;
+    if (cs_parse_double(v, &x) || !isfinite(x))
+        return cli_usage_error(cmd, "%s: not a number or 'auto': '%s'", name, v);
+    if (!(x >= lo) || x <= 0)
+        return cli_usage_error(cmd, "%s: must be %s %g or 'auto' (got '%s')", name,
+                               lo > 0 ? ">=" : ">", lo, v);
+    *out = x;
+    return 0;
+}
+
+static int parse_activation(const char *cmd, const char *v, cs_activation *a)
+{
+    if (activation_from_name(v, a))
+        return cli_usage_error(cmd, "--activation: unknown '%s' (one of %s)", v, activation_names());
+    return 0;
+}
+
+static int is_help(const char *a) { return !strcmp(a, "--help") || !strcmp(a, "-h"); }
+
+/* --- exponents: shared printing ---------------------------------------------------- */
+
+static void print_pm(const char *name, double v, double e)
+{
+    if (isfinite(e))
+        printf("  %-18s %.6g ± %.2g\n", name, v, e);
+    else
+        printf("  %-18s %.6g\n", name, v);
+}
+
+static void print_classes(double ts, double td, double g)
+{
+    const fit_class *cl;
+    int nc = fit_reference_classes(&cl);
+    double dist[8];
+    int best = fit_nearest_class(ts, td, g, dist);
+    printf("  nearest class      %s\n", best >= 0 ? cl[best].name : "none (no finite exponent)");
+    for (int i = 0; i < nc; i++)
+        printf("    distance to %-50s %.4g  (τ_s %.4g, τ_d %.4g, γ %.4g)\n", cl[i].name, dist[i],
+               cl[i].tau_s, cl[i].tau_d, cl[i].gamma);
+}
+
+static void json_classes(json_writer *w, double ts, double td, double g)
+{
+    const fit_class *cl;
+    int nc = fit_reference_classes(&cl);
+    double dist[8];
+    int best = fit_nearest_class(ts, td, g, dist);
+    json_str(w, "nearest_class", best >= 0 ? cl[best].name : "");
+    json_object_begin(w, "class_distance");
+    for (int i = 0; i < nc; i++)
+        json_num(w, cl[i].name, dist[i]);
+    json_object_end(w);
+}
+
+/* --- critsweep point ------------------------------------------------------------- */
+
+static void point_help(void)
+{
+    printf(
+        "usage: critsweep point [options]\n\n"
+        "Avalanches and exponents of one grid point (SCIENCE.md §2, §4, §5, §7); no MPI.\n"
+        "The random key is rng_task_key(0, activation, width, sigma_w2, sigma_b2, seed), so a\n"
+        "point equals the sweep task with sweep seed 0 and the same coordinates.\n\n"
+        "options (defaults are small, to run in about a second):\n"
+        "  --width N            neurons per layer (100)\n"
+        "  --depth L            maximum depth L_max (100)\n"
+        "  --sigma-w2 X         weight variance σ_w² (1.0)\n"
+        "  --sigma-b2 Y         bias variance σ_b² (0.0)\n"
+        "  --q0 Q               drive strength (0.1, reference)\n"
+        "  --activation A       %s (tanh)\n"
+        "  --per-network K      inputs per random network (1000, reference)\n"
+        "  --inputs M           drives in all (2000)\n"
+        "  --seed S             seed coordinate (0)\n"
+        "  --convention C       reference|strict (reference)\n"
+        "  --mode M             difference|absolute (difference)\n"
+        "  --shape-dmin D       profile window, exclusive lower bound (60)\n"
+        "  --shape-dmax D       profile window, exclusive upper bound (250)\n"
+        "  --shape-min-count C  avalanches per duration for a profile (20)\n"
+        "  --xmin-s V|auto      continuous xmin for τ_s (0.5; auto = KS minimum)\n"
+        "  --xmin-d V|auto      discrete xmin for τ_d (5; auto = KS minimum)\n"
+        "  --min-count C        events per duration in the γ regression (100)\n"
+        "  --bootstrap B        bootstrap samples for the KS p-values (0 = none)\n"
+        "  --raw FILE           write \"S D absorbed\" per recorded avalanche (text, header line)\n"
+        "  --json               one JSON object instead of the human-readable report\n",
+        activation_names());
+}
+
+static int write_raw(const char *path, const avalanche_result *ar)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "critsweep point: --raw %s: cannot open for writing: %s\n", path,
+                strerror(errno));
+        return CS_EXIT_USAGE;
+    }
+    int bad = fprintf(f, "S D absorbed\n") < 0;
+    for (long i = 0; i < ar->n_recorded && !bad; i++)
+        bad = fprintf(f, "%.17g %.0f %d\n", ar->S[i], ar->D[i], ar->absorbed ? ar->absorbed[i] : 0) < 0;
+    if (fclose(f) != 0 || bad) {
+        fprintf(stderr, "critsweep point: --raw %s: write failed (disk full?): %s\n", path,
+                strerror(errno));
+        return CS_EXIT_ERROR;
+    }
+    return 0;
+}
+
+int cli_point(int argc, char **argv)
+{
+    const char *cmd = "point";
+    avalanche_params ap;
+    avalanche_params_default(&ap);
+    ap.width = 100;
+    ap.depth = 100;
+    ap.sigma_w2 = 1.0;
+    ap.sigma_b2 = 0.0;
+    ap.activation = CS_ACT_TANH;
+    ap.inputs = 2000;
+    fit_options fo;
+    fit_options_default(&fo);
+    long seed = 0;
+    const char *raw = NULL;
+    int json = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        int r;
+        long l = 0;
+        if (is_help(argv[i])) {
+            point_help();
+            return CS_EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--json")) {
+            json = 1;
+            continue;
+        }
+        if ((r = opt_value(cmd, argc, argv, &i, "--width", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_int(cmd, "--width", v, 1, &l)) return CS_EXIT_USAGE;
+                 if (l > 1000000) return cli_usage_error(cmd, "--width: too large '%s'", v);
+                 ap.width = (int)l; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--depth", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_int(cmd, "--depth", v, 4, &l)) return CS_EXIT_USAGE;
+                 if (l > 1000000) return cli_usage_error(cmd, "--depth: too large '%s'", v);
+                 ap.depth = (int)l; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--sigma-w2", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_num(cmd, "--sigma-w2", v, 0, 0, &ap.sigma_w2)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--sigma-b2", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_num(cmd, "--sigma-b2", v, 0, 0, &ap.sigma_b2)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--q0", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_num(cmd, "--q0", v, 0, 1, &ap.q0)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--activation", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_activation(cmd, v, &ap.activation)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--per-network", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_int(cmd, "--per-network", v, 1, &ap.per_network)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--inputs", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_int(cmd, "--inputs", v, 1, &ap.inputs)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--seed", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_int(cmd, "--seed", v, 0, &seed)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--convention", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (convention_from_name(v, &ap.convention))
+                     return cli_usage_error(cmd, "--convention: unknown '%s' (reference or strict)", v);
+                 continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--mode", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (mode_from_name(v, &ap.mode))
+                     return cli_usage_error(cmd, "--mode: unknown '%s' (difference or absolute)", v);
+                 continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--shape-dmin", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_int(cmd, "--shape-dmin", v, 0, &l)) return CS_EXIT_USAGE; ap.shape_dmin = (int)l; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--shape-dmax", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_int(cmd, "--shape-dmax", v, 2, &l)) return CS_EXIT_USAGE;
+                 if (l > 1000000) return cli_usage_error(cmd, "--shape-dmax: too large '%s'", v);
+                 ap.shape_dmax = (int)l; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--shape-min-count", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_int(cmd, "--shape-min-count", v, 1, &l)) return CS_EXIT_USAGE;
+                 ap.shape_min_count = (int)(l > 1000000000 ? 1000000000 : l); continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--xmin-s", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_xmin(cmd, "--xmin-s", v, 0, &fo.xmin_s)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--xmin-d", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_xmin(cmd, "--xmin-d", v, 1, &fo.xmin_d)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--min-count", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_int(cmd, "--min-count", v, 2, &l)) return CS_EXIT_USAGE;
+                 fo.gamma_min_count = (int)(l > 1000000000 ? 1000000000 : l); continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--bootstrap", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_int(cmd, "--bootstrap", v, 0, &l)) return CS_EXIT_USAGE;
+                 if (l > 100000) return cli_usage_error(cmd, "--bootstrap: at most 100000 (got '%s')", v);
+                 fo.bootstrap = (int)l; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--raw", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { raw = v; continue; }
+        return cli_usage_error(cmd, "unknown option '%s' (critsweep point --help)", argv[i]);
+    }
+    if (ap.shape_dmax <= ap.shape_dmin + 1)
+        return cli_usage_error(cmd, "--shape-dmax: must exceed --shape-dmin + 1 (window %d < D < %d is empty)",
+                               ap.shape_dmin, ap.shape_dmax);
+    ap.key = rng_task_key(0, (int)ap.activation, ap.width, ap.sigma_w2, ap.sigma_b2, (uint64_t)seed);
+    fo.seed = ap.key;
+    cs_err err = {0, ""};
+    if (avalanche_params_check(&ap, &err))
+        return cli_usage_error(cmd, "%s", err.msg);
+
+    avalanche_result ar;
+    avalanche_result_init(&ar);
+    if (avalanche_run(&ap, &ar, &err)) {
+        fprintf(stderr, "critsweep point: %s\n", err.msg);
+        avalanche_result_free(&ar);
+        return err.code ? err.code : CS_EXIT_ERROR;
+    }
+    cs_result r;
+    if (task_result_init(&r, ap.depth, ap.shape_dmax - ap.shape_dmin - 1, 0)) {
+        fprintf(stderr, "critsweep point: out of memory for the result arrays\n");
+        avalanche_result_free(&ar);
+        return CS_EXIT_ERROR;
+    }
+    fit_powerlaw ps, pd;
+    int rc = task_avalanche_fill(&ap, &fo, &ar, &r, &ps, &pd, &err);
+    if (rc) {
+        fprintf(stderr, "critsweep point: %s\n", err.msg);
+        goto out;
+    }
+    if (raw && (rc = write_raw(raw, &ar)))
+        goto out;
+
+    if (json) {
+        json_writer w;
+        json_begin(&w, stdout);
+        json_str(&w, "activation", activation_name(ap.activation));
+        json_int(&w, "width", ap.width);
+        json_int(&w, "depth", ap.depth);
+        json_num(&w, "sigma_w2", ap.sigma_w2);
+        json_num(&w, "sigma_b2", ap.sigma_b2);
+        json_num(&w, "q0", ap.q0);
+        json_int(&w, "per_network", ap.per_network);
+        json_int(&w, "seed", seed);
+        json_str(&w, "convention", convention_name(ap.convention));
+        json_str(&w, "mode", mode_name(ap.mode));
+        json_int(&w, "n_inputs", r.n_inputs);
+        json_int(&w, "n_recorded", r.n_recorded);
+        json_int(&w, "n_survived", r.n_survived);
+        json_num(&w, "P_surv", r.P_surv);
+        json_num(&w, "S_mean", r.S_mean);
+        json_num(&w, "S_mean_absorbed", r.S_mean_absorbed);
+        json_num(&w, "D_mean", r.D_mean);
+        json_num(&w, "tau_s", r.tau_s);
+        json_num(&w, "tau_s_err", r.tau_s_err);
+        json_num(&w, "xmin_s", r.xmin_s);
+        json_int(&w, "n_tail_s", ps.n_tail);
+        json_num(&w, "ks_s", ps.ks);
+        json_num(&w, "p_value_s", ps.p_value);
+        json_num(&w, "tau_d", r.tau_d);
+        json_num(&w, "tau_d_err", r.tau_d_err);
+        json_num(&w, "xmin_d", r.xmin_d);
+        json_int(&w, "n_tail_d", pd.n_tail);
+        json_num(&w, "ks_d", pd.ks);
+        json_num(&w, "p_value_d", pd.p_value);
+        json_num(&w, "gamma", r.gamma);
+        json_num(&w, "gamma_err", r.gamma_err);
+        json_num(&w, "gamma_pred", r.gamma_pred);
+        json_num(&w, "crackling", r.gamma - r.gamma_pred);
+        json_num(&w, "gamma_shape", r.gamma_shape);
+        json_num(&w, "gamma_shape_err", r.gamma_shape_err);
+        json_num(&w, "branching", r.branching);
+        json_num(&w, "lyapunov", r.lyapunov);
+        json_num(&w, "q_star", r.q_star);
+        json_num(&w, "chi1", r.chi1);
+        json_num(&w, "xi_c", r.xi_c);
+        json_num(&w, "avalanches_per_s", r.avalanches_per_s);
+        json_num(&w, "seconds", ar.seconds);
+        json_classes(&w, r.tau_s, r.tau_d, r.gamma);
+        json_end(&w);
+    } else {
+        printf("critsweep point: %s, N=%d, L_max=%d, σ_w²=%g, σ_b²=%g, q0=%g, K=%ld, seed %ld, %s convention, %s mode\n",
+               activation_name(ap.activation), ap.width, ap.depth, ap.sigma_w2, ap.sigma_b2,
+               ap.q0, ap.per_network, seed, convention_name(ap.convention), mode_name(ap.mode));
+        printf("avalanches\n");
+        printf("  %-18s %ld\n", "inputs", r.n_inputs);
+        printf("  %-18s %ld\n", "recorded", r.n_recorded);
+        printf("  %-18s %ld\n", "survived", r.n_survived);
+        printf("  %-18s %.6g\n", "P_surv", r.P_surv);
+        printf("  %-18s %.6g\n", "S mean", r.S_mean);
+        printf("  %-18s %.6g\n", "S mean (absorbed)", r.S_mean_absorbed);
+        printf("  %-18s %.6g\n", "D mean", r.D_mean);
+        printf("exponents\n");
+        print_pm("tau_s", r.tau_s, r.tau_s_err);
+        printf("  %-18s %.6g  (n_tail %ld, KS %.3g, p %.3g)\n", "xmin_s", r.xmin_s, ps.n_tail, ps.ks, ps.p_value);
+        print_pm("tau_d", r.tau_d, r.tau_d_err);
+        printf("  %-18s %.6g  (n_tail %ld, KS %.3g, p %.3g)\n", "xmin_d", r.xmin_d, pd.n_tail, pd.ks, pd.p_value);
+        print_pm("gamma", r.gamma, r.gamma_err);
+        printf("  %-18s %.6g  (gamma − gamma_pred = %.3g)\n", "gamma_pred", r.gamma_pred, r.gamma - r.gamma_pred);
+        print_pm("gamma (shape)", r.gamma_shape, r.gamma_shape_err);
+        print_classes(r.tau_s, r.tau_d, r.gamma);
+        printf("criticality\n");
+        printf("  %-18s %.6g\n", "branching m", r.branching);
+        printf("  %-18s %.6g\n", "lyapunov λ_0", r.lyapunov);
+        printf("mean field\n");
+        printf("  %-18s %.6g\n", "q*", r.q_star);
+        printf("  %-18s %.6g\n", "chi_1", r.chi1);
+        printf("  %-18s %.6g\n", "xi_c", r.xi_c);
+        printf("speed\n");
+        printf("  %-18s %.4g  (%.3g s)\n", "avalanches/s", r.avalanches_per_s, ar.seconds);
+    }
+out:
+    task_result_free(&r);
+    avalanche_result_free(&ar);
+    return rc;
+}
+
+/* --- critsweep fit ----------------------------------------------------------------- */
+
+static void fit_help(void)
+{
+    printf(
+        "usage: critsweep fit FILE [options]\n\n"
+        "Power-law exponents of avalanche sizes S and durations D you bring (SCIENCE.md §4):\n"
+        "τ_s (continuous MLE), τ_d (discrete MLE, Hurwitz zeta), γ (weighted regression of\n"
+        "log10 <S>(D) on log10 D), γ_pred = (τ_d − 1)/(τ_s − 1) and the nearest reference class.\n\n"
+        "FILE is text (whitespace- or comma-separated columns, '#' comments, an optional header\n"
+        "line naming the columns) or HDF5 (one-dimensional datasets named S and D).  Without a\n"
+        "header, column 1 is S and column 2 is D.  D must hold whole numbers >= 0.\n\n"
+        "options:\n"
+        "  --columns S,D       column names (header or HDF5 datasets) or 1-based numbers (S,D)\n"
+        "  --xmin-s V|auto     continuous xmin for τ_s (0.5; auto = KS minimum)\n"
+        "  --xmin-d V|auto     discrete xmin for τ_d (5; auto = KS minimum)\n"
+        "  --min-count C       events per duration in the γ regression (100)\n"
+        "  --bootstrap B       bootstrap samples for the KS p-values (0 = none)\n"
+        "  --json              one JSON object\n");
+}
+
+typedef struct {
+    double *S, *D;
+    long n, cap;
+} sd_data;
+
+static int sd_push(sd_data *d, double s, double dd)
+{
+    if (d->n == d->cap) {
+        long cap = d->cap ? 2 * d->cap : 4096;
+        double *S = realloc(d->S, (size_t)cap * sizeof *S);
+        if (!S)
+            return -1;
+        d->S = S;
+        double *D = realloc(d->D, (size_t)cap * sizeof *D);
+        if (!D)
+            return -1;
+        d->D = D;
+        d->cap = cap;
+    }
+    d->S[d->n] = s;
+    d->D[d->n] = dd;
+    d->n++;
+    return 0;
+}
+
+/* Splits line in place into fields at whitespace and commas; returns the count. */
+static int split_fields(char *line, char **f, int max)
+{
+    int n = 0;
+    char *p = line;
+    while (*p) {
+        while (*p && (isspace((unsigned char)*p) || *p == ','))
+            p++;
+        if (!*p)
+            break;
+        if (n < max)
+            f[n] = p;
+        n++;
+        while (*p && !isspace((unsigned char)*p) && *p != ',')
+            p++;
+        if (*p)
+            *p++ = '\0';
+    }
+    return n;
+}
+
+/* where: "LINE" for text files, "NAME[i]" for HDF5 datasets. */
+static int check_d(const char *path, const char *where, const char *name, const char *txt, double v)
+{
+    if (!(v >= 0) || v != floor(v) || v > 1e15) {
+        fprintf(stderr, "critsweep fit: %s:%s: field '%s': not a whole number >= 0 '%s'\n",
+                path, where, name, txt);
+        return CS_EXIT_USAGE;
+    }
+    return 0;
+}
+
+#define MAX_FIELDS 256
+
+static int read_text(const char *path, const char *col_s, const char *col_d, sd_data *out)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "critsweep fit: %s: cannot open: %s\n", path, strerror(errno));
+        return CS_EXIT_USAGE;
+    }
+    char *line = NULL, *fields[MAX_FIELDS];
+    size_t cap = 0;
+    long lineno = 0;
+    int is = -1, id = -1, rc = 0, seen_data = 0;
+    const char *ns = col_s ? col_s : "S", *nd = col_d ? col_d : "D";
+    /* Numeric --columns: 1-based positions. */
+    long ps = 0, pd = 0;
+    if (col_s && !cs_parse_long(col_s, &ps) && ps >= 1)
+        is = (int)ps - 1;
+    if (col_d && !cs_parse_long(col_d, &pd) && pd >= 1)
+        id = (int)pd - 1;
+    int numeric_cols = is >= 0 && id >= 0;
+    while (getline(&line, &cap, f) > 0) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        int nf = split_fields(line, fields, MAX_FIELDS);
+        if (nf == 0)
+            continue;
+        if (nf > MAX_FIELDS) {
+            fprintf(stderr, "critsweep fit: %s:%ld: more than %d columns\n", path, lineno, MAX_FIELDS);
+            rc = CS_EXIT_USAGE;
+            break;
+        }
+        if (!seen_data) {
+            /* The first non-comment line is a header if any field is not a number. */
+            int header = 0;
+            double x;
+            for (int k = 0; k < nf; k++)
+                if (cs_parse_double(fields[k], &x))
+                    header = 1;
+            seen_data = 1;
+            if (header) {
+                if (numeric_cols)
+                    continue;
+                is = id = -1;
+                for (int k = 0; k < nf; k++) {
+                    if (!strcmp(fields[k], ns) && is < 0)
+                        is = k;
+                    if (!strcmp(fields[k], nd) && id < 0)
+                        id = k;
+                }
+                if (is < 0 || id < 0) {
+                    fprintf(stderr, "critsweep fit: %s:%ld: header has no column '%s' (use --columns S,D to name them)\n",
+                            path, lineno, is < 0 ? ns : nd);
+                    rc = CS_EXIT_USAGE;
+                    break;
+                }
+                continue;
+            }
+            if (!numeric_cols) {
+                if (col_s || col_d) {
+                    fprintf(stderr, "critsweep fit: %s: --columns names '%s,%s' but the file has no header line\n",
+                            path, ns, nd);
+                    rc = CS_EXIT_USAGE;
+                    break;
+                }
+                is = 0, id = 1;
+            }
+        }
+        int need = (is > id ? is : id) + 1;
+        if (nf < need) {
+            fprintf(stderr, "critsweep fit: %s:%ld: field '%s': missing (%d columns, need %d)\n",
+                    path, lineno, nf <= is ? ns : nd, nf, need);
+            rc = CS_EXIT_USAGE;
+            break;
+        }
+        double s, d;
+        if (cs_parse_double(fields[is], &s) || !isfinite(s)) {
+            fprintf(stderr, "critsweep fit: %s:%ld: field '%s': not a number '%s'\n", path, lineno,
+                    ns, fields[is]);
+            rc = CS_EXIT_USAGE;
+            break;
+        }
+        if (cs_parse_double(fields[id], &d) || !isfinite(d)) {
+            fprintf(stderr, "critsweep fit: %s:%ld: field '%s': not a number '%s'\n", path, lineno,
+                    nd, fields[id]);
+            rc = CS_EXIT_USAGE;
+            break;
+        }
+        char where[32];
+        snprintf(where, sizeof where, "%ld", lineno);
+        if ((rc = check_d(path, where, nd, fields[id], d)))
+            break;
+        if (sd_push(out, s, d)) {
+            fprintf(stderr, "critsweep fit: %s: out of memory after %ld rows\n", path, out->n);
+            rc = CS_EXIT_ERROR;
+            break;
+        }
+    }
+    if (!rc && ferror(f)) {
+        fprintf(stderr, "critsweep fit: %s: read error: %s\n", path, strerror(errno));
+        rc = CS_EXIT_USAGE;
+    }
+    free(line);
+    fclose(f);
+    if (!rc && out->n == 0) {
+        fprintf(stderr, "critsweep fit: %s: no data rows (expected columns %s and %s)\n", path, ns, nd);
+        rc = CS_EXIT_USAGE;
+    }
+    return rc;
+}
+
+static int read_h5_column(hid_t fid, const char *path, const char *name, double **out, long *n)
+{
+    if (H5Lexists(fid, name, H5P_DEFAULT) <= 0) {
+        fprintf(stderr, "critsweep fit: %s: no dataset '%s' (use --columns S,D to name them)\n", path, name);
+        return CS_EXIT_USAGE;
+    }
+    hid_t ds = H5Dopen2(fid, name, H5P_DEFAULT);
+    if (ds < 0) {
+        fprintf(stderr, "critsweep fit: %s: cannot open dataset '%s'\n", path, name);
+        return CS_EXIT_USAGE;
+    }
+    hid_t sp = H5Dget_space(ds), ty = H5Dget_type(ds);
+    int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
+    int rc = 0;
+    if (rank != 1 || (cls != H5T_INTEGER && cls != H5T_FLOAT)) {
+        fprintf(stderr, "critsweep fit: %s: dataset '%s' must be a one-dimensional numeric array\n", path, name);
+        rc = CS_EXIT_USAGE;
+    } else {
+        hsize_t dim;
+        H5Sget_simple_extent_dims(sp, &dim, NULL);
+        *n = (long)dim;
+        *out = malloc((size_t)(dim ? dim : 1) * sizeof **out);
+        if (!*out) {
+            fprintf(stderr, "critsweep fit: %s: out of memory for '%s' (%ld values)\n", path, name, *n);
+            rc = CS_EXIT_ERROR;
+        } else if (dim && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
+            fprintf(stderr, "critsweep fit: %s: cannot read dataset '%s'\n", path, name);
+            rc = CS_EXIT_USAGE;
+        }
+    }
+    if (ty >= 0)
+        H5Tclose(ty);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(ds);
+    return rc;
+}
+
+static int read_hdf5(const char *path, const char *col_s, const char *col_d, sd_data *out)
+{
+    const char *ns = col_s ? col_s : "S", *nd = col_d ? col_d : "D";
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* we print our own messages */
+    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (fid < 0) {
+        fprintf(stderr, "critsweep fit: %s: cannot open as HDF5\n", path);
+        return CS_EXIT_USAGE;
+    }
+    long ns_n = 0, nd_n = 0;
+    int rc = read_h5_column(fid, path, ns, &out->S, &ns_n);
+    if (!rc)
+        rc = read_h5_column(fid, path, nd, &out->D, &nd_n);
+    H5Fclose(fid);
+    if (rc)
+        return rc;
+    if (ns_n != nd_n) {
+        fprintf(stderr, "critsweep fit: %s: datasets '%s' (%ld) and '%s' (%ld) differ in length\n",
+                path, ns, ns_n, nd, nd_n);
+        return CS_EXIT_USAGE;
+    }
+    out->n = out->cap = ns_n;
+    if (out->n == 0) {
+        fprintf(stderr, "critsweep fit: %s: datasets '%s' and '%s' are empty\n", path, ns, nd);
+        return CS_EXIT_USAGE;
+    }
+    char buf[64];
+    for (long i = 0; i < out->n; i++) {
+        if (!isfinite(out->S[i])) {
+            fprintf(stderr, "critsweep fit: %s:%s[%ld]: field '%s': not a number '%g'\n", path, ns, i,
+                    ns, out->S[i]);
+            return CS_EXIT_USAGE;
+        }
+        snprintf(buf, sizeof buf, "%g", out->D[i]);
+        char where[300];
+        snprintf(where, sizeof where, "%s[%ld]", nd, i);
+        if (check_d(path, where, nd, buf, out->D[i]))
+            return CS_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int is_hdf5_file(const char *path)
+{
+    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+    unsigned char b[8];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t k = fread(b, 1, 8, f);
+    fclose(f);
+    return k == 8 && !memcmp(b, sig, 8);
+}
+
+int cli_fit(int argc, char **argv)
+{
+    const char *cmd = "fit";
+    fit_options fo;
+    fit_options_default(&fo);
+    const char *path = NULL, *columns = NULL;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        int r;
+        long l = 0;
+        if (is_help(argv[i])) {
+            fit_help();
+            return CS_EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--json")) {
+            json = 1;
+            continue;
+        }
+        if ((r = opt_value(cmd, argc, argv, &i, "--xmin-s", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_xmin(cmd, "--xmin-s", v, 0, &fo.xmin_s)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--xmin-d", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_xmin(cmd, "--xmin-d", v, 1, &fo.xmin_d)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--min-count", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_int(cmd, "--min-count", v, 2, &l)) return CS_EXIT_USAGE;
+                 fo.gamma_min_count = (int)(l > 1000000000 ? 1000000000 : l); continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--bootstrap", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_int(cmd, "--bootstrap", v, 0, &l)) return CS_EXIT_USAGE;
+                 if (l > 100000) return cli_usage_error(cmd, "--bootstrap: at most 100000 (got '%s')", v);
+                 fo.bootstrap = (int)l; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--columns", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { columns = v; continue; }
+        if (argv[i][0] == '-' && argv[i][1] != '\0')
+            return cli_usage_error(cmd, "unknown option '%s' (critsweep fit --help)", argv[i]);
+        if (path)
+            return cli_usage_error(cmd, "FILE: one file only (got '%s' and '%s')", path, argv[i]);
+        path = argv[i];
+    }
+    if (!path)
+        return cli_usage_error(cmd, "FILE: missing (critsweep fit --help)");
+    char cs[256] = "", cd[256] = "";
+    if (columns) {
+        const char *comma = strchr(columns, ',');
+        size_t a = comma ? (size_t)(comma - columns) : 0;
+        if (!comma || a == 0 || a >= sizeof cs || !comma[1] || strlen(comma + 1) >= sizeof cd ||
+            strchr(comma + 1, ','))
+            return cli_usage_error(cmd, "--columns: expected two names or numbers 'S,D' (got '%s')", columns);
+        memcpy(cs, columns, a);
+        cs[a] = '\0';
+        strcpy(cd, comma + 1);
+    }
+    sd_data d = {0};
+    int rc = is_hdf5_file(path) ? read_hdf5(path, columns ? cs : NULL, columns ? cd : NULL, &d)
+                                : read_text(path, columns ? cs : NULL, columns ? cd : NULL, &d);
+    if (rc) {
+        free(d.S), free(d.D);
+        return rc;
+    }
+    fo.seed = 0;
+    fit_powerlaw ps, pd;
+    cs_err err = {0, ""};
+    double g = NAN, ge = NAN;
+    if ((rc = fit_tau_continuous(d.S, d.n, &fo, fo.xmin_s, &ps, &err)) ||
+        (rc = fit_tau_discrete(d.D, d.n, &fo, fo.xmin_d, &pd, &err))) {
+        fprintf(stderr, "critsweep fit: %s: %s\n", path, err.msg);
+        free(d.S), free(d.D);
+        return rc;
+    }
+    double gxs = ps.xmin > 0 ? ps.xmin : 0.5, gxd = pd.xmin > 0 ? pd.xmin : 5;
+    if (fit_gamma(d.S, d.D, d.n, gxs, gxd, fo.gamma_min_count, &g, &ge)) {
+        fprintf(stderr, "critsweep fit: %s: out of memory in the γ regression\n", path);
+        free(d.S), free(d.D);
+        return CS_EXIT_ERROR;
+    }
+    double gp = (pd.tau - 1) / (ps.tau - 1);
+    if (json) {
+        json_writer w;
+        json_begin(&w, stdout);
+        json_str(&w, "file", path);
+        json_int(&w, "n", d.n);
+        json_num(&w, "tau_s", ps.tau);
+        json_num(&w, "tau_s_err", ps.tau_err);
+        json_num(&w, "xmin_s", ps.xmin);
+        json_int(&w, "n_tail_s", ps.n_tail);
+        json_num(&w, "ks_s", ps.ks);
+        json_num(&w, "p_value_s", ps.p_value);
+        json_num(&w, "tau_d", pd.tau);
+        json_num(&w, "tau_d_err", pd.tau_err);
+        json_num(&w, "xmin_d", pd.xmin);
+        json_int(&w, "n_tail_d", pd.n_tail);
+        json_num(&w, "ks_d", pd.ks);
+        json_num(&w, "p_value_d", pd.p_value);
+        json_num(&w, "gamma", g);
+        json_num(&w, "gamma_err", ge);
+        json_num(&w, "gamma_pred", gp);
+        json_num(&w, "crackling", g - gp);
+        json_classes(&w, ps.tau, pd.tau, g);
+        json_end(&w);
+    } else {
+        printf("critsweep fit: %s, %ld avalanches\n", path, d.n);
+        print_pm("tau_s", ps.tau, ps.tau_err);
+        printf("  %-18s %.6g  (n_tail %ld, KS %.3g, p %.3g)\n", "xmin_s", ps.xmin, ps.n_tail, ps.ks, ps.p_value);
+        print_pm("tau_d", pd.tau, pd.tau_err);
+        printf("  %-18s %.6g  (n_tail %ld, KS %.3g, p %.3g)\n", "xmin_d", pd.xmin, pd.n_tail, pd.ks, pd.p_value);
+        print_pm("gamma", g, ge);
+        printf("  %-18s %.6g  (gamma − gamma_pred = %.3g)\n", "gamma_pred", gp, g - gp);
+        print_classes(ps.tau, pd.tau, g);
+    }
+    free(d.S), free(d.D);
+    return CS_EXIT_OK;
+}
+
+/* --- critsweep meanfield ------------------------------------------------------------ */
+
+static void meanfield_help(void)
+{
+    printf(
+        "usage: critsweep meanfield [--activation A] [--sigma-b2 Y] [--sigma-w2 X] [--json]\n\n"
+        "Mean-field signal propagation (SCIENCE.md §5; Poole et al. 2016, Schoenholz et al. 2017):\n"
+        "the edge of chaos σ_w²_c(σ_b²) where χ_1 = 1 and, with --sigma-w2, the fixed point q*,\n"
+        "χ_1 = σ_w² E[φ'(√q* z)²] and the depth scale ξ_c = −1/ln χ_1.\n\n"
+        "options:\n"
+        "  --activation A   %s (tanh)\n"
+        "  --sigma-b2 Y     bias variance σ_b² >= 0 (0)\n"
+        "  --sigma-w2 X     weight variance σ_w² >= 0 (optional)\n"
+        "  --json           one JSON object\n",
+        activation_names());
+}
+
+int cli_meanfield(int argc, char **argv)
+{
+    const char *cmd = "meanfield";
+    cs_activation a = CS_ACT_TANH;
+    double sb = 0, sw = NAN;
+    int json = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        int r;
+        if (is_help(argv[i])) {
+            meanfield_help();
+            return CS_EXIT_OK;
+        }
+        if (!strcmp(argv[i], "--json")) {
+            json = 1;
+            continue;
+        }
+        if ((r = opt_value(cmd, argc, argv, &i, "--activation", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_activation(cmd, v, &a)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--sigma-b2", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_num(cmd, "--sigma-b2", v, 0, 0, &sb)) return CS_EXIT_USAGE; continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--sigma-w2", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (parse_num(cmd, "--sigma-w2", v, 0, 0, &sw)) return CS_EXIT_USAGE; continue; }
+        return cli_usage_error(cmd, "unknown option '%s' (critsweep meanfield --help)", argv[i]);
+    }
+    double edge = meanfield_edge_sigma_w2(a, sb);
+    meanfield_point m = {NAN, NAN, NAN};
+    int have = !isnan(sw);
+    if (have)
+        meanfield_evaluate(a, sw, sb, &m);
+    if (json) {
+        json_writer w;
+        json_begin(&w, stdout);
+        json_str(&w, "activation", activation_name(a));
+        json_num(&w, "sigma_b2", sb);
+        json_num(&w, "sigma_w2_critical", edge);
+        if (have) {
+            json_num(&w, "sigma_w2", sw);
+            json_num(&w, "q_star", m.q_star);
+            json_num(&w, "chi1", m.chi1);
+            /* ξ_c is +inf exactly at the edge: JSON has no inf, say so with a flag. */
+            json_num(&w, "xi_c", m.xi_c);
+            json_bool(&w, "xi_c_infinite", isinf(m.xi_c));
+            json_str(&w, "phase", !isfinite(m.chi1) ? "undefined"
+                                  : m.chi1 < 1     ? "ordered"
+                                  : m.chi1 > 1     ? "chaotic"
+                                                   : "critical");
+        }
+        json_end(&w);
+    } else {
+        printf("critsweep meanfield: %s, σ_b² = %g\n", activation_name(a), sb);
+        printf("  %-20s %.10g\n", "sigma_w2_critical", edge);
+        if (have) {
+            printf("  %-20s %.10g\n", "sigma_w2", sw);
+            printf("  %-20s %.10g%s\n", "q*", m.q_star,
+                   isnan(m.q_star) ? "  (no finite fixed point: the signal grows without bound)" : "");
+            printf("  %-20s %.10g  (%s)\n", "chi_1", m.chi1,
+                   !isfinite(m.chi1) ? "undefined" : m.chi1 < 1 ? "ordered" : m.chi1 > 1 ? "chaotic" : "critical");
+            printf("  %-20s %.10g\n", "xi_c", m.xi_c);
+        }
+    }
+    return CS_EXIT_OK;
+}
