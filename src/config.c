@@ -279,6 +279,9 @@ static int syntax_error(const loader *ld, yaml_parser_t *p, const char *origin, 
     char extra[200] = "";
     if (off < len && text[off] == '\t')
         snprintf(extra, sizeof extra, " (a tab character: indent YAML with spaces, not tabs)");
+    else if (p->context && in_file && p->context_mark.line != p->problem_mark.line)
+        snprintf(extra, sizeof extra, " (%s that starts at line %d, column %d)", p->context,
+                 (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
     else if (p->context)
         snprintf(extra, sizeof extra, " (%s)", p->context);
     if (in_file)
@@ -1085,7 +1088,7 @@ static int parse_seeds(const loader *ld, const node *v, cs_sweep *s)
     int rc;
     if (v->kind == NODE_SCALAR && !is_null(v)) { /* a count */
         int cnt;
-        if ((rc = get_int(ld, v, "grid.seeds (a count, or a list of seeds)", 1, 1000000, &cnt)))
+        if ((rc = get_int(ld, v, "grid.seeds", 1, 1000000, &cnt)))
             return rc;
         if (!(s->seeds = malloc(sizeof *s->seeds * (size_t)cnt)))
             return failf(ld, v, "%s: out of memory", path);
@@ -1153,7 +1156,7 @@ static int parse_grid(const loader *ld, const node *root, cs_sweep *s)
     if (rc)
         return rc;
     if (!g)
-        return failf(ld, gk, "grid: %s; e.g.\n  grid: {width: [32, 64], sigma_w2: "
+        return failf(ld, gk, "grid: %s, e.g. grid: {width: [32, 64], sigma_w2: "
                              "{start: 0.5, stop: 2.0, num: 12}}",
                      gk ? "is empty: it needs at least width and sigma_w2"
                         : "missing: a sweep needs a grid with at least width and sigma_w2");
@@ -1664,7 +1667,7 @@ static int load_tree(const loader *ld, const node *root, cs_sweep *s)
         return failf(ld, root, "a sweep file is a mapping of sections (grid:, avalanche:, ...), "
                                "not %s",
                      kind_name(root));
-    if ((rc = check_keys(ld, root, "the sweep file (top level)", top_keys, COUNT(top_keys))))
+    if ((rc = check_keys(ld, root, "the sweep file", top_keys, COUNT(top_keys))))
         return rc;
     node *v, *k;
     if ((v = map_find(root, "name", &k))) {
