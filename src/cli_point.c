@@ -368,8 +368,8 @@ int cli_point(int argc, char **argv)
         print_pm("gamma (shape)", r.gamma_shape, r.gamma_shape_err);
         print_classes(r.tau_s, r.tau_d, r.gamma);
         printf("criticality\n");
-        printf("  %-18s %.6g\n", "branching m", r.branching);
-        printf("  %-18s %.6g\n", "lyapunov λ_0", r.lyapunov);
+        printf("  %-18s %.6g\n", "branching", r.branching);
+        printf("  %-18s %.6g\n", "lyapunov", r.lyapunov);
         printf("mean field\n");
         printf("  %-18s %.6g\n", "q*", r.q_star);
         printf("  %-18s %.6g\n", "chi_1", r.chi1);

@@ -280,7 +280,8 @@ static double q_star(const act_ctx *c, double sw, double sb)
      * map grows near 0 (σ_w² φ'(0)² > 1); look for q with a positive residual. */
     for (double lo = hi / 2; lo > 1e-300; lo /= 2) {
         double flo = fp_residual(lo, &f);
-        if (flo > 0)
+        /* Positive beyond rounding (Σ w_i = 1 only to a few ulp): a genuine root. */
+        if (flo > 1e-13 * lo)
             return brent(fp_residual, &f, lo, hi, flo, fhi, 1e-15 * lo);
     }
     return 0;
