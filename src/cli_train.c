@@ -175,9 +175,9 @@ int cli_train(int argc, char **argv)
     if (cs_parse_long(val, &lv) || lv < (lo) || lv > (hi))                                     \
         return cli_usage_error("train", "%s '%s': expected an integer in %ld..%ld", name, val, \
                                (long)(lo), (long)(hi));
-#define NEED_DOUBLE(cond)                                                                   \
+#define NEED_DOUBLE(cond, desc)                                                             \
     if (cs_parse_double(val, &dv) || !isfinite(dv) || !(cond))                              \
-        return cli_usage_error("train", "%s '%s': expected a number with %s", name, val, #cond);
+        return cli_usage_error("train", "%s '%s': expected a number %s", name, val, desc);
         if (!strcmp(name, "--width")) {
             NEED_LONG(1, 65536);
             p.width = (int)lv;
@@ -185,10 +185,10 @@ int cli_train(int argc, char **argv)
             NEED_LONG(1, 100000);
             p.depth = (int)lv;
         } else if (!strcmp(name, "--sigma-w2")) {
-            NEED_DOUBLE(dv >= 0);
+            NEED_DOUBLE(dv >= 0, ">= 0");
             p.sigma_w2 = dv;
         } else if (!strcmp(name, "--sigma-b2")) {
-            NEED_DOUBLE(dv >= 0);
+            NEED_DOUBLE(dv >= 0, ">= 0");
             p.sigma_b2 = dv;
         } else if (!strcmp(name, "--activation")) {
             if (activation_from_name(val, &p.activation))
@@ -201,10 +201,10 @@ int cli_train(int argc, char **argv)
             NEED_LONG(1, 1000000);
             p.batch = (int)lv;
         } else if (!strcmp(name, "--lr")) {
-            NEED_DOUBLE(dv > 0);
+            NEED_DOUBLE(dv > 0, "> 0");
             p.lr = dv;
         } else if (!strcmp(name, "--momentum")) {
-            NEED_DOUBLE(dv >= 0 && dv < 1);
+            NEED_DOUBLE(dv >= 0 && dv < 1, "in [0, 1)");
             p.momentum = dv;
         } else if (!strcmp(name, "--optimizer")) {
             if (optimizer_from_name(val, &p.optimizer))
