@@ -1,4 +1,991 @@
-/* phase.c — not written yet. */
-#include "critsweep/common.h"
+/* phase.c — derived tables of a results file: seed averages, χ = ∂S̄/∂σ_w² and
+ * χ_b = ∂S̄/∂σ_b² (numpy.gradient's formula), the Widom line, the edge of chaos from
+ * mean-field theory, exponents pooled over seeds from the stored sufficient statistics,
+ * and the claim test (Spearman correlations of accuracy with χ and with −|χ_1 − 1|,
+ * distances of the accuracy ridge to both lines).  Reads serially (locking off), writes
+ * serially after the run closed the file. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+#include "critsweep/activation.h"
+#include "critsweep/config.h"
+#include "critsweep/fit.h"
+#include "critsweep/meanfield.h"
 #include "critsweep/phase.h"
-int phase_write_derived(const char *path, cs_err *err) { (void)path; (void)err; return 0; }
+#include "critsweep/task.h"
+
+static const char *const AXES[5] = {"activation", "width", "sigma_b2", "sigma_w2", "seed"};
+
+/* HDF5 prints its error stack by default; we report our own one-line messages. */
+static void h5_quiet(void)
+{
+    static int done;
+    if (!done) {
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        done = 1;
+    }
+}
+
+/* File access without locks: reading while a run holds the file for writing. */
+static hid_t fapl_nolock(void)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0)
+        H5Pset_file_locking(fapl, 0, 1);
+    return fapl;
+}
+
+static int read_dataset_double(hid_t fid, const char *path, const char *name, double *out,
+                               long n, cs_err *err)
+{
+    hid_t d = H5Dopen2(fid, name, H5P_DEFAULT);
+    if (d < 0)
+        return cs_fail(err, CS_EXIT_USAGE, "%s: no dataset '%s' (not a critsweep results "
+                       "file, or written by a version without it)", path, name);
+    hid_t sp = H5Dget_space(d);
+    hssize_t np = H5Sget_simple_extent_npoints(sp);
+    H5Sclose(sp);
+    if (np != n) {
+        H5Dclose(d);
+        return cs_fail(err, CS_EXIT_USAGE, "%s: dataset '%s' has %lld elements, expected "
+                       "%ld (the file's axes disagree with it)", path, name, (long long)np, n);
+    }
+    herr_t rc = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out);
+    H5Dclose(d);
+    if (rc < 0)
+        return cs_fail(err, CS_EXIT_ERROR, "%s: cannot read dataset '%s' as numbers "
+                       "(damaged file? check it with h5dump)", path, name);
+    return 0;
+}
+
+/* Length of a 1-D dataset, or -1. */
+static long dataset_len1(hid_t fid, const char *name)
+{
+    hid_t d = H5Dopen2(fid, name, H5P_DEFAULT);
+    if (d < 0)
+        return -1;
+    hid_t sp = H5Dget_space(d);
+    int rank = H5Sget_simple_extent_ndims(sp);
+    hsize_t dims[8] = {0};
+    if (rank == 1)
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+    H5Sclose(sp);
+    H5Dclose(d);
+    return rank == 1 ? (long)dims[0] : -1;
+}
+
+/* Reads the activation names, variable-length or fixed-length strings alike. */
+static int read_strings(hid_t fid, const char *path, const char *name, int n, char **out,
+                        cs_err *err)
+{
+    hid_t d = H5Dopen2(fid, name, H5P_DEFAULT);
+    hid_t ft = d >= 0 ? H5Dget_type(d) : -1;
+    if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
+        if (ft >= 0)
+            H5Tclose(ft);
+        if (d >= 0)
+            H5Dclose(d);
+        return cs_fail(err, CS_EXIT_USAGE, "%s: coordinate '%s' is missing or not strings",
+                       path, name);
+    }
+    int rc = 0;
+    if (H5Tis_variable_str(ft) > 0) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, H5T_VARIABLE);
+        H5Tset_cset(mt, H5Tget_cset(ft));
+        char **buf = calloc((size_t)n, sizeof *buf);
+        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+            rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot read coordinate '%s'", path, name);
+        } else {
+            for (int i = 0; i < n; i++)
+                out[i] = strdup(buf[i] ? buf[i] : "");
+            hid_t sp = H5Dget_space(d);
+            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
+            H5Sclose(sp);
+        }
+        free(buf);
+        H5Tclose(mt);
+    } else {
+        size_t len = H5Tget_size(ft);
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, len);
+        char *buf = calloc((size_t)n, len + 1);
+        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+            rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot read coordinate '%s'", path, name);
+        } else {
+            for (int i = 0; i < n; i++)
+                out[i] = strndup(buf + (size_t)i * len, len);
+        }
+        free(buf);
+        H5Tclose(mt);
+    }
+    H5Tclose(ft);
+    H5Dclose(d);
+    return rc;
+}
+
+static double *nan_array(long n)
+{
+    double *p = malloc((size_t)(n > 0 ? n : 1) * sizeof *p);
+    if (p)
+        for (long i = 0; i < n; i++)
+            p[i] = NAN;
+    return p;
+}
+
+/* Average ranks (ties share the mean of their positions), 1-based. */
+static int cmp_idx_val(const void *a, const void *b, void *ctx)
+{
+    const double *v = ctx;
+    double x = v[*(const int *)a], y = v[*(const int *)b];
+    return (x > y) - (x < y);
+}
+
+static void average_ranks(const double *v, int n, double *rank, int *idx)
+{
+    for (int i = 0; i < n; i++)
+        idx[i] = i;
+    qsort_r(idx, (size_t)n, sizeof *idx, cmp_idx_val, (void *)v);
+    for (int i = 0; i < n;) {
+        int j = i;
+        while (j + 1 < n && v[idx[j + 1]] == v[idx[i]])
+            j++;
+        double r = 0.5 * (i + j) + 1.0;
+        for (int k = i; k <= j; k++)
+            rank[idx[k]] = r;
+        i = j + 1;
+    }
+}
+
+/* ------------------------------------------------------------------ numerics */
+
+void phase_gradient(const double *f, long fs, const double *x, int n, double *out, long os)
+{
+    if (n < 2) {
+        for (int i = 0; i < n; i++)
+            out[(long)i * os] = NAN;
+        return;
+    }
+    /* numpy.gradient switches to its uniform formula when every step is equal. */
+    int uniform = 1;
+    double dx0 = x[1] - x[0];
+    for (int i = 1; i + 1 < n; i++)
+        if (x[i + 1] - x[i] != dx0)
+            uniform = 0;
+    if (uniform) {
+        for (int i = 1; i + 1 < n; i++)
+            out[(long)i * os] = (f[(long)(i + 1) * fs] - f[(long)(i - 1) * fs]) / (2.0 * dx0);
+    } else {
+        for (int i = 1; i + 1 < n; i++) {
+            double dx1 = x[i] - x[i - 1], dx2 = x[i + 1] - x[i];
+            double a = -(dx2) / (dx1 * (dx1 + dx2));
+            double b = (dx2 - dx1) / (dx1 * dx2);
+            double c = dx1 / (dx2 * (dx1 + dx2));
+            out[(long)i * os] = a * f[(long)(i - 1) * fs] + b * f[(long)i * fs] +
+                                c * f[(long)(i + 1) * fs];
+        }
+    }
+    out[0] = (f[fs] - f[0]) / (x[1] - x[0]);
+    out[(long)(n - 1) * os] = (f[(long)(n - 1) * fs] - f[(long)(n - 2) * fs]) /
+                              (x[n - 1] - x[n - 2]);
+}
+
+double phase_peak(const double *x, const double *y, long ys, int n, double *ymax)
+{
+    int im = -1;
+    for (int i = 0; i < n; i++) {
+        double v = y[(long)i * ys];
+        if (isfinite(v) && (im < 0 || v > y[(long)im * ys]))
+            im = i;
+    }
+    if (ymax)
+        *ymax = im < 0 ? NAN : y[(long)im * ys];
+    if (im < 0)
+        return NAN;
+    if (im == 0 || im == n - 1)
+        return x[im];
+    double x0 = x[im - 1], x1 = x[im], x2 = x[im + 1];
+    double y0 = y[(long)(im - 1) * ys], y1 = y[(long)im * ys], y2 = y[(long)(im + 1) * ys];
+    if (!isfinite(y0) || !isfinite(y2))
+        return x1;
+    /* Vertex of the parabola through the three points (non-uniform spacing). */
+    double num = (x1 - x0) * (x1 - x0) * (y1 - y2) - (x1 - x2) * (x1 - x2) * (y1 - y0);
+    double den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0);
+    if (den == 0.0)
+        return x1;
+    double xv = x1 - 0.5 * num / den;
+    /* A maximum of three points has its vertex between the outer two; guard rounding. */
+    if (xv < x0)
+        xv = x0;
+    if (xv > x2)
+        xv = x2;
+    return xv;
+}
+
+double phase_spearman(const double *x, const double *y, int n, int *used)
+{
+    double *a = malloc((size_t)(n > 0 ? n : 1) * 4 * sizeof *a);
+    int *idx = malloc((size_t)(n > 0 ? n : 1) * sizeof *idx);
+    if (!a || !idx) {
+        free(a);
+        free(idx);
+        return NAN;
+    }
+    double *bx = a + n, *rx = a + 2 * n, *ry = a + 3 * n;
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(x[i]) && isfinite(y[i])) {
+            a[m] = x[i];
+            bx[m] = y[i];
+            m++;
+        }
+    if (used)
+        *used = m;
+    double r = NAN;
+    if (m >= 3) {
+        average_ranks(a, m, rx, idx);
+        average_ranks(bx, m, ry, idx);
+        double mx = 0, my = 0;
+        for (int i = 0; i < m; i++) {
+            mx += rx[i];
+            my += ry[i];
+        }
+        mx /= m;
+        my /= m;
+        double sxy = 0, sxx = 0, syy = 0;
+        for (int i = 0; i < m; i++) {
+            sxy += (rx[i] - mx) * (ry[i] - my);
+            sxx += (rx[i] - mx) * (rx[i] - mx);
+            syy += (ry[i] - my) * (ry[i] - my);
+        }
+        if (sxx > 0 && syy > 0)
+            r = sxy / sqrt(sxx * syy);
+    }
+    free(a);
+    free(idx);
+    return r;
+}
+
+/* ------------------------------------------------------------------ the file */
+
+int phase_task_completed(int8_t status)
+{
+    return status == CS_STATUS_DONE || status == CS_STATUS_DIVERGED;
+}
+
+void phase_file_free(phase_file *pf)
+{
+    if (pf->fid > 0)
+        H5Fclose((hid_t)pf->fid);
+    if (pf->activation)
+        for (int i = 0; i < pf->n_act; i++)
+            free(pf->activation[i]);
+    free(pf->activation);
+    free(pf->width);
+    free(pf->sigma_b2);
+    free(pf->sigma_w2);
+    free(pf->seed);
+    free(pf->status);
+    free(pf->path);
+    memset(pf, 0, sizeof *pf);
+}
+
+int phase_file_open(phase_file *pf, const char *path, cs_err *err)
+{
+    memset(pf, 0, sizeof *pf);
+    h5_quiet();
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return cs_fail(err, CS_EXIT_USAGE, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return cs_fail(err, CS_EXIT_USAGE, "%s: not a regular file", path);
+    if (H5Fis_hdf5(path) <= 0)
+        return cs_fail(err, CS_EXIT_USAGE, "%s: not an HDF5 file (give a results file "
+                       "written by `critsweep run`)", path);
+    hid_t fapl = fapl_nolock();
+    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (fid < 0)
+        return cs_fail(err, CS_EXIT_USAGE, "%s: HDF5 cannot open it (damaged or truncated? "
+                       "check it with h5dump -H)", path);
+    pf->fid = fid;
+    pf->path = strdup(path);
+    long len[5];
+    for (int k = 0; k < 5; k++) {
+        len[k] = dataset_len1(fid, AXES[k]);
+        if (len[k] < 1) {
+            int rc = cs_fail(err, CS_EXIT_USAGE, "%s: not a critsweep results file "
+                             "(no 1-D coordinate '%s')", path, AXES[k]);
+            phase_file_free(pf);
+            return rc;
+        }
+    }
+    pf->n_act = (int)len[0];
+    pf->n_width = (int)len[1];
+    pf->n_sb2 = (int)len[2];
+    pf->n_sw2 = (int)len[3];
+    pf->n_seed = (int)len[4];
+    pf->n_cells = len[0] * len[1] * len[2] * len[3];
+    pf->n_tasks = pf->n_cells * len[4];
+    pf->activation = calloc((size_t)pf->n_act, sizeof *pf->activation);
+    pf->width = calloc((size_t)pf->n_width, sizeof *pf->width);
+    pf->sigma_b2 = calloc((size_t)pf->n_sb2, sizeof *pf->sigma_b2);
+    pf->sigma_w2 = calloc((size_t)pf->n_sw2, sizeof *pf->sigma_w2);
+    pf->seed = calloc((size_t)pf->n_seed, sizeof *pf->seed);
+    pf->status = calloc((size_t)pf->n_tasks, sizeof *pf->status);
+    double *tmp = malloc((size_t)pf->n_tasks * sizeof *tmp);
+    int rc = 0;
+    if (!pf->activation || !pf->width || !pf->sigma_b2 || !pf->sigma_w2 || !pf->seed ||
+        !pf->status || !tmp)
+        rc = cs_fail(err, CS_EXIT_ERROR, "%s: out of memory reading the axes", path);
+    if (!rc)
+        rc = read_strings(fid, path, "activation", pf->n_act, pf->activation, err);
+    if (!rc)
+        rc = read_dataset_double(fid, path, "width", tmp, pf->n_width, err);
+    if (!rc)
+        for (int i = 0; i < pf->n_width; i++)
+            pf->width[i] = (int)tmp[i];
+    if (!rc)
+        rc = read_dataset_double(fid, path, "sigma_b2", pf->sigma_b2, pf->n_sb2, err);
+    if (!rc)
+        rc = read_dataset_double(fid, path, "sigma_w2", pf->sigma_w2, pf->n_sw2, err);
+    if (!rc)
+        rc = read_dataset_double(fid, path, "seed", tmp, pf->n_seed, err);
+    if (!rc)
+        for (int i = 0; i < pf->n_seed; i++)
+            pf->seed[i] = (int64_t)tmp[i];
+    if (!rc)
+        rc = read_dataset_double(fid, path, "status", tmp, pf->n_tasks, err);
+    if (!rc) {
+        for (long t = 0; t < pf->n_tasks; t++) {
+            pf->status[t] = (int8_t)tmp[t];
+            switch (pf->status[t]) {
+            case CS_STATUS_DONE: pf->n_done++; break;
+            case CS_STATUS_FAILED: pf->n_failed++; break;
+            case CS_STATUS_DIVERGED: pf->n_diverged++; break;
+            default: pf->n_pending++; break;
+            }
+        }
+        for (long c = 0; c < pf->n_cells; c++) {
+            int any = 0;
+            for (int s = 0; s < pf->n_seed; s++)
+                any |= phase_task_completed(pf->status[c * pf->n_seed + s]);
+            pf->n_pending_cells += !any;
+        }
+    }
+    free(tmp);
+    if (rc)
+        phase_file_free(pf);
+    return rc;
+}
+
+int phase_find_activation(const phase_file *pf, const char *name)
+{
+    for (int i = 0; i < pf->n_act; i++)
+        if (!strcmp(pf->activation[i], name))
+            return i;
+    return -1;
+}
+
+int phase_find_width(const phase_file *pf, long width)
+{
+    for (int i = 0; i < pf->n_width; i++)
+        if (pf->width[i] == width)
+            return i;
+    return -1;
+}
+
+int phase_has_dataset(const phase_file *pf, const char *name)
+{
+    if (!name[0] || strchr(name, '/'))
+        return 0;
+    return H5Lexists((hid_t)pf->fid, name, H5P_DEFAULT) > 0;
+}
+
+int phase_read_doubles(const phase_file *pf, const char *name, double *out, long n,
+                       cs_err *err)
+{
+    return read_dataset_double((hid_t)pf->fid, pf->path, name, out, n, err);
+}
+
+int phase_task_values(const phase_file *pf, const char *name, double *vals, cs_err *err)
+{
+    if (!strcmp(name, "crackling")) {
+        double *pred = malloc((size_t)pf->n_tasks * sizeof *pred);
+        if (!pred)
+            return cs_fail(err, CS_EXIT_ERROR, "out of memory");
+        int rc = phase_task_values(pf, "gamma", vals, err);
+        if (!rc)
+            rc = phase_task_values(pf, "gamma_pred", pred, err);
+        if (!rc)
+            for (long t = 0; t < pf->n_tasks; t++)
+                vals[t] -= pred[t];
+        free(pred);
+        return rc;
+    }
+    int rc = read_dataset_double((hid_t)pf->fid, pf->path, name, vals, pf->n_tasks, err);
+    if (rc)
+        return rc;
+    /* Pending or failed tasks hold fill values (NaN, or -1 for integers): not data. */
+    for (long t = 0; t < pf->n_tasks; t++)
+        if (!phase_task_completed(pf->status[t]))
+            vals[t] = NAN;
+    return 0;
+}
+
+void phase_seed_reduce(const phase_file *pf, const double *vals, double *mean, double *std,
+                       int *count)
+{
+    int ns = pf->n_seed;
+    for (long c = 0; c < pf->n_cells; c++) {
+        const double *v = vals + c * ns;
+        const int8_t *st = pf->status + c * ns;
+        double sum = 0;
+        int m = 0;
+        for (int s = 0; s < ns; s++)
+            if (phase_task_completed(st[s]) && isfinite(v[s])) {
+                sum += v[s];
+                m++;
+            }
+        double mu = m ? sum / m : NAN;
+        if (mean)
+            mean[c] = mu;
+        if (count)
+            count[c] = m;
+        if (std) {
+            double ss = 0;
+            for (int s = 0; s < ns; s++)
+                if (phase_task_completed(st[s]) && isfinite(v[s]))
+                    ss += (v[s] - mu) * (v[s] - mu);
+            std[c] = m >= 2 ? sqrt(ss / (m - 1)) : NAN;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ derived */
+
+void phase_derived_free(phase_derived *d)
+{
+    double **f[] = {&d->S_mean_seedavg, &d->S_mean_seedstd, &d->chi, &d->chi_b,
+                    &d->tau_s_pooled, &d->tau_s_pooled_err, &d->tau_d_pooled,
+                    &d->tau_d_pooled_err, &d->gamma_pooled, &d->gamma_pooled_err,
+                    &d->accuracy_seedavg, &d->chi1_seedavg, &d->widom_sigma_w2, &d->chi_max,
+                    &d->accuracy_ridge_sigma_w2, &d->edge_sigma_w2, &d->spearman_acc_chi,
+                    &d->spearman_acc_edge, &d->ridge_dist_widom, &d->ridge_dist_edge};
+    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
+        free(*f[i]);
+        *f[i] = NULL;
+    }
+    free(d->n_acc_chi);
+    free(d->n_acc_edge);
+    free(d->n_ridge_widom);
+    free(d->n_ridge_edge);
+    memset(d, 0, sizeof *d);
+}
+
+/* Exponents pooled over the completed seeds of each cell from the stored sufficient
+ * statistics (fit.h): identical to a fit of all seeds' avalanches at fixed xmin. */
+static int pooled_exponents(const phase_file *pf, phase_derived *d, cs_err *err)
+{
+    static const char *const need[] = {"n_tail_s", "sum_log_s", "D_count", "gcount",
+                                       "gsum_S", "gsum_log10S", "gsum_log10S2", "xmin_d"};
+    for (size_t i = 0; i < sizeof need / sizeof *need; i++)
+        if (!phase_has_dataset(pf, need[i]))
+            return 0;
+    long L = dataset_len1((hid_t)pf->fid, "duration");
+    if (L < 1)
+        return 0;
+    /* The γ regression's minimum count comes from the sweep's own settings when the
+     * stored YAML parses; the reference value otherwise. */
+    fit_options fo;
+    fit_options_default(&fo);
+    int min_count = fo.gamma_min_count > 0 ? fo.gamma_min_count : 100;
+    hid_t fid = (hid_t)pf->fid;
+    if (H5Aexists(fid, "sweep_yaml") > 0) {
+        hid_t a = H5Aopen(fid, "sweep_yaml", H5P_DEFAULT);
+        hid_t ft = H5Aget_type(a);
+        if (H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0) {
+            hid_t mt = H5Tcopy(H5T_C_S1);
+            H5Tset_size(mt, H5T_VARIABLE);
+            H5Tset_cset(mt, H5Tget_cset(ft));
+            char *yaml = NULL;
+            if (H5Aread(a, mt, &yaml) >= 0 && yaml) {
+                cs_sweep sw;
+                cs_err e2 = {0};
+                memset(&sw, 0, sizeof sw);
+                if (config_load_text(yaml, strlen(yaml), "sweep_yaml", NULL, 0, &sw, &e2) == 0) {
+                    if (sw.fit.gamma_min_count > 0)
+                        min_count = sw.fit.gamma_min_count;
+                    config_free(&sw);
+                }
+                hid_t sp = H5Screate(H5S_SCALAR);
+                H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, &yaml);
+                H5Sclose(sp);
+            }
+            H5Tclose(mt);
+        }
+        H5Tclose(ft);
+        H5Aclose(a);
+    }
+
+    long nt = pf->n_tasks;
+    int ns = pf->n_seed;
+    double *nts = malloc((size_t)nt * sizeof *nts), *sls = malloc((size_t)nt * sizeof *sls);
+    double *xmd = malloc((size_t)nt * sizeof *xmd);
+    double *arr[5] = {0};
+    static const char *const names[5] = {"D_count", "gcount", "gsum_S", "gsum_log10S",
+                                         "gsum_log10S2"};
+    int rc = (!nts || !sls || !xmd) ? cs_fail(err, CS_EXIT_ERROR, "out of memory") : 0;
+    if (!rc)
+        rc = phase_task_values(pf, "n_tail_s", nts, err);
+    if (!rc)
+        rc = phase_task_values(pf, "sum_log_s", sls, err);
+    if (!rc)
+        rc = phase_task_values(pf, "xmin_d", xmd, err);
+    for (int k = 0; k < 5 && !rc; k++) {
+        arr[k] = malloc((size_t)(nt * L) * sizeof *arr[k]);
+        if (!arr[k])
+            rc = cs_fail(err, CS_EXIT_ERROR, "out of memory reading '%s'", names[k]);
+        else
+            rc = read_dataset_double(fid, pf->path, names[k], arr[k], nt * L, err);
+    }
+    fit_suffstats ss;
+    memset(&ss, 0, sizeof ss);
+    if (!rc && fit_suffstats_init(&ss, (int)L) != 0)
+        rc = cs_fail(err, CS_EXIT_ERROR, "out of memory for the pooled statistics");
+    for (long c = 0; c < pf->n_cells && !rc; c++) {
+        double *dst[5] = {ss.count_d, ss.gcount, ss.gsum_S, ss.gsum_log10S, ss.gsum_log10S2};
+        for (int k = 0; k < 5; k++)
+            memset(dst[k], 0, (size_t)L * sizeof(double));
+        ss.n_tail_s = 0;
+        ss.sum_log_s = 0;
+        double xmin_d = NAN;
+        int m = 0;
+        for (int s = 0; s < ns; s++) {
+            long t = c * ns + s;
+            if (!phase_task_completed(pf->status[t]) || !isfinite(nts[t]))
+                continue;
+            m++;
+            ss.n_tail_s += nts[t];
+            ss.sum_log_s += sls[t];
+            if (isfinite(xmd[t]))
+                xmin_d = xmd[t];
+            for (int k = 0; k < 5; k++)
+                for (long l = 0; l < L; l++) {
+                    double v = arr[k][t * L + l];
+                    if (isfinite(v))
+                        dst[k][l] += v;
+                }
+        }
+        if (!m)
+            continue;
+        fit_tau_s_from_stats(&ss, &d->tau_s_pooled[c], &d->tau_s_pooled_err[c]);
+        if (isfinite(xmin_d))
+            fit_tau_d_from_stats(&ss, xmin_d, &d->tau_d_pooled[c], &d->tau_d_pooled_err[c]);
+        fit_gamma_from_stats(&ss, min_count, &d->gamma_pooled[c], &d->gamma_pooled_err[c]);
+    }
+    if (!rc)
+        d->has_pooled = 1;
+    fit_suffstats_free(&ss);
+    for (int k = 0; k < 5; k++)
+        free(arr[k]);
+    free(nts);
+    free(sls);
+    free(xmd);
+    return rc;
+}
+
+int phase_derived_compute(const phase_file *pf, phase_derived *d, cs_err *err)
+{
+    memset(d, 0, sizeof *d);
+    long nc = pf->n_cells, nr = (long)pf->n_act * pf->n_width * pf->n_sb2;
+    long nab = (long)pf->n_act * pf->n_sb2, naw = (long)pf->n_act * pf->n_width;
+    int A = pf->n_act, W = pf->n_width, B = pf->n_sb2, S = pf->n_sw2;
+    double **cells[] = {&d->S_mean_seedavg, &d->S_mean_seedstd, &d->chi, &d->chi_b,
+                        &d->tau_s_pooled, &d->tau_s_pooled_err, &d->tau_d_pooled,
+                        &d->tau_d_pooled_err, &d->gamma_pooled, &d->gamma_pooled_err,
+                        &d->accuracy_seedavg, &d->chi1_seedavg};
+    int oom = 0;
+    for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
+        oom |= !(*cells[i] = nan_array(nc));
+    oom |= !(d->widom_sigma_w2 = nan_array(nr));
+    oom |= !(d->chi_max = nan_array(nr));
+    oom |= !(d->accuracy_ridge_sigma_w2 = nan_array(nr));
+    oom |= !(d->edge_sigma_w2 = nan_array(nab));
+    oom |= !(d->spearman_acc_chi = nan_array(naw));
+    oom |= !(d->spearman_acc_edge = nan_array(naw));
+    oom |= !(d->ridge_dist_widom = nan_array(naw));
+    oom |= !(d->ridge_dist_edge = nan_array(naw));
+    oom |= !(d->n_acc_chi = calloc((size_t)naw, sizeof(int)));
+    oom |= !(d->n_acc_edge = calloc((size_t)naw, sizeof(int)));
+    oom |= !(d->n_ridge_widom = calloc((size_t)naw, sizeof(int)));
+    oom |= !(d->n_ridge_edge = calloc((size_t)naw, sizeof(int)));
+    double *vals = malloc((size_t)pf->n_tasks * sizeof *vals);
+    double *edgeness = nan_array(nc);
+    if (oom || !vals || !edgeness) {
+        free(vals);
+        free(edgeness);
+        phase_derived_free(d);
+        return cs_fail(err, CS_EXIT_ERROR, "%s: out of memory for the derived tables", pf->path);
+    }
+
+    int rc = phase_task_values(pf, "S_mean", vals, err);
+    if (!rc) {
+        phase_seed_reduce(pf, vals, d->S_mean_seedavg, d->S_mean_seedstd, NULL);
+        /* χ along σ_w² for every (activation, width, σ_b²) line. */
+        for (long r = 0; r < nr && S >= 2; r++)
+            phase_gradient(d->S_mean_seedavg + r * S, 1, pf->sigma_w2, S, d->chi + r * S, 1);
+        /* χ_b along σ_b² for every (activation, width, σ_w²) line. */
+        if (B >= 2)
+            for (int a = 0; a < A; a++)
+                for (int w = 0; w < W; w++)
+                    for (int j = 0; j < S; j++) {
+                        long o = (((long)a * W + w) * B) * S + j;
+                        phase_gradient(d->S_mean_seedavg + o, S, pf->sigma_b2, B, d->chi_b + o, S);
+                    }
+        for (long r = 0; r < nr; r++)
+            d->widom_sigma_w2[r] = phase_peak(pf->sigma_w2, d->chi + r * S, 1, S, &d->chi_max[r]);
+    }
+    /* Edge of chaos from mean-field theory, per activation and σ_b². */
+    for (int a = 0; a < A && !rc; a++) {
+        cs_activation act;
+        if (activation_from_name(pf->activation[a], &act) != 0)
+            continue; /* a name this build does not know: no mean-field line */
+        for (int b = 0; b < B; b++)
+            d->edge_sigma_w2[(long)a * B + b] = meanfield_edge_sigma_w2(act, pf->sigma_b2[b]);
+    }
+    if (!rc && phase_has_dataset(pf, "test_accuracy")) {
+        rc = phase_task_values(pf, "test_accuracy", vals, err);
+        if (!rc)
+            phase_seed_reduce(pf, vals, d->accuracy_seedavg, NULL, NULL);
+    }
+    if (!rc && phase_has_dataset(pf, "chi1")) {
+        rc = phase_task_values(pf, "chi1", vals, err);
+        if (!rc)
+            phase_seed_reduce(pf, vals, d->chi1_seedavg, NULL, NULL);
+    }
+    if (!rc) {
+        for (long c = 0; c < nc; c++) {
+            edgeness[c] = -fabs(d->chi1_seedavg[c] - 1.0);
+            d->has_accuracy |= isfinite(d->accuracy_seedavg[c]);
+        }
+        /* The accuracy ridge: the best σ_w² at each σ_b² (grid value). */
+        for (long r = 0; r < nr; r++) {
+            int im = -1;
+            const double *acc = d->accuracy_seedavg + r * S;
+            for (int j = 0; j < S; j++)
+                if (isfinite(acc[j]) && (im < 0 || acc[j] > acc[im]))
+                    im = j;
+            if (im >= 0)
+                d->accuracy_ridge_sigma_w2[r] = pf->sigma_w2[im];
+        }
+        for (int a = 0; a < A; a++)
+            for (int w = 0; w < W; w++) {
+                long aw = (long)a * W + w, o = aw * B * S;
+                int n = B * S;
+                d->spearman_acc_chi[aw] =
+                    phase_spearman(d->accuracy_seedavg + o, d->chi + o, n, &d->n_acc_chi[aw]);
+                d->spearman_acc_edge[aw] =
+                    phase_spearman(d->accuracy_seedavg + o, edgeness + o, n, &d->n_acc_edge[aw]);
+                double sw = 0, se = 0;
+                int mw = 0, me = 0;
+                for (int b = 0; b < B; b++) {
+                    double ridge = d->accuracy_ridge_sigma_w2[aw * B + b];
+                    double widom = d->widom_sigma_w2[aw * B + b];
+                    double edge = d->edge_sigma_w2[(long)a * B + b];
+                    if (isfinite(ridge) && isfinite(widom)) {
+                        sw += fabs(ridge - widom);
+                        mw++;
+                    }
+                    if (isfinite(ridge) && isfinite(edge)) {
+                        se += fabs(ridge - edge);
+                        me++;
+                    }
+                }
+                d->ridge_dist_widom[aw] = mw ? sw / mw : NAN;
+                d->ridge_dist_edge[aw] = me ? se / me : NAN;
+                d->n_ridge_widom[aw] = mw;
+                d->n_ridge_edge[aw] = me;
+            }
+    }
+    if (!rc)
+        rc = pooled_exponents(pf, d, err);
+    free(vals);
+    free(edgeness);
+    if (rc)
+        phase_derived_free(d);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ writing */
+
+static int set_str_attr(hid_t obj, const char *name, const char *value)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    if (H5Aexists(obj, name) > 0)
+        H5Adelete(obj, name);
+    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t rc = a >= 0 ? H5Awrite(a, t, &value) : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return rc < 0 ? -1 : 0;
+}
+
+typedef struct {
+    const char *name;
+    int rank;
+    const char *dims[4];
+    const double *data;
+    const int *idata;       /* instead of data: int32 counts */
+    const char *units, *long_name, *description;
+} derived_spec;
+
+static int write_derived_one(hid_t fid, const phase_file *pf, const derived_spec *s,
+                             cs_err *err)
+{
+    hsize_t dims[4];
+    for (int k = 0; k < s->rank; k++) {
+        const char *dn = s->dims[k];
+        dims[k] = !strcmp(dn, "activation") ? (hsize_t)pf->n_act
+                : !strcmp(dn, "width")      ? (hsize_t)pf->n_width
+                : !strcmp(dn, "sigma_b2")   ? (hsize_t)pf->n_sb2
+                                            : (hsize_t)pf->n_sw2;
+    }
+    hid_t mtype = s->idata ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE;
+    hid_t ftype = s->idata ? H5T_STD_I32LE : H5T_IEEE_F64LE;
+    hid_t d = -1;
+    if (H5Lexists(fid, s->name, H5P_DEFAULT) > 0) {
+        d = H5Dopen2(fid, s->name, H5P_DEFAULT);
+        int same = 0;
+        if (d >= 0) {
+            hid_t sp = H5Dget_space(d), ft = H5Dget_type(d);
+            hsize_t cur[8];
+            int r = H5Sget_simple_extent_ndims(sp);
+            same = r == s->rank && H5Tequal(ft, ftype) > 0;
+            if (same) {
+                H5Sget_simple_extent_dims(sp, cur, NULL);
+                for (int k = 0; k < r; k++)
+                    same &= cur[k] == dims[k];
+            }
+            H5Sclose(sp);
+            H5Tclose(ft);
+        }
+        if (!same) {
+            /* An older shape or type: replace it (detach scales first so no stale
+             * back-references stay on the coordinates). */
+            if (d >= 0) {
+                for (int k = 0; k < s->rank; k++) {
+                    hid_t sc = H5Dopen2(fid, s->dims[k], H5P_DEFAULT);
+                    if (sc >= 0) {
+                        if (H5DSis_attached(d, sc, (unsigned)k) > 0)
+                            H5DSdetach_scale(d, sc, (unsigned)k);
+                        H5Dclose(sc);
+                    }
+                }
+                H5Dclose(d);
+                d = -1;
+            }
+            if (H5Ldelete(fid, s->name, H5P_DEFAULT) < 0)
+                return cs_fail(err, CS_EXIT_ERROR, "%s: cannot replace dataset '%s'",
+                               pf->path, s->name);
+        }
+    }
+    if (d < 0) {
+        hid_t sp = H5Screate_simple(s->rank, dims, NULL);
+        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+        double fnan = NAN;
+        int fneg = -1;
+        H5Pset_fill_value(dcpl, ftype, s->idata ? (const void *)&fneg : (const void *)&fnan);
+        d = H5Dcreate2(fid, s->name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+        H5Pclose(dcpl);
+        H5Sclose(sp);
+        if (d < 0)
+            return cs_fail(err, CS_EXIT_ERROR, "%s: cannot create dataset '%s' (file "
+                           "read-only or full?)", pf->path, s->name);
+    }
+    const void *buf = s->idata ? (const void *)s->idata : (const void *)s->data;
+    int rc = 0;
+    if (H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot write dataset '%s' (disk full?)",
+                     pf->path, s->name);
+    if (!rc && (set_str_attr(d, "units", s->units) || set_str_attr(d, "long_name", s->long_name) ||
+                set_str_attr(d, "description", s->description)))
+        rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot write the attributes of '%s'", pf->path,
+                     s->name);
+    for (int k = 0; k < s->rank && !rc; k++) {
+        hid_t sc = H5Dopen2(fid, s->dims[k], H5P_DEFAULT);
+        if (sc < 0)
+            continue;
+        if (H5DSis_scale(sc) > 0 && H5DSis_attached(d, sc, (unsigned)k) <= 0 &&
+            H5DSattach_scale(d, sc, (unsigned)k) < 0)
+            rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot attach dimension scale '%s' to '%s'",
+                         pf->path, s->dims[k], s->name);
+        H5Dclose(sc);
+    }
+    H5Dclose(d);
+    return rc;
+}
+
+/* 1 if the last row of the runs table has no end time: a run has the file open. */
+int phase_file_run_active(const phase_file *pf)
+{
+    hid_t fid = (hid_t)pf->fid;
+    if (H5Lexists(fid, "runs", H5P_DEFAULT) <= 0)
+        return 0;
+    hid_t d = H5Dopen2(fid, "runs", H5P_DEFAULT);
+    if (d < 0)
+        return 0;
+    int active = 0;
+    hid_t ft = H5Dget_type(d), sp = H5Dget_space(d);
+    hsize_t n = 0;
+    int idx = H5Tget_class(ft) == H5T_COMPOUND ? H5Tget_member_index(ft, "end") : -1;
+    if (idx >= 0 && H5Sget_simple_extent_ndims(sp) == 1 &&
+        H5Sget_simple_extent_dims(sp, &n, NULL) == 1 && n > 0) {
+        hid_t st = H5Tget_member_type(ft, (unsigned)idx);
+        if (H5Tget_class(st) == H5T_STRING) {
+            /* Memory type: the member alone, same string flavour as the file's. */
+            size_t sz = H5Tget_size(st);
+            hid_t mt = H5Tcreate(H5T_COMPOUND, sz);
+            H5Tinsert(mt, "end", 0, st);
+            hsize_t start = n - 1, count = 1;
+            H5Sselect_hyperslab(sp, H5S_SELECT_SET, &start, NULL, &count, NULL);
+            hid_t ms = H5Screate_simple(1, &count, NULL);
+            char buf[4096] = {0};
+            if (sz < sizeof buf && H5Dread(d, mt, ms, sp, H5P_DEFAULT, buf) >= 0) {
+                if (H5Tis_variable_str(st) > 0) {
+                    char *s;
+                    memcpy(&s, buf, sizeof s);
+                    active = !s || !s[0];
+                    H5Dvlen_reclaim(mt, ms, H5P_DEFAULT, buf);
+                } else {
+                    active = !buf[0];
+                }
+            }
+            H5Sclose(ms);
+            H5Tclose(mt);
+        }
+        H5Tclose(st);
+    }
+    H5Sclose(sp);
+    H5Tclose(ft);
+    H5Dclose(d);
+    return active;
+}
+
+int phase_derived_write(phase_file *pf, const phase_derived *d, cs_err *err)
+{
+    h5_quiet();
+    /* HDF5 refuses a second, read-write open of a file this process holds read-only. */
+    if (pf->fid > 0)
+        H5Fclose((hid_t)pf->fid);
+    pf->fid = 0;
+    hid_t fid = H5Fopen(pf->path, H5F_ACC_RDWR, H5P_DEFAULT);
+    if (fid < 0) {
+        int rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot open for writing (read-only, or a "
+                         "run still has it open; `critsweep phase` can write the derived "
+                         "tables later)", pf->path);
+        hid_t fapl = fapl_nolock();
+        pf->fid = H5Fopen(pf->path, H5F_ACC_RDONLY, fapl);
+        H5Pclose(fapl);
+        return rc;
+    }
+#define C4 {"activation", "width", "sigma_b2", "sigma_w2"}
+#define C3 {"activation", "width", "sigma_b2"}
+#define C2 {"activation", "width"}
+    const derived_spec specs[] = {
+        {"S_mean_seedavg", 4, C4, d->S_mean_seedavg, NULL, "1", "mean avalanche size, seed average",
+         "mean of S_mean over the completed seeds of each cell (NaN: none completed)"},
+        {"S_mean_seedstd", 4, C4, d->S_mean_seedstd, NULL, "1", "mean avalanche size, seed spread",
+         "sample standard deviation (ddof 1) of S_mean over the completed seeds (NaN: fewer than two)"},
+        {"chi", 4, C4, d->chi, NULL, "1", "susceptibility dS/dsigma_w2",
+         "derivative of S_mean_seedavg along sigma_w2: second-order central differences inside, "
+         "first-order one-sided at the ends, non-uniform spacing (numpy.gradient)"},
+        {"chi_b", 4, C4, d->chi_b, NULL, "1", "susceptibility dS/dsigma_b2",
+         "derivative of S_mean_seedavg along sigma_b2 (numpy.gradient); NaN when the sigma_b2 "
+         "axis has a single point"},
+        {"tau_s_pooled", 4, C4, d->tau_s_pooled, NULL, "1", "size exponent, pooled over seeds",
+         "continuous power-law MLE from the summed sufficient statistics of the completed seeds"},
+        {"tau_s_pooled_err", 4, C4, d->tau_s_pooled_err, NULL, "1", "error of tau_s_pooled",
+         "(tau - 1)/sqrt(n)"},
+        {"tau_d_pooled", 4, C4, d->tau_d_pooled, NULL, "1", "duration exponent, pooled over seeds",
+         "discrete power-law MLE (Hurwitz zeta) from the summed duration counts"},
+        {"tau_d_pooled_err", 4, C4, d->tau_d_pooled_err, NULL, "1", "error of tau_d_pooled",
+         "(tau - 1)/sqrt(n)"},
+        {"gamma_pooled", 4, C4, d->gamma_pooled, NULL, "1", "<S>(D) exponent, pooled over seeds",
+         "weighted regression of log10 M(D) on log10 D from the summed per-duration sums"},
+        {"gamma_pooled_err", 4, C4, d->gamma_pooled_err, NULL, "1", "error of gamma_pooled",
+         "sqrt(s^2/Sxx)"},
+        {"widom_sigma_w2", 3, C3, d->widom_sigma_w2, NULL, "1", "Widom line sigma_w2*",
+         "sigma_w2 of the chi maximum, refined by the parabola through the maximum and its two "
+         "neighbours (the grid value at an edge)"},
+        {"chi_max", 3, C3, d->chi_max, NULL, "1", "maximum susceptibility",
+         "largest chi on the sigma_w2 grid"},
+        {"accuracy_ridge_sigma_w2", 3, C3, d->accuracy_ridge_sigma_w2, NULL, "1",
+         "accuracy ridge", "sigma_w2 of the highest seed-averaged test accuracy (grid value)"},
+        {"edge_sigma_w2", 2, {"activation", "sigma_b2"}, d->edge_sigma_w2, NULL, "1",
+         "edge of chaos sigma_w2_c", "mean-field chi_1 = 1 (Gauss-Hermite quadrature, bracketing "
+         "root); NaN where none in (0, 100]"},
+        {"spearman_acc_chi", 2, C2, d->spearman_acc_chi, NULL, "1",
+         "Spearman(accuracy, chi)",
+         "rank correlation over the (sigma_b2, sigma_w2) cells of seed-averaged test accuracy "
+         "with chi (cells with a NaN dropped; ties by average ranks)"},
+        {"spearman_acc_edge", 2, C2, d->spearman_acc_edge, NULL, "1",
+         "Spearman(accuracy, -|chi1 - 1|)",
+         "rank correlation over the cells of seed-averaged test accuracy with the closeness "
+         "to the edge of chaos -|chi1 - 1|"},
+        {"ridge_dist_widom", 2, C2, d->ridge_dist_widom, NULL, "1",
+         "accuracy ridge to Widom line", "mean over sigma_b2 of |ridge - widom_sigma_w2|"},
+        {"ridge_dist_edge", 2, C2, d->ridge_dist_edge, NULL, "1",
+         "accuracy ridge to edge of chaos", "mean over sigma_b2 of |ridge - edge_sigma_w2|"},
+        {"n_spearman_acc_chi", 2, C2, NULL, d->n_acc_chi, "1", "cells in Spearman(accuracy, chi)",
+         "number of cells with both values finite"},
+        {"n_spearman_acc_edge", 2, C2, NULL, d->n_acc_edge, "1",
+         "cells in Spearman(accuracy, edge)", "number of cells with both values finite"},
+    };
+#undef C4
+#undef C3
+#undef C2
+    int rc = 0;
+    for (size_t i = 0; i < sizeof specs / sizeof *specs && !rc; i++) {
+        if (!d->has_pooled && strstr(specs[i].name, "_pooled"))
+            continue;
+        rc = write_derived_one(fid, pf, &specs[i], err);
+    }
+    if (H5Fclose(fid) < 0 && !rc)
+        rc = cs_fail(err, CS_EXIT_ERROR, "%s: closing after writing the derived tables failed "
+                     "(disk full?)", pf->path);
+    hid_t fapl = fapl_nolock();
+    pf->fid = H5Fopen(pf->path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (pf->fid < 0 && !rc)
+        rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot reopen after writing", pf->path);
+    return rc;
+}
+
+int phase_write_derived(const char *path, cs_err *err)
+{
+    phase_file pf;
+    int rc = phase_file_open(&pf, path, err);
+    if (rc)
+        return rc;
+    phase_derived d;
+    rc = phase_derived_compute(&pf, &d, err);
+    if (!rc) {
+        rc = phase_derived_write(&pf, &d, err);
+        phase_derived_free(&d);
+    }
+    phase_file_free(&pf);
+    return rc;
+}

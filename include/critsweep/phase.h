@@ -1,8 +1,99 @@
-/* phase.h — derived tables and figures; written by the phase module. */
+/* phase.h — derived tables of a results file (SCIENCE.md §3, §5, §8): seed averages,
+ * the susceptibilities χ and χ_b, the Widom line, the edge-of-chaos line, pooled
+ * exponents and the claim test (does maximal χ predict learning better than the edge
+ * of chaos?).  Figures are drawn by cli_phase.c through plot.h. */
 #ifndef CRITSWEEP_PHASE_H
 #define CRITSWEEP_PHASE_H
+
+#include <stdint.h>
+
 #include "critsweep/common.h"
+
 /* Computes the derived datasets (store.h) from a results file and writes them into it
  * (serial HDF5, the file must not be open elsewhere).  0 or an error code. */
 int phase_write_derived(const char *path, cs_err *err);
+
+/* A results file opened read-only (file locking off, so it can be read while a run
+ * writes): its axes and task status.  Cells are (activation, width, sigma_b2,
+ * sigma_w2) row-major; tasks add the seed axis last. */
+typedef struct {
+    char *path;
+    int64_t fid;            /* hid_t of the open file (read-only) */
+    int n_act, n_width, n_sb2, n_sw2, n_seed;
+    char **activation;      /* (n_act) names */
+    int *width;             /* (n_width) */
+    double *sigma_b2;       /* (n_sb2) */
+    double *sigma_w2;       /* (n_sw2) */
+    int64_t *seed;          /* (n_seed) */
+    int8_t *status;         /* (A, W, B, S, seed) */
+    long n_cells, n_tasks;
+    long n_done, n_pending, n_failed, n_diverged;
+    long n_pending_cells;   /* cells with no completed seed */
+} phase_file;
+
+/* A task counts as completed (its avalanche data is a result) when its status is done
+ * or diverged (a diverged training run is a result, not a failure). */
+int phase_task_completed(int8_t status);
+
+int phase_file_open(phase_file *pf, const char *path, cs_err *err);
+void phase_file_free(phase_file *pf);
+/* Index of an activation name / width value in the file's axes, -1 if absent. */
+int phase_find_activation(const phase_file *pf, const char *name);
+int phase_find_width(const phase_file *pf, long width);
+/* 1 if a dataset of that name exists in the file. */
+int phase_has_dataset(const phase_file *pf, const char *name);
+
+/* Per-task values of a quantity: any per-task dataset (converted to double), or the
+ * computed `crackling` = gamma − gamma_pred.  vals: (n_tasks). */
+int phase_task_values(const phase_file *pf, const char *name, double *vals, cs_err *err);
+/* Mean and sample standard deviation (ddof 1) over the completed seeds of each cell,
+ * NaN values ignored; NaN where no value (std: fewer than two).  Either output may be
+ * NULL; count (n_cells) receives the number of values used, may be NULL. */
+void phase_seed_reduce(const phase_file *pf, const double *vals, double *mean,
+                       double *std, int *count);
+/* Reads a dataset whose shape has exactly n elements (e.g. a derived one) as double. */
+int phase_read_doubles(const phase_file *pf, const char *name, double *out, long n,
+                       cs_err *err);
+
+typedef struct {
+    /* (A, W, B, S) */
+    double *S_mean_seedavg, *S_mean_seedstd, *chi, *chi_b;
+    double *tau_s_pooled, *tau_s_pooled_err, *tau_d_pooled, *tau_d_pooled_err;
+    double *gamma_pooled, *gamma_pooled_err;
+    double *accuracy_seedavg, *chi1_seedavg;   /* inputs of the claim test */
+    /* (A, W, B) */
+    double *widom_sigma_w2, *chi_max, *accuracy_ridge_sigma_w2;
+    /* (A, B) */
+    double *edge_sigma_w2;
+    /* (A, W): the claim test */
+    double *spearman_acc_chi, *spearman_acc_edge, *ridge_dist_widom, *ridge_dist_edge;
+    int *n_acc_chi, *n_acc_edge, *n_ridge_widom, *n_ridge_edge; /* pairs used */
+    int has_pooled;         /* the file holds the sufficient statistics */
+    int has_accuracy;       /* some test accuracy is finite */
+} phase_derived;
+
+int phase_derived_compute(const phase_file *pf, phase_derived *d, cs_err *err);
+void phase_derived_free(phase_derived *d);
+/* Writes d into pf's file: closes pf's read-only handle, opens the file read-write,
+ * creates or overwrites the datasets (attributes, dimension scales), and reopens pf
+ * read-only.  Fails (file untouched) if the file is read-only or locked. */
+int phase_derived_write(phase_file *pf, const phase_derived *d, cs_err *err);
+/* 1 if the runs table's last row has no end time (a run is writing the file). */
+int phase_file_run_active(const phase_file *pf);
+
+/* --- Numerics, exposed for tests. */
+/* numpy.gradient(f, x) for one line of n >= 2 points (f and out strided):
+ * second-order central differences inside, first-order one-sided at the ends,
+ * non-uniform spacing; numpy's uniform-spacing branch when all steps are equal. */
+void phase_gradient(const double *f, long fstride, const double *x, int n, double *out,
+                    long ostride);
+/* Location of the maximum of y over x (NaN ignored), refined by the parabola through
+ * the maximum and its two neighbours (the edge value at an edge or next to a NaN).
+ * *ymax receives the largest y on the grid.  NaN if no finite y. */
+double phase_peak(const double *x, const double *y, long ystride, int n, double *ymax);
+/* Spearman rank correlation of the pairs with both values finite (ties get average
+ * ranks, as scipy.stats.spearmanr); NaN if fewer than 3 pairs or a constant input.
+ * *used (may be NULL) receives the number of pairs. */
+double phase_spearman(const double *x, const double *y, int n, int *used);
+
 #endif
