@@ -1694,7 +1694,37 @@ static int load_tree(const loader *ld, const node *root, cs_sweep *s)
                      "recorded one (depth - 3 = %d); lower shape_window or raise depth",
                      a->shape_dmin, a->depth - 3);
     }
-    return parse_train(ld, root, s); /* last: it looks at the file system */
+    if ((rc = parse_train(ld, root, s))) /* last: it looks at the file system */
+        return rc;
+    node *tk = NULL, *tsec = map_find(root, "train", &tk);
+    if (s->train.enabled && s->train.params.epochs < 1) {
+        node *ek = NULL, *ev = tsec ? map_find(tsec, "epochs", &ek) : NULL;
+        return failf(ld, ev ? ev : tk, "train.epochs: 0 epochs trains nothing; set "
+                                       "train.enabled: false to skip training");
+    }
+    /* The modules' own checks, on a representative task, so that nothing they refuse
+     * gets past `check` and fails every task of a running sweep. */
+    cs_err sub = {0};
+    avalanche_params ap = s->avalanche;
+    ap.width = s->width[s->n_width - 1];
+    ap.sigma_w2 = s->sigma_w2[0];
+    ap.sigma_b2 = s->sigma_b2[0];
+    ap.activation = s->activation[0];
+    if (avalanche_params_check(&ap, &sub)) {
+        node *ak = NULL;
+        map_find(root, "avalanche", &ak);
+        return failf(ld, ak, "avalanche: %s", sub.msg);
+    }
+    if (s->train.enabled) {
+        train_params tp = s->train.params;
+        tp.width = ap.width;
+        tp.sigma_w2 = ap.sigma_w2;
+        tp.sigma_b2 = ap.sigma_b2;
+        tp.activation = ap.activation;
+        if (train_params_check(&tp, &sub))
+            return failf(ld, tk, "train: %s", sub.msg);
+    }
+    return 0;
 }
 
 static void set_defaults(cs_sweep *s)
