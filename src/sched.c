@@ -1,2 +1,592 @@
-/* sched.c — not written yet. */
-#include "critsweep/common.h"
+/* sched.c — master/worker over MPI, stop signals, progress (see sched.h).
+ *
+ * Messages (all MPI_LONG):
+ *   worker → master, tag TAG_REQ:  {kind, task, status}  kind = READY, RESULT,
+ *                                   ABANDONED or FATAL; every one gets a reply
+ *   master → worker, tag TAG_WORK: {task, attempt}   task −1 = no more work
+ *   master → worker, tag TAG_STOP: {remaining grace in ms}   sent to busy workers once
+ *                                   the master is told to stop
+ * Only the main thread of a rank calls MPI or HDF5 (MPI_THREAD_FUNNELED). */
+#include <cblas.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "critsweep/data.h"
+#include "critsweep/grid.h"
+#include "critsweep/sched.h"
+#include "critsweep/store.h"
+#include "critsweep/task.h"
+
+enum { TAG_REQ = 11, TAG_WORK = 12, TAG_STOP = 13 };
+enum { MSG_READY = 0, MSG_RESULT = 1, MSG_ABANDONED = 2, MSG_FATAL = 3 };
+
+/* Master polling backoff: short right after traffic, long when idle.  A worker that
+ * finishes waits at most POLL_MAX_NS for its next task. */
+#define POLL_MIN_NS 200000L   /* 0.2 ms */
+#define POLL_MAX_NS 5000000L  /* 5 ms */
+/* Worker main thread: how often it looks for stop requests while its task computes. */
+#define WATCH_NS 50000000L    /* 50 ms */
+
+static volatile sig_atomic_t g_signals; /* stop signals received */
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    if (g_signals < 100)
+        g_signals++;
+}
+
+void sched_install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+int sched_stop_requested(void)
+{
+    return g_signals > 0;
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static double cpu_s(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+           (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
+static void sleep_ns(long ns)
+{
+    struct timespec t = {ns / 1000000000L, ns % 1000000000L};
+    while (nanosleep(&t, &t) != 0 && errno == EINTR)
+        ;
+}
+
+/* ---- ordering ---- */
+
+typedef struct {
+    double cost;
+    long task;
+} cost_item;
+
+static int cmp_cost_desc(const void *a, const void *b)
+{
+    const cost_item *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost < y->cost ? 1 : -1;
+    return (x->task > y->task) - (x->task < y->task);
+}
+
+void sched_sort_by_cost(const cs_sweep *s, long *tasks, long n)
+{
+    cost_item *it = malloc((size_t)n * sizeof *it);
+    if (!it)
+        return; /* index order still works, only less balanced */
+    for (long i = 0; i < n; i++) {
+        it[i].task = tasks[i];
+        it[i].cost = grid_task_cost(s, tasks[i]);
+        if (!isfinite(it[i].cost))
+            it[i].cost = 0;
+    }
+    qsort(it, (size_t)n, sizeof *it, cmp_cost_desc);
+    for (long i = 0; i < n; i++)
+        tasks[i] = it[i].task;
+    free(it);
+}
+
+/* ---- progress (rank 0, stderr) ---- */
+
+typedef struct {
+    int tty;
+    double t0, last;
+    double cost_total, cost_done;
+    long total, finished, failed, before, n_tasks;
+} progress;
+
+static void fmt_hms(double s, char *out, size_t n)
+{
+    if (!isfinite(s) || s < 0) {
+        snprintf(out, n, "--:--");
+        return;
+    }
+    long t = (long)(s + 0.5);
+    if (t >= 3600)
+        snprintf(out, n, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(out, n, "%ld:%02ld", t / 60, t % 60);
+}
+
+static void progress_show(progress *p, int final)
+{
+    double t = now_s();
+    if (!final && t - p->last < (p->tty ? 0.5 : 5.0))
+        return;
+    p->last = t;
+    double el = t - p->t0;
+    double frac = p->cost_total > 0 ? p->cost_done / p->cost_total
+                                    : (p->total ? (double)p->finished / p->total : 1);
+    double eta = frac > 0 ? el * (1 - frac) / frac : NAN;
+    char e1[32], e2[32];
+    fmt_hms(el, e1, sizeof e1);
+    fmt_hms(final ? 0 : eta, e2, sizeof e2);
+    if (p->tty) {
+        int w = 30, fill = (int)(frac * w + 0.5);
+        char bar[64];
+        for (int i = 0; i < w; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[w] = 0;
+        fprintf(stderr, "\r[%s] %ld/%ld tasks %3.0f%%  %s elapsed  ETA %s  failed %ld ", bar,
+                p->finished, p->total, 100 * frac, e1, e2, p->failed);
+        if (final)
+            fputc('\n', stderr);
+    } else {
+        fprintf(stderr, "critsweep run: %ld/%ld tasks of this run (%ld/%ld in the file), %.0f%% "
+                        "of the work, %s elapsed, ETA %s, failed %ld\n",
+                p->finished, p->total, p->before + p->finished, p->n_tasks, 100 * frac, e1, e2,
+                p->failed);
+    }
+    fflush(stderr);
+}
+
+/* ---- one task on this rank ---- */
+
+typedef struct {
+    const cs_sweep *s;
+    const data_bundle *data;
+    cs_result *r;
+    long task;
+    int rc;
+    cs_err err;
+    int done;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} job;
+
+static void *job_main(void *arg)
+{
+    job *j = arg;
+    cs_err e = {0, ""};
+    int rc = task_run(j->s, j->task, j->data, j->r, &e);
+    pthread_mutex_lock(&j->mu);
+    j->rc = rc;
+    j->err = e;
+    j->done = 1;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+typedef struct {
+    const sched_opts *o;
+    MPI_Comm comm;        /* MPI_COMM_NULL in single-process mode */
+    int rank, size;
+    store_writer w;
+    data_bundle data;
+    int have_data;
+    cs_result r;
+    double deadline;      /* abandon a running task after this (monotonic s); inf if none */
+    int saw_signals;      /* g_signals already acted on */
+} worker;
+
+enum { OUT_FINISHED, OUT_ABANDONED, OUT_FATAL };
+
+static double grace_margin(double grace)
+{
+    /* Leave time to close the file and leave MPI before the grace runs out. */
+    double m = 0.2 * grace;
+    return m > 3 ? 3 : m;
+}
+
+/* Applies new stop signals and master stop notices to the deadline. */
+static void worker_check_stop(worker *wk)
+{
+    double t = now_s();
+    int sig = g_signals;
+    if (sig > wk->saw_signals) {
+        double g = wk->o->grace;
+        double d = sig >= 2 ? t : t + g - grace_margin(g);
+        if (d < wk->deadline)
+            wk->deadline = d;
+        wk->saw_signals = sig;
+    }
+    if (wk->comm != MPI_COMM_NULL && wk->rank != 0) {
+        int flag = 1;
+        while (flag) {
+            MPI_Status st;
+            MPI_Iprobe(0, TAG_STOP, wk->comm, &flag, &st);
+            if (flag) {
+                long ms;
+                MPI_Recv(&ms, 1, MPI_LONG, 0, TAG_STOP, wk->comm, MPI_STATUS_IGNORE);
+                double g = ms / 1000.0;
+                double d = t + g - grace_margin(g);
+                if (d < wk->deadline)
+                    wk->deadline = d;
+            }
+        }
+    }
+}
+
+/* Runs one task: attempts first, then the computation in a thread, then the row.
+ * *status receives the task's status when finished. */
+static int worker_run_task(worker *wk, long task, int attempt, int *status, cs_err *err)
+{
+    if (store_write_attempts(&wk->w, task, attempt, err))
+        return OUT_FATAL;
+    job *j = calloc(1, sizeof *j);
+    if (!j) {
+        cs_fail(err, CS_EXIT_ERROR, "out of memory");
+        return OUT_FATAL;
+    }
+    j->s = wk->o->sweep;
+    j->data = wk->have_data ? &wk->data : NULL;
+    j->r = &wk->r;
+    j->task = task;
+    pthread_mutex_init(&j->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&j->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_t th;
+    if (pthread_create(&th, NULL, job_main, j) != 0) {
+        cs_fail(err, CS_EXIT_ERROR, "cannot start a compute thread: %s", strerror(errno));
+        free(j);
+        return OUT_FATAL;
+    }
+    pthread_mutex_lock(&j->mu);
+    while (!j->done) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += WATCH_NS;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&j->cv, &j->mu, &ts);
+        if (j->done)
+            break;
+        pthread_mutex_unlock(&j->mu);
+        worker_check_stop(wk);
+        int late = now_s() >= wk->deadline;
+        pthread_mutex_lock(&j->mu);
+        if (late && !j->done) {
+            /* The thread keeps running until the process exits; j and r stay allocated
+             * for it.  The row stays pending: the next run starts the task again. */
+            pthread_mutex_unlock(&j->mu);
+            pthread_detach(th);
+            return OUT_ABANDONED;
+        }
+    }
+    pthread_mutex_unlock(&j->mu);
+    pthread_join(th, NULL);
+    int rc = j->rc;
+    cs_err te = j->err;
+    pthread_mutex_destroy(&j->mu);
+    pthread_cond_destroy(&j->cv);
+    free(j);
+    if (rc) {
+        /* task_run could not go on (out of memory, ...): record it, retire this rank. */
+        wk->r.status = CS_STATUS_FAILED;
+        snprintf(wk->r.reason, sizeof wk->r.reason, "%.*s", (int)sizeof wk->r.reason - 1,
+                 te.msg[0] ? te.msg : "task error");
+    }
+    if (store_write_result(&wk->w, task, &wk->r, err))
+        return OUT_FATAL;
+    *status = wk->r.status;
+    if (rc) {
+        cs_fail(err, rc, "task %ld: %s", task, te.msg);
+        return OUT_FATAL;
+    }
+    return OUT_FINISHED;
+}
+
+static int worker_setup(worker *wk, cs_err *err)
+{
+    const cs_sweep *s = wk->o->sweep;
+    int n_profile_d = s->avalanche.shape_dmax - s->avalanche.shape_dmin - 1;
+    if (n_profile_d < 0)
+        n_profile_d = 0;
+    if (task_result_init(&wk->r, s->avalanche.depth, n_profile_d, s->train.params.epochs))
+        return cs_fail(err, CS_EXIT_ERROR, "out of memory for a task's result");
+    if (s->train.enabled) {
+        /* Once per worker: every task of the sweep trains on the same data. */
+        int rc = data_load(s->train.data_dir ? s->train.data_dir : CS_DEFAULT_DATA_DIR,
+                           s->train.train_subset, &wk->data, err);
+        if (rc)
+            return rc;
+        wk->have_data = 1;
+    }
+    return 0;
+}
+
+/* ---- MPI worker loop ---- */
+
+static void worker_loop(worker *wk, sched_summary *sum)
+{
+    cs_err e = {0, ""};
+    long msg[3] = {MSG_READY, -1, 0};
+    int setup_rc = worker_setup(wk, &e);
+    if (setup_rc) {
+        fprintf(stderr, "critsweep run: rank %d: %s\n", wk->rank, e.msg);
+        msg[0] = MSG_FATAL;
+    }
+    for (;;) {
+        MPI_Send(msg, 3, MPI_LONG, 0, TAG_REQ, wk->comm);
+        if (msg[0] == MSG_FATAL || msg[0] == MSG_ABANDONED) {
+            long rep[2];
+            MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE);
+            break;
+        }
+        long rep[2];
+        MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE);
+        if (rep[0] < 0)
+            break;
+        worker_check_stop(wk);
+        int status = 0;
+        sum->started++;
+        int out = worker_run_task(wk, rep[0], (int)rep[1], &status, &e);
+        msg[1] = rep[0];
+        msg[2] = status;
+        if (out == OUT_FINISHED) {
+            msg[0] = MSG_RESULT;
+        } else if (out == OUT_ABANDONED) {
+            msg[0] = MSG_ABANDONED;
+            sum->abandoned_here = 1;
+        } else {
+            fprintf(stderr, "critsweep run: rank %d: %s\n", wk->rank, e.msg);
+            msg[0] = MSG_FATAL;
+        }
+    }
+    /* Stop notices that crossed our last request. */
+    int flag = 1;
+    while (flag) {
+        MPI_Iprobe(0, TAG_STOP, wk->comm, &flag, MPI_STATUS_IGNORE);
+        if (flag) {
+            long ms;
+            MPI_Recv(&ms, 1, MPI_LONG, 0, TAG_STOP, wk->comm, MPI_STATUS_IGNORE);
+        }
+    }
+}
+
+/* ---- MPI master loop ---- */
+
+static void master_loop(worker *wk, progress *pg, sched_summary *sum)
+{
+    const sched_opts *o = wk->o;
+    int nw = wk->size - 1;
+    long *busy = malloc((size_t)wk->size * sizeof *busy);
+    for (int i = 0; i < wk->size; i++)
+        busy[i] = -1;
+    long next = 0;
+    int active = nw;
+    int stopping = 0, seen = 0;
+    double t_stop = 0;
+    long backoff = POLL_MIN_NS;
+    long msg[3];
+    MPI_Request req;
+    MPI_Irecv(msg, 3, MPI_LONG, MPI_ANY_SOURCE, TAG_REQ, wk->comm, &req);
+    while (active > 0) {
+        int flag = 0;
+        MPI_Status st;
+        MPI_Test(&req, &flag, &st);
+        if (flag) {
+            int src = st.MPI_SOURCE;
+            long kind = msg[0], task = msg[1], status = msg[2];
+            if (busy && src < wk->size)
+                busy[src] = -1;
+            if (kind == MSG_RESULT || (kind == MSG_FATAL && task >= 0 && status)) {
+                pg->finished++;
+                pg->cost_done += grid_task_cost(o->sweep, task);
+                if (status == CS_STATUS_FAILED) {
+                    pg->failed++;
+                    sum->failed++;
+                } else {
+                    sum->completed++;
+                }
+            } else if (kind == MSG_ABANDONED) {
+                sum->abandoned++;
+            }
+            if (kind == MSG_FATAL)
+                sum->worker_errors++;
+            long rep[2] = {-1, 0};
+            if (!stopping && kind != MSG_FATAL && kind != MSG_ABANDONED && next < o->n_queue) {
+                rep[0] = o->queue[next++];
+                rep[1] = (long)o->attempts[rep[0]] + 1;
+                if (busy && src < wk->size)
+                    busy[src] = rep[0];
+                sum->started++;
+            } else {
+                active--;
+            }
+            MPI_Send(rep, 2, MPI_LONG, src, TAG_WORK, wk->comm);
+            if (active > 0)
+                MPI_Irecv(msg, 3, MPI_LONG, MPI_ANY_SOURCE, TAG_REQ, wk->comm, &req);
+            backoff = POLL_MIN_NS;
+            progress_show(pg, 0);
+            continue;
+        }
+        int sig = g_signals;
+        if (sig > seen) {
+            /* Tell busy workers how much grace is left (they may not have got the signal:
+             * it might have been sent to rank 0 alone). */
+            if (!stopping) {
+                stopping = 1;
+                sum->stopped = 1;
+                t_stop = now_s();
+                fprintf(stderr, "%scritsweep run: stop requested: no new tasks; running ones get "
+                                "%.0f s to finish\n", pg->tty ? "\n" : "", o->grace);
+            }
+            double left = sig >= 2 ? 0 : o->grace - (now_s() - t_stop);
+            long ms = left > 0 ? (long)(left * 1000) : 0;
+            for (int wr = 1; wr < wk->size; wr++)
+                if (busy && busy[wr] >= 0)
+                    MPI_Send(&ms, 1, MPI_LONG, wr, TAG_STOP, wk->comm);
+            seen = sig;
+        }
+        progress_show(pg, 0);
+        sleep_ns(backoff);
+        backoff = backoff * 2 > POLL_MAX_NS ? POLL_MAX_NS : backoff * 2;
+    }
+    free(busy);
+}
+
+/* ---- single process ---- */
+
+static void serial_loop(worker *wk, progress *pg, sched_summary *sum, cs_err *err)
+{
+    const sched_opts *o = wk->o;
+    if (worker_setup(wk, err)) {
+        sum->worker_errors++;
+        return;
+    }
+    for (long i = 0; i < o->n_queue; i++) {
+        worker_check_stop(wk);
+        if (g_signals) {
+            if (!sum->stopped)
+                fprintf(stderr, "%scritsweep run: stop requested: no new tasks\n",
+                        pg->tty ? "\n" : "");
+            sum->stopped = 1;
+            break;
+        }
+        long task = o->queue[i];
+        int status = 0;
+        sum->started++;
+        int out = worker_run_task(wk, task, o->attempts[task] + 1, &status, err);
+        if (out == OUT_ABANDONED) {
+            sum->abandoned++;
+            sum->abandoned_here = 1;
+            break;
+        }
+        if (out == OUT_FATAL) {
+            sum->worker_errors++;
+            if (status == CS_STATUS_FAILED) {
+                pg->failed++;
+                sum->failed++;
+            }
+            break;
+        }
+        pg->finished++;
+        pg->cost_done += grid_task_cost(o->sweep, task);
+        if (status == CS_STATUS_FAILED) {
+            pg->failed++;
+            sum->failed++;
+        } else {
+            sum->completed++;
+        }
+        progress_show(pg, 0);
+    }
+    if (g_signals)
+        sum->stopped = 1;
+}
+
+int sched_run(const sched_opts *o, MPI_Comm comm, sched_summary *out, cs_err *err)
+{
+    memset(out, 0, sizeof *out);
+    openblas_set_num_threads(1); /* one BLAS thread per rank: ranks are the parallelism */
+    worker wk;
+    memset(&wk, 0, sizeof wk);
+    wk.o = o;
+    wk.comm = comm;
+    wk.rank = 0;
+    wk.size = 1;
+    wk.deadline = INFINITY;
+    if (comm != MPI_COMM_NULL) {
+        MPI_Comm_rank(comm, &wk.rank);
+        MPI_Comm_size(comm, &wk.size);
+    }
+    if (wk.size == 1)
+        wk.comm = MPI_COMM_NULL; /* a lone rank writes through the POSIX driver */
+    store_writer_init(&wk.w);
+    int rc = store_writer_open(&wk.w, o->path, o->sweep, wk.comm, err);
+    if (wk.comm != MPI_COMM_NULL) {
+        int bad = rc != 0, anybad = 0;
+        MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, wk.comm);
+        if (anybad) {
+            if (!rc)
+                rc = cs_fail(err, CS_EXIT_ERROR, "another rank could not open %s", o->path);
+            store_writer_close(&wk.w, NULL);
+            return rc;
+        }
+    } else if (rc) {
+        store_writer_close(&wk.w, NULL);
+        return rc;
+    }
+
+    progress pg;
+    memset(&pg, 0, sizeof pg);
+    pg.tty = isatty(2);
+    pg.t0 = pg.last = now_s();
+    pg.total = o->n_queue;
+    pg.before = o->n_done_before;
+    pg.n_tasks = o->n_tasks;
+    if (wk.rank == 0)
+        for (long i = 0; i < o->n_queue; i++) {
+            double c = grid_task_cost(o->sweep, o->queue[i]);
+            pg.cost_total += isfinite(c) ? c : 0;
+        }
+
+    double t0 = now_s(), c0 = cpu_s();
+    cs_err e = {0, ""};
+    if (wk.comm == MPI_COMM_NULL)
+        serial_loop(&wk, &pg, out, &e);
+    else if (wk.rank == 0)
+        master_loop(&wk, &pg, out);
+    else
+        worker_loop(&wk, out);
+    out->wall = now_s() - t0;
+    out->master_cpu = cpu_s() - c0;
+    if (wk.rank == 0 && o->n_queue)
+        progress_show(&pg, 1);
+    if (e.code && wk.comm == MPI_COMM_NULL)
+        fprintf(stderr, "critsweep run: %s\n", e.msg);
+
+    int crc = store_writer_close(&wk.w, err);
+    if (!out->abandoned_here) {
+        /* A compute thread still uses these otherwise; the process exits soon anyway. */
+        task_result_free(&wk.r);
+        if (wk.have_data)
+            data_free(&wk.data);
+    }
+    return crc;
+}
