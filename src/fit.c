@@ -117,7 +117,7 @@ int fit_tau_continuous(const double *x, long n, const fit_options *o, double xmi
     po.p_value_method = PLFIT_P_VALUE_SKIP;
     /* The exact CSN scan is O(n²); libplfit's stratified search finds the same KS
      * minimum on large samples in a fraction of the time. */
-    po.xmin_method = m <= 20000 ? PLFIT_LINEAR_ONLY : PLFIT_STRATIFIED_SAMPLING;
+    po.xmin_method = m <= 5000 ? PLFIT_LINEAR_ONLY : PLFIT_STRATIFIED_SAMPLING;
     plfit_mt_rng_t mt;
     seed_plfit_rng(&mt, o ? o->seed : 0, 0);
     po.rng = &mt;

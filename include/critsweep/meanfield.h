@@ -11,7 +11,10 @@ typedef struct {
     double xi_c;     /* -1/ln χ_1 (inf at χ_1 = 1; NaN when χ_1 > 1) */
 } meanfield_point;
 
-/* 0 on success; -1 if no fixed point was found (fields NaN). */
+/* 0 on success; -1 if no fixed point was found (fields NaN, except χ_1 for ReLU and
+ * linear, where E[φ'²] does not depend on q and χ_1 = σ_w²/2 or σ_w² still says how fast
+ * the signal grows).  At σ_b² = 0 the degenerate fixed point q* = 0 is returned whenever
+ * it is the only one (e.g. tanh with σ_w² <= 1); χ_1 is then σ_w² φ'(0)² exactly. */
 int meanfield_evaluate(cs_activation a, double sigma_w2, double sigma_b2,
                        meanfield_point *out);
 /* σ_w² where χ_1 = 1 at this σ_b² (bracketing root finder); NaN if none in (0, 100]. */
