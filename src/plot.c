@@ -300,6 +300,7 @@ int plot_heatmap(const plot_heatmap_spec *s)
 
     pladv(0);
     plvpor(0.13, 0.80, 0.2, 0.90); /* provisional: the legend's width is relative to it */
+    plwind(0, 1, 0, 1);            /* pllegend restores the window: it must be valid */
     PLFLT vp_y0 = viewport_bottom(s->n_lines ? draw_legend(s->lines, s->n_lines) : 0);
     plvpor(0.13, 0.80, vp_y0, 0.90);
     plwind(ex[0], ex[nx], ey[0], ey[ny]);
@@ -323,7 +324,7 @@ int plot_heatmap(const plot_heatmap_spec *s)
     plwidth(1.0);
     plbox("bcnst", 0, 0, "bcnstv", 0, 0);
     pllab(s->xlabel, "", "");
-    plmtex("l", 4.6, 0.5, 0.5, s->ylabel ? s->ylabel : "");
+    plmtex("l", 4.3, 0.5, 0.5, s->ylabel ? s->ylabel : "");
     plmtex("t", 1.2, 0.5, 0.5, s->title ? s->title : "");
 
     /* Colour bar on the right, labelled with the quantity and its units. */
@@ -442,6 +443,7 @@ int plot_lines(const plot_lines_spec *s)
     }
     pladv(0);
     plvpor(0.13, s->n_right ? 0.86 : 0.95, 0.2, 0.88); /* provisional, for the legend */
+    plwind(0, 1, 0, 1);
     /* One legend for both axes, at the bottom. */
     double leg = 0;
     int n = s->n_left + s->n_right;
@@ -465,7 +467,7 @@ int plot_lines(const plot_lines_spec *s)
     plbox(xo, xt, xs, yo, yt, ys);
     plslabelfunc(NULL, NULL);
     pllab(s->xlabel, "", "");
-    plmtex("l", 4.6, 0.5, 0.5, s->ylabel ? s->ylabel : "");
+    plmtex("l", 4.3, 0.5, 0.5, s->ylabel ? s->ylabel : "");
     plmtex("t", s->note ? 2.2 : 1.2, 0.5, 0.5, s->title ? s->title : "");
     if (s->note) {
         plschr(0, 0.8);
