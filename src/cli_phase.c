@@ -593,7 +593,8 @@ out:
 
 /* Opens the file, computes the derived tables and writes them back unless told not to
  * or the file is busy/read-only (then they stay in memory, and we say so). */
-static int load(phase_ctx *c, const char *cmd, const char *path, int no_write, cs_err *err)
+static int load(phase_ctx *c, const char *cmd, const char *path, int no_write, int force,
+                cs_err *err)
 {
     memset(c, 0, sizeof *c);
     int rc = phase_file_open(&c->pf, path, err);
@@ -609,9 +610,10 @@ static int load(phase_ctx *c, const char *cmd, const char *path, int no_write, c
     if (access(path, W_OK) != 0) {
         fprintf(stderr, "critsweep %s: %s is read-only: derived tables computed in memory, "
                         "not written\n", cmd, path);
-    } else if (phase_file_run_active(&c->pf)) {
+    } else if (!force && phase_file_run_active(&c->pf)) {
         fprintf(stderr, "critsweep %s: a run is writing %s (its runs table has no end time): "
-                        "derived tables computed in memory, not written\n", cmd, path);
+                        "derived tables computed in memory, not written (if that run was "
+                        "killed, --force-write writes them)\n", cmd, path);
     } else {
         cs_err e2 = {0};
         if (phase_derived_write(&c->pf, &c->d, &e2) == 0) {
@@ -659,6 +661,8 @@ static void phase_help(FILE *f)
         "  --csv            with --quantity: print sigma_b2,sigma_w2,value on stdout (and\n"
         "                   draw a figure only if -o is given)\n"
         "  --no-write       do not write the derived datasets into FILE\n"
+        "  --force-write    write them even though the runs table says a run is active\n"
+        "                   (its last run was killed; never while a run is writing)\n"
         "  -h, --help       this help\n\n"
         "Pending cells (no finished seed) are grey; titles say how many.\n");
 }
@@ -799,7 +803,9 @@ int cli_phase(int argc, char **argv)
         {"activation", required_argument, NULL, 'a'}, {"spread", no_argument, NULL, 's'},
         {"output", required_argument, NULL, 'o'}, {"csv", no_argument, NULL, 'c'},
         {"format", required_argument, NULL, 'f'}, {"no-write", no_argument, NULL, 'n'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+        {"force-write", no_argument, NULL, 'F'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int force = 0;
     const char *q = NULL, *act = NULL, *out = NULL, *fmt = "png";
     long width = 0;
     int spread = 0, csv = 0, no_write = 0, ch;
@@ -817,6 +823,7 @@ int cli_phase(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'c': csv = 1; break;
         case 'n': no_write = 1; break;
+        case 'F': force = 1; break;
         case 'f':
             if (strcmp(optarg, "png") && strcmp(optarg, "svg") && strcmp(optarg, "pdf"))
                 return cli_usage_error("phase", "--format %s: use png, svg or pdf", optarg);
@@ -836,22 +843,23 @@ int cli_phase(int argc, char **argv)
     const char *path = argv[optind];
     phase_ctx c;
     cs_err err = {0};
-    int rc = load(&c, "phase", path, no_write, &err);
+    int rc = load(&c, "phase", path, no_write, force, &err);
     if (rc) {
         fprintf(stderr, "critsweep phase: %s\n", err.msg);
         return rc;
     }
     const phase_file *pf = &c.pf;
-    fprintf(stderr, "critsweep phase: %s: %ld tasks (%ld done, %ld diverged, %ld failed, %ld "
-                    "pending); %ld of %ld cells have no finished seed%s\n",
-            path, pf->n_tasks, pf->n_done, pf->n_diverged, pf->n_failed, pf->n_pending,
-            pf->n_pending_cells, pf->n_cells, c.written ? "; derived datasets written" : "");
     if (q)
         rc = phase_one_quantity(&c, q, act, width, spread, out, csv, &err);
     else
         rc = phase_standard_set(&c, out, fmt, &err);
     if (rc)
         fprintf(stderr, "critsweep phase: %s\n", err.msg);
+    else
+        fprintf(stderr, "critsweep phase: %s: %ld tasks (%ld done, %ld diverged, %ld failed, "
+                        "%ld pending); %ld of %ld cells have no finished seed%s\n",
+                path, pf->n_tasks, pf->n_done, pf->n_diverged, pf->n_failed, pf->n_pending,
+                pf->n_pending_cells, pf->n_cells, c.written ? "; derived datasets written" : "");
     unload(&c);
     return rc;
 }
@@ -982,6 +990,7 @@ static void fss_help(FILE *f)
         "  --fit-sigma-c    fit sigma_c too instead of taking the mean-field edge of chaos\n"
         "  --format F       png, svg or pdf (default png)\n"
         "  --no-write       do not write the derived datasets into FILE\n"
+        "  --force-write    write them even though the runs table says a run is active\n"
         "  -h, --help       this help\n");
 }
 
@@ -1056,7 +1065,7 @@ static int fss_activation(phase_ctx *c, int a, int b, int fit_sc, const char *di
         lx[w] = log(N[w]);
         ly[w] = cm[w] > 0 ? log(cm[w]) : NAN;
     }
-    double c0, c1, e1, e0;
+    double c0, c1, e1;
     linfit(lx, ly, W, &c0, &c1, &e1, NULL);
     ff.kappa = c1;
     ff.kappa_err = e1;
@@ -1271,8 +1280,9 @@ int cli_fss(int argc, char **argv)
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"sigma-b2", required_argument, NULL, 'b'},
         {"fit-sigma-c", no_argument, NULL, 'c'}, {"format", required_argument, NULL, 'f'},
-        {"no-write", no_argument, NULL, 'n'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"no-write", no_argument, NULL, 'n'}, {"force-write", no_argument, NULL, 'F'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    int force = 0;
     const char *out = NULL, *fmt = "png";
     double sb2 = NAN;
     int fit_sc = 0, no_write = 0, ch;
@@ -1287,6 +1297,7 @@ int cli_fss(int argc, char **argv)
             break;
         case 'c': fit_sc = 1; break;
         case 'n': no_write = 1; break;
+        case 'F': force = 1; break;
         case 'f':
             if (strcmp(optarg, "png") && strcmp(optarg, "svg") && strcmp(optarg, "pdf"))
                 return cli_usage_error("fss", "--format %s: use png, svg or pdf", optarg);
@@ -1302,7 +1313,7 @@ int cli_fss(int argc, char **argv)
     const char *path = argv[optind];
     phase_ctx c;
     cs_err err = {0};
-    int rc = load(&c, "fss", path, no_write, &err);
+    int rc = load(&c, "fss", path, no_write, force, &err);
     if (rc) {
         fprintf(stderr, "critsweep fss: %s\n", err.msg);
         return rc;
