@@ -36,8 +36,10 @@ static void human_time(double sec, char *buf, size_t n)
         snprintf(buf, n, "%.1f min", sec / 60);
     else if (sec < 2 * 86400)
         snprintf(buf, n, "%.1f h", sec / 3600);
-    else
+    else if (sec < 3 * 365.25 * 86400)
         snprintf(buf, n, "%.1f days", sec / 86400);
+    else
+        snprintf(buf, n, "%.3g years", sec / (365.25 * 86400));
 }
 
 int cli_check(int argc, char **argv)
@@ -103,7 +105,7 @@ int cli_check(int argc, char **argv)
     double core_s = grid_estimate_seconds(&s);
     double wall = grid_estimate_wall_seconds(&s, (int)cores);
     double longest = 0, train_share = 0;
-    for (long t = 0; t < tasks && t < 2000000; t++) {
+    for (long t = 0; t < tasks; t += s.n_seed) { /* the cost does not depend on the seed */
         double x = grid_task_seconds(&s, t);
         if (x > longest)
             longest = x;

@@ -77,6 +77,7 @@
 #define MAX_FILE_BYTES (16L << 20)
 #define MAX_WIDTH 65536
 #define MAX_VARIANCE 1e6
+#define MAX_AXIS 100000 /* values per axis; the whole grid is capped by CS_MAX_TASKS */
 
 typedef enum { NODE_SCALAR, NODE_SEQ, NODE_MAP } node_kind;
 
@@ -911,6 +912,8 @@ static int axis_elems(const loader *ld, const node *v, const char *path, const n
     if (v->kind == NODE_SEQ) {
         if (v->n == 0)
             return failf(ld, v, "%s: empty axis (give at least one value)", path);
+        if (v->n > MAX_AXIS)
+            return failf(ld, v, "%s: more than %d values on one axis", path, MAX_AXIS);
         *el = (const node *const *)v->vals;
         *n = v->n;
         return 0;
@@ -950,7 +953,7 @@ static int parse_variance_axis(const loader *ld, const node *v, const char *path
         if ((rc = get_double(ld, stop, ipath, 0, 0, MAX_VARIANCE, neg, &b)))
             return rc;
         snprintf(ipath, sizeof ipath, "%s.num", path);
-        if ((rc = get_long(ld, num, ipath, 1, CS_MAX_TASKS, &cnt)))
+        if ((rc = get_long(ld, num, ipath, 1, MAX_AXIS, &cnt)))
             return rc;
         if (scale) {
             snprintf(ipath, sizeof ipath, "%s.scale", path);
@@ -1088,7 +1091,7 @@ static int parse_seeds(const loader *ld, const node *v, cs_sweep *s)
     int rc;
     if (v->kind == NODE_SCALAR && !is_null(v)) { /* a count */
         int cnt;
-        if ((rc = get_int(ld, v, "grid.seeds", 1, 1000000, &cnt)))
+        if ((rc = get_int(ld, v, "grid.seeds", 1, MAX_AXIS, &cnt)))
             return rc;
         if (!(s->seeds = malloc(sizeof *s->seeds * (size_t)cnt)))
             return failf(ld, v, "%s: out of memory", path);
