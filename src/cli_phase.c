@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "critsweep/activation.h"
 #include "critsweep/cli.h"
 #include "critsweep/common.h"
 #include "critsweep/fit.h"
@@ -22,7 +23,7 @@
 #define SB2 "σ#db#u²"
 
 /* Heatmap and figure sizes in pixels (the tests read them back from the PNG header). */
-enum { HEAT_W = 1000, HEAT_H = 760, CUT_W = 1400, CUT_H = 620, SUM_W = 1800, SUM_H = 1500,
+enum { HEAT_W = 1000, HEAT_H = 760, CUT_W = 1800, CUT_H = 700, SUM_W = 1800, SUM_H = 1500,
        FSS_W = 1500, FSS_H = 1200 };
 
 typedef struct {
@@ -125,7 +126,43 @@ typedef struct {
     phase_file pf;
     phase_derived d;
     int written;        /* derived datasets were written into the file */
+    /* The edge of chaos as a smooth curve for the overlays (the theory line is
+     * continuous in σ_b²; the derived table has it at the grid's σ_b² only). */
+    int n_fine;
+    double *edge_fx;    /* (A, n_fine) σ_w² */
+    double *edge_fy;    /* (n_fine) σ_b² */
 } phase_ctx;
+
+enum { EDGE_FINE = 41 };
+
+static void edge_curve(phase_ctx *c)
+{
+    const phase_file *pf = &c->pf;
+    int B = pf->n_sb2;
+    c->n_fine = B >= 2 ? EDGE_FINE : 2;
+    c->edge_fx = dalloc((long)pf->n_act * c->n_fine);
+    c->edge_fy = dalloc(c->n_fine);
+    if (!c->edge_fx || !c->edge_fy)
+        return;
+    for (int k = 0; k < c->n_fine; k++) {
+        if (B >= 2)
+            c->edge_fy[k] = pf->sigma_b2[0] + (pf->sigma_b2[B - 1] - pf->sigma_b2[0]) * k /
+                                                  (c->n_fine - 1);
+        else /* one σ_b²: a vertical segment across the single row of cells */
+            c->edge_fy[k] = pf->sigma_b2[0] + (k ? 1 : -1) * (pf->sigma_b2[0] != 0
+                                                                  ? 0.5 * fabs(pf->sigma_b2[0])
+                                                                  : 0.5);
+    }
+    for (int a = 0; a < pf->n_act; a++) {
+        cs_activation act;
+        if (activation_from_name(pf->activation[a], &act) != 0)
+            continue;
+        for (int k = 0; k < c->n_fine; k++)
+            c->edge_fx[(long)a * c->n_fine + k] =
+                B >= 2 ? meanfield_edge_sigma_w2(act, c->edge_fy[k])
+                       : c->d.edge_sigma_w2[(long)a * B];
+    }
+}
 
 /* Cells (A, W, B, S) of a quantity: seed mean (or spread), from the per-task data or
  * the derived tables.  Unknown names fail with the list of what exists. */
@@ -193,7 +230,7 @@ static long count_nan(const double *v, long n)
 
 typedef struct {
     double *wx, *wy;    /* Widom line (B): σ_w², σ_b² */
-    double *ex;         /* edge of chaos (B) */
+    const double *ex, *ey; int ne;  /* edge of chaos, smooth (ne) */
     double *rx;         /* accuracy ridge (B) */
 } overlay;
 
@@ -205,17 +242,20 @@ static void overlay_fill(const phase_ctx *c, int a, int w, overlay *o)
         long r = ((long)a * pf->n_width + w) * B + b;
         o->wx[b] = c->d.widom_sigma_w2[r];
         o->wy[b] = pf->sigma_b2[b];
-        o->ex[b] = c->d.edge_sigma_w2[(long)a * B + b];
         o->rx[b] = c->d.accuracy_ridge_sigma_w2[r];
     }
+    o->ne = c->edge_fx ? c->n_fine : 0;
+    o->ex = c->edge_fx ? c->edge_fx + (long)a * c->n_fine : NULL;
+    o->ey = c->edge_fy;
 }
 
 static int overlay_series(const overlay *o, int B, int ridge, plot_series *s)
 {
     int n = 0;
     s[n++] = (plot_series){o->wx, o->wy, B, "Widom line (max χ)", PLOT_WHITE, 0, 3.0, 1, 0, 1};
-    s[n++] = (plot_series){o->ex, o->wy, B, "edge of chaos (χ#d1#u = 1)", PLOT_RED, 1, 3.0, 0,
-                           0, 0};
+    if (o->ne)
+        s[n++] = (plot_series){o->ex, o->ey, o->ne, "edge of chaos (χ#d1#u = 1)", PLOT_RED, 1,
+                               3.5, 0, 0, 0};
     if (ridge)
         s[n++] = (plot_series){o->rx, o->wy, B, "accuracy ridge", PLOT_CYAN, 0, 0, 1, 1, 1};
     return n;
@@ -233,7 +273,7 @@ static int heatmap_panel(phase_ctx *c, const double *cells, int a, int w, const 
     double *buf = dalloc(4L * B);
     if (!buf)
         return -1;
-    overlay o = {buf, buf + B, buf + 2 * B, buf + 3 * B};
+    overlay o = {buf, buf + B, NULL, NULL, 0, buf + 3 * B};
     overlay_fill(c, a, w, &o);
     plot_series lines[3];
     int nl = overlay_series(&o, B, ridge, lines);
@@ -605,6 +645,7 @@ static int load(phase_ctx *c, const char *cmd, const char *path, int no_write, i
         phase_file_free(&c->pf);
         return rc;
     }
+    edge_curve(c);
     if (no_write)
         return 0;
     if (access(path, W_OK) != 0) {
@@ -633,6 +674,8 @@ static int load(phase_ctx *c, const char *cmd, const char *path, int no_write, i
 
 static void unload(phase_ctx *c)
 {
+    free(c->edge_fx);
+    free(c->edge_fy);
     phase_derived_free(&c->d);
     phase_file_free(&c->pf);
 }
@@ -783,6 +826,25 @@ static int phase_standard_set(phase_ctx *c, const char *outdir, const char *ext,
     if (!rc) {
         snprintf(path, sizeof path, "%s/lines.csv", dir);
         rc = write_lines_csv(c, path, err);
+    }
+    if (!rc && c->edge_fx) {
+        /* The smooth edge-of-chaos curve drawn on every heatmap. */
+        snprintf(path, sizeof path, "%s/edge_of_chaos.csv", dir);
+        FILE *f = open_out(path, err);
+        if (!f) {
+            rc = err->code;
+        } else {
+            fprintf(f, "activation,sigma_b2,edge_sigma_w2\n");
+            for (int a = 0; a < pf->n_act; a++)
+                for (int k = 0; k < c->n_fine; k++) {
+                    fprintf(f, "%s,", pf->activation[a]);
+                    put_num(f, c->edge_fy[k]);
+                    fputc(',', f);
+                    put_num(f, c->edge_fx[(long)a * c->n_fine + k]);
+                    fputc('\n', f);
+                }
+            rc = close_out(f, path, err);
+        }
     }
     if (!rc) {
         char txt[4200];

@@ -19,6 +19,7 @@
 static char current_path[4096];
 static int is_open;
 static int n_panels = 1;
+static double char_scale = 1.0; /* smaller text in multi-panel figures */
 
 /* PLplot calls exit() on fatal errors unless a handler says otherwise; name the file. */
 static int plot_exit_handler(const char *msg)
@@ -96,7 +97,8 @@ int plot_open(const char *path, int w, int h, int nx, int ny, cs_err *err)
     n_panels = nx * ny;
     plinit();
     plfontld(1);
-    plschr(0, 1.0);
+    char_scale = n_panels > 1 ? 0.85 : 1.0;
+    plschr(0, char_scale);
     is_open = 1;
     return 0;
 }
@@ -155,17 +157,20 @@ static void draw_series(const plot_series *s, int logx, int logy)
                 plcol0(pass == 0 ? PLOT_BLACK : s->color);
                 if (!s->no_line && m > 1) {
                     plwidth(pass == 0 ? wdt + 2.5 : wdt);
-                    pllsty(s->dashed && pass == 1 ? 2 : 1);
+                    if (s->dashed && pass == 1) {
+                        PLINT mark = 5000, space = 3000; /* µm: long, clearly dashed */
+                        plstyl(1, &mark, &space);
+                    }
                     plline(m, x, y);
                     pllsty(1);
                 }
                 if (s->marker || m == 1) {
                     plwidth(pass == 0 ? 3.0 : 1.5);
-                    plschr(0, pass == 0 ? 1.25 : 1.0);
+                    plschr(0, (pass == 0 ? 1.25 : 1.0) * char_scale);
                     plssym(0, pass == 0 ? 1.3 : 1.0);
                     plstring(m, x, y, MARKER); /* filled circle */
                     plssym(0, 1.0);
-                    plschr(0, 1.0);
+                    plschr(0, char_scale);
                 }
             }
             m = 0;
@@ -322,7 +327,7 @@ int plot_heatmap(const plot_heatmap_spec *s)
         draw_series(&s->lines[k], 0, 0);
     plcol0(PLOT_BLACK);
     plwidth(1.0);
-    plbox("bcnst", 0, 0, "bcnstv", 0, 0);
+    plbox("bcnstf", 0, 0, "bcnstfv", 0, 0); /* f: plain numbers, no "(x10^-2)" */
     pllab(s->xlabel, "", "");
     plmtex("l", 4.3, 0.5, 0.5, s->ylabel ? s->ylabel : "");
     plmtex("t", 1.2, 0.5, 0.5, s->title ? s->title : "");
@@ -442,7 +447,7 @@ int plot_lines(const plot_lines_spec *s)
         x1 = fmax(x1, a1);
     }
     pladv(0);
-    plvpor(0.13, s->n_right ? 0.86 : 0.95, 0.2, 0.88); /* provisional, for the legend */
+    plvpor(0.13, s->n_right ? 0.84 : 0.95, 0.2, 0.88); /* provisional, for the legend */
     plwind(0, 1, 0, 1);
     /* One legend for both axes, at the bottom. */
     double leg = 0;
@@ -455,7 +460,7 @@ int plot_lines(const plot_lines_spec *s)
         leg = draw_legend(all, n);
         free(all);
     }
-    plvpor(0.13, s->n_right ? 0.86 : 0.95, viewport_bottom(leg), 0.88);
+    plvpor(0.13, s->n_right ? 0.84 : 0.95, viewport_bottom(leg), 0.88);
     plwind(x0, x1, y0, y1);
     plcol0(PLOT_BLACK);
     char xo[16], yo[16];
@@ -470,9 +475,9 @@ int plot_lines(const plot_lines_spec *s)
     plmtex("l", 4.3, 0.5, 0.5, s->ylabel ? s->ylabel : "");
     plmtex("t", s->note ? 2.2 : 1.2, 0.5, 0.5, s->title ? s->title : "");
     if (s->note) {
-        plschr(0, 0.8);
+        plschr(0, 0.8 * char_scale);
         plmtex("t", 0.7, 0.5, 0.5, s->note);
-        plschr(0, 1.0);
+        plschr(0, char_scale);
     }
     for (int k = 0; k < s->n_left; k++)
         draw_series(&s->left[k], s->logx, s->logy);
@@ -482,7 +487,7 @@ int plot_lines(const plot_lines_spec *s)
         plwind(x0, x1, b0, b1);
         plcol0(PLOT_BLACK);
         plbox("", 0, 0, "cmstv", 0, 0);
-        plmtex("r", 3.5, 0.5, 0.5, s->y2label ? s->y2label : "");
+        plmtex("r", 4.6, 0.5, 0.5, s->y2label ? s->y2label : "");
         for (int k = 0; k < s->n_right; k++)
             draw_series(&s->right[k], s->logx, 0);
     }

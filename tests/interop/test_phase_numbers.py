@@ -38,7 +38,7 @@ import scipy.stats
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CRIT = os.environ.get("CRITSWEEP", os.path.join(ROOT, "build", "critsweep"))
 RTOL = 1e-9
-SIZES = {"heat": (1000, 760), "cuts": (1400, 620), "summary": (1800, 1500), "fss": (1500, 1200)}
+SIZES = {"heat": (1000, 760), "cuts": (1800, 700), "summary": (1800, 1500), "fss": (1500, 1200)}
 
 failures = []
 worst = {}
