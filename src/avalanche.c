@@ -1,2 +1,505 @@
-/* avalanche.c — not written yet. */
-#include "critsweep/common.h"
+/* avalanche.c — cascades of §2 through random networks drawn layer by layer (§1), with
+ * the branching parameter and the Lyapunov exponent of §7.
+ *
+ * One network at a time: its c ≤ K drives are the rows of one batch-major matrix
+ *   X (c + 2, N):  row 0 the tangent vector (Lyapunov), row 1 the baseline trajectory
+ *                  h^ℓ(x0), rows 2.. the driven trajectories h^ℓ(x0 + δ_i) still active,
+ * and every layer is one sgemm over all rows.  Rows absorbed at a layer are compacted
+ * out before the next one, and layer ℓ is drawn only if some row is still active, into
+ * the one N×N buffer of net_layer (memory O(N² + N·K), never a whole network).
+ *
+ * Per-input bookkeeping lives in arrays indexed by the input's number within its
+ * network (stable under compaction): the last three activities, the running size sum
+ * and, for the shape window, the history r_1 … r_{dmax−1} (layer-major, (H, c)).
+ *
+ * Definitions (SCIENCE.md §2, §7):
+ *  - r_0 = ‖δ‖; r_ℓ = ‖h^ℓ(x0+δ) − h^ℓ(x0)‖ (difference) or ‖h^ℓ(x0+δ)‖ (absolute), x0 = 0.
+ *  - absorbed at the first k ≥ 1 with Σ_i (·)_i² < q0 (the sum of squares in double).
+ *  - reference convention: a = (r_0..r_k) (absorbed) or (r_0..r_{L−1}) (survivor);
+ *    if len(a) > 2: V_l = a_{l+1} − √q0 for l < D = len(a) − 3, S = √N ΣV; records with
+ *    D ≥ L − 2 dropped.  strict: absorbed only, V_l = r_{l+1} − √q0, D = k − 1.
+ *  - branching m = exp(mean log(r_{ℓ+1}/r_ℓ)) over every consecutive pair each avalanche
+ *    actually computed: ℓ = 0 … k−1 for one absorbed at k (the pair into the absorbing
+ *    layer included), ℓ = 0 … L−1 for a survivor; pairs with a zero r are skipped.
+ *  - Lyapunov λ_0: per network a unit tangent vector v (CS_STREAM_TANGENT, index n)
+ *    rides along as one more sgemm row: v ← W^ℓ diag(φ'(h^{ℓ−1}(x0))) v on the baseline
+ *    trajectory, log ‖v‖ accumulated and v renormalised each layer, through every layer
+ *    the network draws; λ_0 = Σ log-growths / Σ layers over all networks.  Its cost is
+ *    one row out of c + 2 (flops_tangent reports it).  If the tangent is annihilated
+ *    (ReLU at the baseline 0 with σ_b² = 0: φ'(0) = 0), λ_0 = −∞. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "critsweep/avalanche.h"
+#include "critsweep/net.h"
+#include "critsweep/rng.h"
+
+static const char *const conv_names[] = {"reference", "strict"};
+static const char *const mode_names[] = {"difference", "absolute"};
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int write_f32(const char *dir, const char *name, const float *x, size_t n, cs_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return cs_fail(err, CS_EXIT_ERROR, "CRITSWEEP_DUMP_DIR: cannot create %s: %s "
+                       "(does the directory exist and is it writable?)", path, strerror(errno));
+    size_t w = fwrite(x, sizeof *x, n, f);
+    int bad = w != n;
+    if (fclose(f) != 0)
+        bad = 1;
+    if (bad)
+        return cs_fail(err, CS_EXIT_ERROR, "CRITSWEEP_DUMP_DIR: writing %s failed "
+                       "(disk full?): %s", path, strerror(errno));
+    return 0;
+}
+
+/* Growing record arrays of the result. */
+static int push_record(avalanche_result *r, long *cap, double S, double D, int absorbed)
+{
+    if (r->n_recorded == *cap) {
+        long nc = *cap ? 2 * *cap : 1024;
+        double *s = realloc(r->S, (size_t)nc * sizeof *s);
+        if (s)
+            r->S = s;
+        double *d = realloc(r->D, (size_t)nc * sizeof *d);
+        if (d)
+            r->D = d;
+        unsigned char *a = realloc(r->absorbed, (size_t)nc);
+        if (a)
+            r->absorbed = a;
+        if (!s || !d || !a)
+            return -1;
+        *cap = nc;
+    }
+    r->S[r->n_recorded] = S;
+    r->D[r->n_recorded] = D;
+    r->absorbed[r->n_recorded] = (unsigned char)absorbed;
+    r->n_recorded++;
+    return 0;
+}
+
+int convention_from_name(const char *name, cs_convention *out)
+{
+    for (int i = 0; i < 2; i++)
+        if (name && strcmp(name, conv_names[i]) == 0) {
+            *out = (cs_convention)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *convention_name(cs_convention c)
+{
+    return (c == CS_CONV_REFERENCE || c == CS_CONV_STRICT) ? conv_names[c] : "unknown";
+}
+
+int mode_from_name(const char *name, cs_mode *out)
+{
+    for (int i = 0; i < 2; i++)
+        if (name && strcmp(name, mode_names[i]) == 0) {
+            *out = (cs_mode)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *mode_name(cs_mode m)
+{
+    return (m == CS_MODE_DIFFERENCE || m == CS_MODE_ABSOLUTE) ? mode_names[m] : "unknown";
+}
+
+void avalanche_params_default(avalanche_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->width = 100;
+    p->depth = 1000;
+    p->sigma_w2 = 1.0;
+    p->sigma_b2 = 0.0;
+    p->q0 = 0.1;
+    p->activation = CS_ACT_TANH;
+    p->per_network = 1000;
+    p->inputs = 1000000;
+    p->convention = CS_CONV_REFERENCE;
+    p->mode = CS_MODE_DIFFERENCE;
+    p->shape_dmin = 60;
+    p->shape_dmax = 250;
+    p->shape_min_count = 20;
+    p->key = 0;
+}
+
+int avalanche_params_check(const avalanche_params *p, cs_err *err)
+{
+    if (p->width < 1 || p->width > 46340)
+        return cs_fail(err, CS_EXIT_USAGE, "width: %d outside 1..46340 (N·N must fit in memory)",
+                       p->width);
+    if (p->depth < 4 || p->depth > NET_MAX_LAYER)
+        return cs_fail(err, CS_EXIT_USAGE, "depth: %d outside 4..%d", p->depth, NET_MAX_LAYER);
+    if (!(p->sigma_w2 >= 0) || !isfinite(p->sigma_w2))
+        return cs_fail(err, CS_EXIT_USAGE, "sigma_w2: %g must be a finite number >= 0",
+                       p->sigma_w2);
+    if (!(p->sigma_b2 >= 0) || !isfinite(p->sigma_b2))
+        return cs_fail(err, CS_EXIT_USAGE, "sigma_b2: %g must be a finite number >= 0",
+                       p->sigma_b2);
+    if (!(p->q0 > 0) || !isfinite(p->q0))
+        return cs_fail(err, CS_EXIT_USAGE, "q0: %g must be a finite number > 0", p->q0);
+    if ((int)p->activation < 0 || p->activation >= CS_ACT_COUNT)
+        return cs_fail(err, CS_EXIT_USAGE, "activation: unknown (one of %s)", activation_names());
+    if (p->per_network < 1)
+        return cs_fail(err, CS_EXIT_USAGE, "per_network: %ld must be >= 1", p->per_network);
+    if (p->inputs < 1)
+        return cs_fail(err, CS_EXIT_USAGE, "inputs: %ld must be >= 1", p->inputs);
+    if (p->convention != CS_CONV_REFERENCE && p->convention != CS_CONV_STRICT)
+        return cs_fail(err, CS_EXIT_USAGE, "convention: unknown (reference or strict)");
+    if (p->mode != CS_MODE_DIFFERENCE && p->mode != CS_MODE_ABSOLUTE)
+        return cs_fail(err, CS_EXIT_USAGE, "mode: unknown (difference or absolute)");
+    if (p->shape_dmin < 0 || p->shape_dmax <= p->shape_dmin + 1)
+        return cs_fail(err, CS_EXIT_USAGE, "shape_window: [%d, %d] holds no duration "
+                       "(need 0 <= dmin and dmin + 1 < dmax)", p->shape_dmin, p->shape_dmax);
+    if (p->shape_min_count < 1)
+        return cs_fail(err, CS_EXIT_USAGE, "shape_min_count: %d must be >= 1",
+                       p->shape_min_count);
+    double prof = (double)(p->shape_dmax - p->shape_dmin - 1) * p->shape_dmax * 8.0;
+    if (prof > 2e9)
+        return cs_fail(err, CS_EXIT_USAGE, "shape_window: [%d, %d] needs %.1f GB of profile "
+                       "sums; narrow the window", p->shape_dmin, p->shape_dmax, prof / 1e9);
+    long K = p->per_network < p->inputs ? p->per_network : p->inputs;
+    double mem = ((double)K + 2) * p->width * 8.0 + (double)p->width * p->width * 4.0;
+    if (mem > 64e9)
+        return cs_fail(err, CS_EXIT_USAGE, "per_network: %ld inputs of width %d would need "
+                       "%.0f GB at once; lower per_network", K, p->width, mem / 1e9);
+    return 0;
+}
+
+void avalanche_result_init(avalanche_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->P_surv = r->S_mean = r->S_mean_absorbed = r->D_mean = NAN;
+    r->branching = r->lyapunov = NAN;
+}
+
+void avalanche_result_free(avalanche_result *r)
+{
+    free(r->S);
+    free(r->D);
+    free(r->absorbed);
+    free(r->profile_sum);
+    free(r->profile_count);
+    avalanche_result_init(r);
+}
+
+/* Workspace of one run, sized for the largest network. */
+typedef struct {
+    net_layer layer;
+    float *X;        /* (K + 2, N) rows: tangent, baseline, active avalanches */
+    float *A;        /* (K + 2, N) the sgemm's left operand */
+    float *slope;    /* (N) φ' of the baseline */
+    int *id;         /* (K) input number of each active row */
+    double *p1, *p2, *p3; /* (K) r_ℓ, r_{ℓ−1}, r_{ℓ−2} of each input */
+    double *s;       /* (K) Σ_{j=1}^{ℓ−3} (r_j − √q0) */
+    double *hist;    /* (H, K) r_j for j = 1..H: hist[(j−1)·c + id] */
+    int H;
+} workspace;
+
+static void ws_free(workspace *w)
+{
+    net_layer_free(&w->layer);
+    free(w->X);
+    free(w->A);
+    free(w->slope);
+    free(w->id);
+    free(w->p1);
+    free(w->p2);
+    free(w->p3);
+    free(w->s);
+    free(w->hist);
+}
+
+/* Close the avalanche of input `i` of the current network: absorbed at layer k (1..L),
+ * or a survivor (k = 0) after layer L.  Applies the convention and adds the record and
+ * its profile. */
+static int finish(const avalanche_params *p, avalanche_result *r, workspace *w, long *cap,
+                  int c, int i, int k, double sq)
+{
+    int L = p->depth;
+    double S, D;
+    int absorbed = k > 0;
+    if (!absorbed)
+        r->n_survived++;
+    if (p->convention == CS_CONV_REFERENCE) {
+        /* a = (r_0..r_k) or (r_0..r_{L−1}); V = a[1 : len−2] */
+        int len = absorbed ? k + 1 : L;
+        if (len <= 2)
+            return 0;
+        int d = len - 3;
+        if (d >= L - 2)
+            return 0;
+        /* At absorption (layer k = ℓ+1, p1 = r_{k−1}, p2 = r_{k−2}, p3 = r_{k−3}), the
+         * running sum s covers r_1..r_{k−4}; V needs r_1..r_{k−2}.  For a survivor s
+         * already covers r_1..r_{L−3}. */
+        double sum = w->s[i];
+        if (absorbed) {
+            if (k - 3 >= 1)
+                sum += w->p3[i] - sq;
+            if (k - 2 >= 1)
+                sum += w->p2[i] - sq;
+        }
+        S = sqrt((double)p->width) * sum;
+        D = d;
+    } else {
+        if (!absorbed)
+            return 0;
+        double sum = w->s[i];
+        if (k - 3 >= 1)
+            sum += w->p3[i] - sq;
+        if (k - 2 >= 1)
+            sum += w->p2[i] - sq;
+        if (k - 1 >= 1)
+            sum += w->p1[i] - sq;
+        S = sqrt((double)p->width) * sum;
+        D = k - 1;
+    }
+    if (push_record(r, cap, S, D, absorbed))
+        return -1;
+    int d = (int)D;
+    if (d > p->shape_dmin && d < p->shape_dmax) {
+        double *row = r->profile_sum + (size_t)(d - p->shape_dmin - 1) * r->profile_stride;
+        for (int l = 0; l < d; l++)
+            row[l] += w->hist[(size_t)l * c + i] - sq;
+        r->profile_count[d - p->shape_dmin - 1]++;
+    }
+    return 0;
+}
+
+int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
+{
+    int rc = avalanche_params_check(p, err);
+    if (rc)
+        return rc;
+    avalanche_result_free(out);
+    double t_start = now_s();
+
+    const int N = p->width, L = p->depth;
+    const long M = p->inputs;
+    const long K = p->per_network < M ? p->per_network : M;
+    const long n_net = (M + K - 1) / K;
+    const double sq = sqrt(p->q0);
+    const char *dump = getenv("CRITSWEEP_DUMP_DIR");
+    if (dump && !*dump)
+        dump = NULL;
+
+    workspace w;
+    memset(&w, 0, sizeof w);
+    w.H = p->shape_dmax - 1 < L ? p->shape_dmax - 1 : L;
+    size_t rows = (size_t)K + 2;
+    if ((rc = net_layer_init(&w.layer, N, p->sigma_w2, p->sigma_b2, p->key, err)))
+        return rc;
+    w.X = aligned_alloc(64, ((rows * N * sizeof(float)) + 63) & ~(size_t)63);
+    w.A = aligned_alloc(64, ((rows * N * sizeof(float)) + 63) & ~(size_t)63);
+    w.slope = malloc((size_t)N * sizeof *w.slope);
+    w.id = malloc((size_t)K * sizeof *w.id);
+    w.p1 = malloc((size_t)K * sizeof(double));
+    w.p2 = malloc((size_t)K * sizeof(double));
+    w.p3 = malloc((size_t)K * sizeof(double));
+    w.s = malloc((size_t)K * sizeof(double));
+    w.hist = malloc((size_t)w.H * (size_t)K * sizeof(double));
+    out->n_profile_d = p->shape_dmax - p->shape_dmin - 1;
+    out->profile_stride = p->shape_dmax;
+    out->profile_sum = calloc((size_t)out->n_profile_d * (size_t)out->profile_stride,
+                              sizeof(double));
+    out->profile_count = calloc((size_t)out->n_profile_d, sizeof(long));
+    if (!w.X || !w.A || !w.slope || !w.id || !w.p1 || !w.p2 || !w.p3 || !w.s || !w.hist ||
+        !out->profile_sum || !out->profile_count) {
+        ws_free(&w);
+        return cs_fail(err, CS_EXIT_ERROR, "out of memory for %ld inputs per network of width "
+                       "%d; lower per_network", K, N);
+    }
+
+    long cap = 0;
+    double log_ratio_sum = 0, lyap_sum = 0;
+    long n_pairs = 0, lyap_layers = 0;
+    int lyap_dead = 0;
+    double t_draw = 0, t_gemm = 0, flops = 0, flops_tan = 0;
+    const size_t rowN = (size_t)N;
+
+    for (long net = 0; net < n_net; net++) {
+        int c = (int)((net + 1) * K <= M ? K : M - net * K);
+        float *Xt = w.X, *Xb = w.X + rowN, *Xa = w.X + 2 * rowN;
+        double t0 = now_s();
+        /* drives: δ_i = √q0 · u_i/‖u_i‖, u from the DRIVE stream of this network */
+        cs_rng rg;
+        rng_init(&rg, p->key, rng_stream_id(CS_STREAM_DRIVE, (uint64_t)net));
+        rng_fill_normal(&rg, Xa, (size_t)c * rowN, 1.0f);
+        rng_init(&rg, p->key, rng_stream_id(CS_STREAM_TANGENT, (uint64_t)net));
+        rng_fill_normal(&rg, Xt, rowN, 1.0f);
+        t_draw += now_s() - t0;
+        for (int i = 0; i < c; i++) {
+            float *x = Xa + (size_t)i * rowN;
+            double ss = 0;
+            for (int j = 0; j < N; j++)
+                ss += (double)x[j] * x[j];
+            float f = (float)(sq / sqrt(ss));
+            for (int j = 0; j < N; j++)
+                x[j] *= f;
+            ss = 0;
+            for (int j = 0; j < N; j++)
+                ss += (double)x[j] * x[j];
+            w.id[i] = i;
+            w.p1[i] = sqrt(ss); /* r_0 = ‖δ‖ (x0 = 0 in both modes) */
+            w.p2[i] = w.p3[i] = 0;
+            w.s[i] = 0;
+        }
+        {
+            double ss = 0;
+            for (int j = 0; j < N; j++)
+                ss += (double)Xt[j] * Xt[j];
+            float f = (float)(1.0 / sqrt(ss));
+            for (int j = 0; j < N; j++)
+                Xt[j] *= f;
+        }
+        memset(Xb, 0, rowN * sizeof *Xb); /* baseline x0 = 0 */
+        if (dump) {
+            char name[64];
+            snprintf(name, sizeof name, "drive_%ld.f32", net);
+            if ((rc = write_f32(dump, name, Xa, (size_t)c * rowN, err)))
+                goto fail;
+        }
+
+        int B = c; /* active avalanches */
+        int l = 0;
+        while (B > 0 && l < L) {
+            l++;
+            /* A: row 0 φ'(h_base) ⊙ v, rows 1.. φ(h) of the baseline and the avalanches */
+            activation_forward(p->activation, Xb, w.A + rowN, (size_t)(B + 1) * rowN);
+            activation_slope(p->activation, Xb, w.slope, rowN);
+            for (int j = 0; j < N; j++)
+                w.A[j] = w.slope[j] * Xt[j];
+            t0 = now_s();
+            net_layer_draw(&w.layer, net, l);
+            double t1 = now_s();
+            t_draw += t1 - t0;
+            out->layers_drawn++;
+            if (dump) {
+                char name[64];
+                snprintf(name, sizeof name, "W_%ld_%d.f32", net, l);
+                if ((rc = write_f32(dump, name, w.layer.W, rowN * rowN, err)))
+                    goto fail;
+                snprintf(name, sizeof name, "b_%ld_%d.f32", net, l);
+                if ((rc = write_f32(dump, name, w.layer.b, rowN, err)))
+                    goto fail;
+            }
+            net_layer_forward(&w.layer, w.A, w.X, B + 2, 1);
+            t_gemm += now_s() - t1;
+            flops += 2.0 * N * N * (B + 2);
+            flops_tan += 2.0 * N * N;
+
+            /* tangent: log growth, renormalise */
+            if (!lyap_dead) {
+                double ss = 0;
+                for (int j = 0; j < N; j++)
+                    ss += (double)Xt[j] * Xt[j];
+                if (ss > 0 && isfinite(ss)) {
+                    lyap_sum += 0.5 * log(ss);
+                    lyap_layers++;
+                    float f = (float)(1.0 / sqrt(ss));
+                    for (int j = 0; j < N; j++)
+                        Xt[j] *= f;
+                } else {
+                    lyap_dead = 1;
+                }
+            }
+            if (lyap_dead)
+                memset(Xt, 0, rowN * sizeof *Xt);
+
+            /* activities, absorption, records; then compaction of the survivors */
+            int keep = 0;
+            for (int b = 0; b < B; b++) {
+                const float *x = Xa + (size_t)b * rowN;
+                double ss = 0;
+                if (p->mode == CS_MODE_DIFFERENCE) {
+                    for (int j = 0; j < N; j++) {
+                        double d = (double)(x[j] - Xb[j]);
+                        ss += d * d;
+                    }
+                } else {
+                    for (int j = 0; j < N; j++)
+                        ss += (double)x[j] * x[j];
+                }
+                int i = w.id[b];
+                double rl = sqrt(ss);
+                if (rl > 0 && w.p1[i] > 0) {
+                    log_ratio_sum += log(rl / w.p1[i]);
+                    n_pairs++;
+                }
+                if (l <= w.H)
+                    w.hist[(size_t)(l - 1) * c + i] = rl;
+                if (ss < p->q0) {
+                    if (finish(p, out, &w, &cap, c, i, l, sq))
+                        goto oom;
+                    continue;
+                }
+                /* not absorbed: s gains r_{l−3}, shift the window */
+                if (l - 3 >= 1)
+                    w.s[i] += w.p3[i] - sq;
+                w.p3[i] = w.p2[i];
+                w.p2[i] = w.p1[i];
+                w.p1[i] = rl;
+                if (keep != b)
+                    memcpy(Xa + (size_t)keep * rowN, x, rowN * sizeof *x);
+                w.id[keep++] = i;
+            }
+            B = keep;
+        }
+        /* survivors of all L layers: the window holds p1 = r_L, p2 = r_{L−1},
+         * p3 = r_{L−2} and s = Σ_{j=1}^{L−3} */
+        for (int b = 0; b < B; b++)
+            if (finish(p, out, &w, &cap, c, w.id[b], 0, sq))
+                goto oom;
+    }
+
+    out->n_inputs = M;
+    out->P_surv = (double)out->n_survived / (double)M;
+    double sS = 0, sSa = 0, sD = 0;
+    long na = 0;
+    for (long i = 0; i < out->n_recorded; i++) {
+        sS += out->S[i];
+        sD += out->D[i];
+        if (out->absorbed[i]) {
+            sSa += out->S[i];
+            na++;
+        }
+    }
+    out->S_mean = out->n_recorded ? sS / (double)out->n_recorded : NAN;
+    out->D_mean = out->n_recorded ? sD / (double)out->n_recorded : NAN;
+    out->S_mean_absorbed = na ? sSa / (double)na : NAN;
+    out->branching = n_pairs ? exp(log_ratio_sum / (double)n_pairs) : NAN;
+    out->lyapunov = lyap_dead ? -INFINITY : (lyap_layers ? lyap_sum / (double)lyap_layers : NAN);
+    out->seconds = now_s() - t_start;
+    out->avalanches_per_s = (double)M / out->seconds;
+    out->flops = flops;
+    out->flops_tangent = flops_tan;
+    out->seconds_draw = t_draw;
+    out->seconds_sgemm = t_gemm;
+    out->seconds_other = out->seconds - t_draw - t_gemm;
+    ws_free(&w);
+    return 0;
+
+oom:
+    rc = cs_fail(err, CS_EXIT_ERROR, "out of memory for the avalanche records (%ld so far)",
+                 out->n_recorded);
+fail:
+    ws_free(&w);
+    return rc;
+}

@@ -59,11 +59,28 @@ typedef struct {
     double seconds;           /* wall time of avalanche_run */
     double avalanches_per_s;  /* n_inputs / seconds */
     long layers_drawn;        /* weight matrices drawn in all (layers some avalanche reached) */
+    /* Cost accounting (for `critsweep bench`; not part of the results file). */
+    double flops;             /* 2·N·N·rows summed over every layer sgemm (rows = active
+                               * avalanches + baseline + tangent) */
+    double flops_tangent;     /* the tangent rows' share of flops (Lyapunov cost) */
+    double seconds_draw;      /* drawing weights, biases and drives */
+    double seconds_sgemm;     /* inside cblas_sgemm (and the bias add) */
+    double seconds_other;     /* activations, norms, records, compaction */
 } avalanche_result;
 
 void avalanche_result_init(avalanche_result *r);
 void avalanche_result_free(avalanche_result *r);
-/* Runs the whole cascade set. 0, or an error code with err filled. */
+/* Runs the whole cascade set. 0, or an error code with err filled.
+ *
+ * Debugging / cross-checking: if the environment variable CRITSWEEP_DUMP_DIR names a
+ * directory, avalanche_run also writes there, as raw little-endian float32 arrays,
+ *   drive_<n>.f32       (c, N)  the drives δ of network n (c = its number of inputs)
+ *   W_<n>_<l>.f32       (N, N)  W^l of network n, row-major W[i][j] (output i, input j)
+ *   b_<n>_<l>.f32       (N)     b^l (zeros when σ_b² = 0)
+ * for every layer it draws (only the layers some avalanche reached), so that an
+ * independent implementation can replay the same cascades
+ * (tests/interop/test_engine_numpy.py).  Meant for small runs: it writes N² floats per
+ * drawn layer. */
 int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err);
 
 #endif
