@@ -1,9 +1,9 @@
 /* test_fit.c — exponents against exact samplers and an independent MLE.
  *   1. continuous power laws τ = 1.5, 2, 2.5 (inverse CDF): τ_s within 3 standard errors,
  *      and equal to the closed form 1 + n/Σ ln(x/xmin) to 1e-12;
- *   2. discrete power laws (inverse CDF over an exact Hurwitz-zeta table): libplfit's τ_d
- *      within 3 standard errors of the truth and equal to this file's own Hurwitz-zeta
- *      MLE (Euler–Maclaurin ζ, golden section) to 1e-6;
+ *   2. discrete power laws (inverse CDF over an exact Hurwitz-zeta table): τ_d within 3
+ *      standard errors of the truth and equal to this file's own Hurwitz-zeta MLE
+ *      (Euler–Maclaurin ζ, golden section) to 1e-6; KS xmin and bootstrap p-values;
  *   3. sufficient statistics reproduce the sample fits (τ_d, γ bit for bit, τ_s 1e-12);
  *   4. γ regression on S = 2 D^1.7 e^{0.3 ε}: within 3 errors of 1.7, and equal to a direct
  *      two-pass weighted least squares to 1e-9;
@@ -172,6 +172,13 @@ static void test_continuous(void)
     fit_tau_continuous(x, n, &o, 0, &p, &e);
     close_to("continuous auto-xmin tau=2 (KS minimum)", p.tau, 2.0, 4 * p.tau_err + 0.01);
     check(p.xmin > 1.5 && p.xmin < 4, "continuous auto xmin near 2", p.xmin, 2, 2);
+    o.xmin_s = 0.5;
+    o.bootstrap = 40;
+    o.seed = 3;
+    fit_powerlaw b1;
+    fit_tau_continuous(x + n / 4, 3000, &o, 2, &b1, &e);
+    check(b1.p_value > 0.01 && b1.p_value <= 1, "continuous bootstrap p of a true power law > 0.01",
+          b1.p_value, 0.5, 0.49);
     free(x);
 }
 
@@ -204,6 +211,28 @@ static void test_discrete(void)
         close_to(what, p.tau, disc_mle(x, n, 5), 1e-6);
         free(z.ccdf);
     }
+    /* Auto xmin: the τ = 2 law from 5 up, uniform 1..4 junk below; KS should find 5. */
+    zeta_sampler z;
+    zs_init(&z, 2.0, 5, 1L << 16);
+    cs_rng r;
+    rng_init(&r, 4321, 0);
+    for (long i = 0; i < n; i++)
+        x[i] = i < n / 5 ? 1 + (double)rng_below(&r, 4) : zs_draw(&z, &r);
+    fit_powerlaw p;
+    cs_err e;
+    fit_tau_discrete(x, n, &o, 0, &p, &e);
+    check(p.xmin >= 4 && p.xmin <= 8, "discrete auto xmin near 5", p.xmin, 5, 3);
+    close_to("discrete auto-xmin tau=2", p.tau, 2.0, 3 * p.tau_err + 0.02);
+    /* Bootstrap p-value plumbing: a true power law, 40 replicates, reproducible. */
+    o.bootstrap = 40;
+    o.seed = 17;
+    fit_powerlaw b1, b2;
+    fit_tau_discrete(x + n / 5, 3000, &o, 5, &b1, &e);
+    fit_tau_discrete(x + n / 5, 3000, &o, 5, &b2, &e);
+    check(b1.p_value >= 0 && b1.p_value <= 1 && b1.p_value == b2.p_value,
+          "discrete bootstrap p in [0,1], reproducible", b1.p_value, b2.p_value, 0);
+    check(b1.p_value > 0.01, "discrete bootstrap p of a true power law > 0.01", b1.p_value, 0.5, 0.49);
+    free(z.ccdf);
     free(x);
 }
 
