@@ -8,9 +8,10 @@ cross-entropy, SGD with momentum 0.9, a fresh torch.randperm each epoch, the las
 partial batch included.  The data are the float32/uint8 files critsweep writes, so both
 sides train on identical inputs.
 
-usage: train_torch.py X.f32 Y.u8 IN_DIM DEPTH SECONDS WIDTHxBATCHxN [...]
-trains configuration WIDTHxBATCHxN on the first N examples for about SECONDS and prints
-one line per configuration: "WIDTH BATCH SAMPLES_PER_S".
+usage: train_torch.py X.f32 Y.u8 IN_DIM DEPTH REPS WIDTHxBATCHxN [...]
+trains configuration WIDTHxBATCHxN on the first N examples for one warm-up epoch and
+REPS timed epochs and prints the best epoch's rate, one line per configuration:
+"WIDTH BATCH SAMPLES_PER_S" (best of REPS, as critsweep's side does).
 Exit 77 (with the reason on the last line) if torch is not importable.
 """
 import sys
@@ -43,7 +44,7 @@ def make_model(in_dim, width, depth):
     return model
 
 
-def run(x, y, width, batch, depth, seconds):
+def run(x, y, width, batch, depth, reps):
     torch.manual_seed(0)
     model = make_model(x.shape[1], width, depth)
     opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
@@ -63,27 +64,26 @@ def run(x, y, width, batch, depth, seconds):
         return total / n
 
     epoch()  # warm-up: allocator, BLAS buffers
-    done, t0 = 0, time.perf_counter()
-    while True:
+    best = 0.0
+    for _ in range(reps):
+        t0 = time.perf_counter()
         epoch()
-        done += n
-        dt = time.perf_counter() - t0
-        if dt >= seconds:
-            return done / dt
+        best = max(best, n / (time.perf_counter() - t0))
+    return best
 
 
 def main():
     if len(sys.argv) < 7:
         print(__doc__)
         sys.exit(2)
-    xf, yf, in_dim, depth, seconds = sys.argv[1], sys.argv[2], int(sys.argv[3]), \
-        int(sys.argv[4]), float(sys.argv[5])
+    xf, yf, in_dim, depth, reps = sys.argv[1], sys.argv[2], int(sys.argv[3]), \
+        int(sys.argv[4]), int(sys.argv[5])
     torch.set_num_threads(1)
     x = torch.from_numpy(np.fromfile(xf, dtype=np.float32).reshape(-1, in_dim))
     y = torch.from_numpy(np.fromfile(yf, dtype=np.uint8).astype(np.int64))
     for cfg in sys.argv[6:]:
         width, batch, n = (int(v) for v in cfg.split("x"))
-        rate = run(x[:n], y[:n], width, batch, depth, seconds)
+        rate = run(x[:n], y[:n], width, batch, depth, reps)
         print(f"{width} {batch} {rate:.1f}", flush=True)
 
 
