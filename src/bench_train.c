@@ -178,7 +178,7 @@ int bench_train(FILE *out, int quick)
     openblas_set_num_threads(1);
 
     /* Synthetic data: enough examples for the longest epoch (bench_steps batches); each
-     * configuration uses a prefix of steps*batch examples. *
+     * configuration uses a prefix of steps*batch examples. */
     long n_max = 0;
     for (int c = 0; c < ncfg; c++)
         if ((long)bench_cfg[c][1] * bench_steps(bench_cfg[c][0]) > n_max)
