@@ -137,6 +137,19 @@ static int debug_run(const train_params *p, const data_bundle *data, const char 
     return rc;
 }
 
+/* The table row of each epoch as it completes (stdout), or a log line (stderr) with --json. */
+static void print_epoch(void *ctx, int epoch, int epochs, double loss, double acc, double t)
+{
+    int json = *(const int *)ctx;
+    FILE *f = json ? stderr : stdout;
+    if (json)
+        fprintf(f, "critsweep train: epoch %d/%d loss %.6f test accuracy %.4f (%.1f s)\n", epoch,
+                epochs, loss, acc, t);
+    else
+        fprintf(f, "%5d %12.6f %10.4f %8.1f\n", epoch, loss, acc, t);
+    fflush(f);
+}
+
 int cli_train(int argc, char **argv)
 {
     train_params p;
@@ -249,9 +262,18 @@ int cli_train(int argc, char **argv)
         data_free(&data);
         return rc;
     }
+    if (!json) {
+        printf("# %s N=%d L=%d sigma_w2=%g sigma_b2=%g %s lr=%g batch=%d seed=%llu, "
+               "%ld training / %ld test examples\n",
+               activation_name(p.activation), p.width, p.depth, p.sigma_w2, p.sigma_b2,
+               optimizer_name(p.optimizer), p.lr, p.batch, (unsigned long long)seed,
+               data.train.n, data.test.n);
+        printf("%5s %12s %10s %8s\n", "epoch", "train_loss", "test_acc", "seconds");
+        fflush(stdout);
+    }
     train_result r;
     train_result_init(&r);
-    rc = train_run(&p, &data, &r, &err);
+    rc = train_run_progress(&p, &data, &r, &err, print_epoch, &json);
     if (rc) {
         fprintf(stderr, "critsweep train: %s\n", err.msg);
         data_free(&data);
@@ -283,15 +305,6 @@ int cli_train(int argc, char **argv)
         json_num(&w, "seconds", r.seconds);
         json_end(&w);
     } else {
-        printf("# %s N=%d L=%d sigma_w2=%g sigma_b2=%g %s lr=%g batch=%d seed=%llu, "
-               "%ld training / %ld test examples\n",
-               activation_name(p.activation), p.width, p.depth, p.sigma_w2, p.sigma_b2,
-               optimizer_name(p.optimizer), p.lr, p.batch, (unsigned long long)seed,
-               data.train.n, data.test.n);
-        printf("%5s %12s %10s\n", "epoch", "train_loss", "test_acc");
-        for (int e = 0; e < r.epochs; e++)
-            printf("%5d %12.6f %10.4f\n", e + 1, r.train_loss_per_epoch[e],
-                   r.test_accuracy_per_epoch[e]);
         printf("status %s", status);
         if (r.status == CS_TRAIN_DIVERGED)
             printf(" (non-finite loss in epoch %d)", r.diverged_epoch);

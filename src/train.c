@@ -611,6 +611,12 @@ void train_result_free(train_result *r)
 
 int train_run(const train_params *p, const data_bundle *data, train_result *out, cs_err *err)
 {
+    return train_run_progress(p, data, out, err, NULL, NULL);
+}
+
+int train_run_progress(const train_params *p, const data_bundle *data, train_result *out,
+                       cs_err *err, train_progress_fn progress, void *ctx)
+{
     int rc = train_params_check(p, err);
     if (rc)
         return rc;
@@ -677,12 +683,18 @@ int train_run(const train_params *p, const data_bundle *data, train_result *out,
             sum += loss * bb;
         }
         t_train += now_s() - t0;
-        if (out->status != CS_TRAIN_OK)
+        if (out->status != CS_TRAIN_OK) {
+            if (progress)
+                progress(ctx, e + 1, p->epochs, NAN, NAN, now_s() - t_start);
             break;
+        }
         out->train_loss_per_epoch[e] = sum / (double)tr->n;
         out->test_accuracy_per_epoch[e] = train_net_accuracy(&n, te->x, te->y, te->n);
         out->train_loss = out->train_loss_per_epoch[e];
         out->test_accuracy = out->test_accuracy_per_epoch[e];
+        if (progress)
+            progress(ctx, e + 1, p->epochs, out->train_loss, out->test_accuracy,
+                     now_s() - t_start);
     }
     /* train_loss and test_accuracy stay those of the last completed epoch (NaN when
      * the first epoch diverged: train_result_init set them so). */

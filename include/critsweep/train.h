@@ -45,6 +45,12 @@ void train_result_init(train_result *r);
 void train_result_free(train_result *r);
 int train_run(const train_params *p, const data_bundle *data, train_result *out,
               cs_err *err);
+/* train_run, calling progress (if not NULL) after every epoch (1-based) with that
+ * epoch's mean training loss and test accuracy (NaN once diverged). */
+typedef void (*train_progress_fn)(void *ctx, int epoch, int epochs, double train_loss,
+                                  double test_accuracy, double seconds);
+int train_run_progress(const train_params *p, const data_bundle *data, train_result *out,
+                       cs_err *err, train_progress_fn progress, void *ctx);
 
 /* ---- The network itself: exposed for the gradient-check tests, the CLI's debug dump
  * (see cli_train.c) and the benchmark.  train_run is built on these. ---- */
