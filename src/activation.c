@@ -25,7 +25,13 @@ static inline float exp_pos(float y)
     const float log2e = 1.44269504088896341f;
     const float ln2_hi = 0.693145751953125f;       /* 12 significant bits: n*ln2_hi exact */
     const float ln2_lo = 1.428606765330187e-06f;
-    float n = (float)(int32_t)(y * log2e + 0.5f); /* y >= 0: truncation is floor */
+    /* round y·log2e to an integer by adding 1.5·2^23 (no float→int conversion: gcc
+     * will not if-convert a conversion that could trap, and the loop would not
+     * vectorise); the low mantissa bits of t then hold n. */
+    float t = y * log2e + 0x1.8p23f;
+    uint32_t tb;
+    memcpy(&tb, &t, sizeof tb);
+    float n = t - 0x1.8p23f;
     float r = (y - n * ln2_hi) - n * ln2_lo;
     float p = 1.0f / 5040.0f;
     p = p * r + 1.0f / 720.0f;
@@ -35,7 +41,7 @@ static inline float exp_pos(float y)
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
+    uint32_t bits = ((tb & 0xFFFFu) + 127u) << 23; /* n = tb & 0xFFFF, in 0..27 */
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return p * scale;

@@ -119,9 +119,9 @@ static void test_normals_exact(void)
             maxd = d > maxd ? d : maxd;
         }
     }
-    /* float arithmetic on values up to ~6: a few ulp */
-    CHECK(maxd < 2e-6, "normals vs double Box-Muller: max rel diff %g", maxd);
-    printf("normals vs libm Box-Muller on the same words: max |diff|/(1+|z|) = %.2e (tol 2e-6)\n",
+    /* float arithmetic on values up to ~6.7: a few float ulp */
+    CHECK(maxd < 1e-6, "normals vs double Box-Muller: max rel diff %g", maxd);
+    printf("normals vs libm Box-Muller on the same words: max |diff|/(1+|z|) = %.2e (tol 1e-6)\n",
            maxd);
 
     /* the counter after a fill: 1002 blocks used */
