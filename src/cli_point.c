@@ -85,6 +85,8 @@ static int parse_xmin(const char *cmd, const char *name, const char *v, double l
     if (!(x >= lo) || x <= 0)
         return cli_usage_error(cmd, "%s: must be %s %g or 'auto' (got '%s')", name,
                                lo > 0 ? ">=" : ">", lo, v);
+    if (lo >= 1 && x != floor(x)) /* discrete xmin: the law lives on whole numbers */
+        return cli_usage_error(cmd, "%s: must be a whole number or 'auto' (got '%s')", name, v);
     *out = x;
     return 0;
 }

@@ -281,8 +281,8 @@ int fit_tau_discrete(const double *x, long n, const fit_options *o, double xmin,
     powerlaw_nan(out, xmin);
     if (n < 0)
         return cs_fail(err, CS_EXIT_ERROR, "fit_tau_discrete: negative sample count %ld", n);
-    if (xmin > 0 && xmin < 1)
-        return cs_fail(err, CS_EXIT_USAGE, "discrete xmin must be at least 1 (got %g)", xmin);
+    if (xmin > 0 && (xmin < 1 || xmin != floor(xmin)))
+        return cs_fail(err, CS_EXIT_USAGE, "discrete xmin must be a whole number >= 1 (got %g)", xmin);
     long m;
     /* The discrete law lives on 1, 2, ...: durations 0 never enter (libplfit requires
      * xmin >= 1 even in the KS scan). */

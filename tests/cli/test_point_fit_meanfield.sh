@@ -65,6 +65,7 @@ expect_usage "--convention" point --convention loose
 expect_usage "--mode" point --mode relative
 expect_usage "--xmin-d" point --xmin-d 0.5
 expect_usage "--xmin-s" point --xmin-s -1
+expect_usage "--xmin-d" fit data.txt --xmin-d 2.5
 expect_usage "--bootstrap" point --bootstrap -2
 expect_usage "--bogus" point --bogus 3
 expect_usage "--activation" meanfield --activation nope
