@@ -1035,6 +1035,15 @@ static double collapse_nmse(const double *x, int S, const double *y /* (W, S) */
     return den > 0 ? num / den : INFINITY;
 }
 
+/* " ± 0.012", or a note when there are too few points for an error. */
+static void fmt_err(char *buf, size_t n, double err, const char *pm)
+{
+    if (isfinite(err))
+        snprintf(buf, n, "%s%.3g", pm, err);
+    else
+        snprintf(buf, n, " (no error: fewer than 3 widths)");
+}
+
 static void fss_help(FILE *f)
 {
     fprintf(f,
@@ -1207,9 +1216,12 @@ static int fss_activation(phase_ctx *c, int a, int b, int fit_sc, const char *di
         printf("%6d %12.6g %12.6g %10.4g %8.4f %8.4f %8.4f  %s\n", pf->width[w], cm[w], ws[w],
                near[w], ts[w], td[w], gm[w], cl);
     }
-    printf("chi_max ~ N^kappa: kappa = %.4f +- %.4f\n", ff.kappa, ff.kappa_err);
-    printf("sigma_w2*(N) - sigma_c ~ N^(-1/nu): 1/nu = %.4f +- %.4f, sigma_c = %.6g%s",
-           ff.inv_nu, ff.inv_nu_err, ff.sigma_c, fit_sc ? " (fitted" : " (mean-field edge of chaos)");
+    char e1s[64], e2s[64];
+    fmt_err(e1s, sizeof e1s, ff.kappa_err, " +- ");
+    fmt_err(e2s, sizeof e2s, ff.inv_nu_err, " +- ");
+    printf("chi_max ~ N^kappa: kappa = %.4f%s\n", ff.kappa, e1s);
+    printf("sigma_w2*(N) - sigma_c ~ N^(-1/nu): 1/nu = %.4f%s, sigma_c = %.6g%s", ff.inv_nu,
+           e2s, ff.sigma_c, fit_sc ? " (fitted" : " (mean-field edge of chaos)");
     if (fit_sc)
         printf(" +- %.4g; 1/nu from a 0.001 grid on [0.05, 3])", ff.sigma_c_err);
     printf("\ncollapse S N^(-a) vs (sigma_w2 - sigma_c) N^(1/nu): a = %.2f, 1/nu = %.2f, "
@@ -1272,7 +1284,8 @@ static int fss_activation(phase_ctx *c, int a, int b, int fit_sc, const char *di
         plot_series s1[2] = {{N, cm, W, "χ#dmax#u", PLOT_BLUE, 0, 2.5, 1, 1, 0},
                              {N, fitc, W, "fit N#uκ#d", PLOT_RED, 1, 2.0, 0, 0, 0}};
         snprintf(t1, sizeof t1, "peak susceptibility — %s, " SB2 " = %g", pf->activation[a], pf->sigma_b2[b]);
-        snprintf(n1, sizeof n1, "κ = %.3f ± %.3f", ff.kappa, ff.kappa_err);
+        fmt_err(e1s, sizeof e1s, ff.kappa_err, " ± ");
+        snprintf(n1, sizeof n1, "κ = %.3f%s", ff.kappa, e1s);
         plot_lines_spec p1 = {"width N", "χ#dmax#u", t1, s1, 2, NULL, NULL, 0, 1, 1, n1};
         plot_lines(&p1);
         double scl[2] = {ff.sigma_c, ff.sigma_c}, nrange[2] = {N[0], N[W - 1]};
@@ -1281,7 +1294,8 @@ static int fss_activation(phase_ctx *c, int a, int b, int fit_sc, const char *di
                              {nrange, scl, 2, fit_sc ? "σ#dc#u (fitted)" : "σ#dc#u (edge of chaos)",
                               PLOT_GREY, 1, 1.5, 0, 0, 0}};
         snprintf(t2, sizeof t2, "Widom line — %s", pf->activation[a]);
-        snprintf(n2, sizeof n2, "1/ν = %.3f ± %.3f, σ#dc#u = %.4g", ff.inv_nu, ff.inv_nu_err, ff.sigma_c);
+        fmt_err(e2s, sizeof e2s, ff.inv_nu_err, " ± ");
+        snprintf(n2, sizeof n2, "1/ν = %.3f%s, σ#dc#u = %.4g", ff.inv_nu, e2s, ff.sigma_c);
         plot_lines_spec p2 = {"width N", SW2 "*", t2, s2, 3, NULL, NULL, 0, 1, 0, n2};
         plot_lines(&p2);
         plot_series *s3 = calloc((size_t)W, sizeof *s3);

@@ -301,13 +301,13 @@ int plot_heatmap(const plot_heatmap_spec *s)
             xg[i][j] = ex[i];
             yg[i][j] = ey[j];
         }
-    PLcGrid2 grid = {xg, yg, NULL, nx + 1, ny + 1, 0};
+    PLcGrid2 grid = {xg, yg, NULL, nx + 1, ny + 1};
 
     pladv(0);
-    plvpor(0.13, 0.80, 0.2, 0.90); /* provisional: the legend's width is relative to it */
+    plvpor(0.14, 0.80, 0.2, 0.90); /* provisional: the legend's width is relative to it */
     plwind(0, 1, 0, 1);            /* pllegend restores the window: it must be valid */
     PLFLT vp_y0 = viewport_bottom(s->n_lines ? draw_legend(s->lines, s->n_lines) : 0);
-    plvpor(0.13, 0.80, vp_y0, 0.90);
+    plvpor(0.14, 0.80, vp_y0, 0.90);
     plwind(ex[0], ex[nx], ey[0], ey[ny]);
     /* NaN (pending) cells: light grey. */
     plcol0(PLOT_LIGHTGREY);
@@ -329,7 +329,7 @@ int plot_heatmap(const plot_heatmap_spec *s)
     plwidth(1.0);
     plbox("bcnstf", 0, 0, "bcnstfv", 0, 0); /* f: plain numbers, no "(x10^-2)" */
     pllab(s->xlabel, "", "");
-    plmtex("l", 4.3, 0.5, 0.5, s->ylabel ? s->ylabel : "");
+    plmtex("l", 5.2, 0.5, 0.5, s->ylabel ? s->ylabel : "");
     plmtex("t", 1.2, 0.5, 0.5, s->title ? s->title : "");
 
     /* Colour bar on the right, labelled with the quantity and its units. */
@@ -439,7 +439,13 @@ static void series_range(const plot_series *s, int n, int logx, int logy, double
 int plot_lines(const plot_lines_spec *s)
 {
     double x0, x1, y0, y1;
-    series_range(s->left, s->n_left, s->logx, s->logy, &x0, &x1, &y0, &y1);
+    int logy = s->logy;
+    series_range(s->left, s->n_left, s->logx, logy, &x0, &x1, &y0, &y1);
+    if (logy && y1 - y0 < 0.6) {
+        /* Less than a factor ~4: a linear axis has more (and more readable) ticks. */
+        logy = 0;
+        series_range(s->left, s->n_left, s->logx, logy, &x0, &x1, &y0, &y1);
+    }
     if (s->n_right) {
         double a0, a1, b0, b1;
         series_range(s->right, s->n_right, s->logx, 0, &a0, &a1, &b0, &b1);
@@ -447,7 +453,7 @@ int plot_lines(const plot_lines_spec *s)
         x1 = fmax(x1, a1);
     }
     pladv(0);
-    plvpor(0.13, s->n_right ? 0.84 : 0.95, 0.2, 0.88); /* provisional, for the legend */
+    plvpor(0.14, s->n_right ? 0.84 : 0.95, 0.2, 0.88); /* provisional, for the legend */
     plwind(0, 1, 0, 1);
     /* One legend for both axes, at the bottom. */
     double leg = 0;
@@ -460,19 +466,19 @@ int plot_lines(const plot_lines_spec *s)
         leg = draw_legend(all, n);
         free(all);
     }
-    plvpor(0.13, s->n_right ? 0.84 : 0.95, viewport_bottom(leg), 0.88);
+    plvpor(0.14, s->n_right ? 0.84 : 0.95, viewport_bottom(leg), 0.88);
     plwind(x0, x1, y0, y1);
     plcol0(PLOT_BLACK);
     char xo[16], yo[16];
     double xt = 0, yt = 0;
     int xs = 0, ys = 0;
     log_axis(s->logx, x0, x1, xo, sizeof xo, "bcnst", &xt, &xs);
-    log_axis(s->logy, y0, y1, yo, sizeof yo, s->n_right ? "bnstv" : "bcnstv", &yt, &ys);
+    log_axis(logy, y0, y1, yo, sizeof yo, s->n_right ? "bnstv" : "bcnstv", &yt, &ys);
     plslabelfunc(log_label, NULL);
     plbox(xo, xt, xs, yo, yt, ys);
     plslabelfunc(NULL, NULL);
     pllab(s->xlabel, "", "");
-    plmtex("l", 4.3, 0.5, 0.5, s->ylabel ? s->ylabel : "");
+    plmtex("l", 5.2, 0.5, 0.5, s->ylabel ? s->ylabel : "");
     plmtex("t", s->note ? 2.2 : 1.2, 0.5, 0.5, s->title ? s->title : "");
     if (s->note) {
         plschr(0, 0.8 * char_scale);
@@ -480,7 +486,7 @@ int plot_lines(const plot_lines_spec *s)
         plschr(0, char_scale);
     }
     for (int k = 0; k < s->n_left; k++)
-        draw_series(&s->left[k], s->logx, s->logy);
+        draw_series(&s->left[k], s->logx, logy);
     if (s->n_right) {
         double a0, a1, b0, b1;
         series_range(s->right, s->n_right, s->logx, 0, &a0, &a1, &b0, &b1);

@@ -78,9 +78,9 @@ def run(cmd, timeout=120, env=None):
 # ------------------------------------------------------------------ the results file
 
 def make_real_file(tmp):
-    """A tiny real sweep: 2 widths x 2 sigma_b2 x 6 sigma_w2 x 2 seeds, short training."""
+    """A tiny real sweep: 2 activations x 2 widths x 2 sigma_b2 x 6 sigma_w2 x 2 seeds."""
     out = os.path.join(tmp, "tiny.h5")
-    sets = ["grid.activation=[tanh]", "grid.width=[16,32]", "grid.sigma_b2=[0,0.05]",
+    sets = ["grid.activation=[tanh,relu]", "grid.width=[16,32]", "grid.sigma_b2=[0,0.05]",
             "grid.sigma_w2=[0.6,0.85,1.0,1.1,1.3,1.7]", "grid.seeds=2",
             "avalanche.depth=40", "avalanche.inputs=300", "avalanche.per_network=100",
             "avalanche.shape_window=[4,20]", "avalanche.shape_min_count=5",
@@ -322,7 +322,7 @@ def check_file(path, tmp):
         nt = np.where(done, data["n_tail_s"], 0).sum(-1)
         sl = np.where(done, data["sum_log_s"], 0).sum(-1)
         with np.errstate(all="ignore"):
-            ref = np.where(done.any(-1) & (nt > 0), 1 + nt / sl, np.nan)
+            ref = np.where(done.any(-1) & (nt >= 2) & (sl > 0), 1 + nt / sl, np.nan)  # fit.c needs n >= 2
         check_close("file tau_s_pooled (1 + n/Σln(S/xmin))", derived["tau_s_pooled"], ref)
     else:
         failures.append("file: tau_s_pooled missing")
@@ -412,6 +412,37 @@ def check_file(path, tmp):
     else:
         vals = [num(line.split(",")[2]) for line in q.stdout.strip().splitlines()[1:]]
         check_close("--spread --csv (std ddof 1)", vals, Sstd[0, 0].ravel())
+
+    # The smooth edge-of-chaos curve drawn on the heatmaps (every 8th point).
+    rows = read_csv(os.path.join(figdir, "edge_of_chaos.csv"))
+    for r in rows[::8]:
+        check_close("edge_of_chaos.csv (quad+brentq)", num(r["edge_sigma_w2"]),
+                    edge_reference(r["activation"], num(r["sigma_b2"])))
+
+    # The same file made partial: some tasks back to pending, one cell wholly.
+    part = os.path.join(tmp, "partial.h5")
+    shutil.copy(path, part)
+    with h5py.File(part, "r+") as f:
+        st = f["status"][...]
+        st[0, 0, 0, 1, :] = 0
+        st[0, -1, -1, -1, 0] = 0
+        f["status"][...] = st
+    pdone = (st == 1) | (st == 3)
+    n_pend = int((~pdone.any(-1)).sum())
+    q, _ = run([CRIT, "phase", part, "--quantity", "chi", "--csv", "-o",
+                os.path.join(tmp, "partial.png")])
+    if q.returncode != 0:
+        failures.append(f"phase on a partial file: exit {q.returncode}: {q.stderr.strip()}")
+    else:
+        check_figure(os.path.join(tmp, "partial.png"), SIZES["heat"])
+        if f"{n_pend} of {pdone[..., 0].size} cells have no finished seed" not in q.stderr:
+            failures.append(f"partial file: stderr does not report {n_pend} pending cells: {q.stderr}")
+        pS, _ = seed_stats(data["S_mean"], pdone)
+        pchi = np.gradient(pS, sw2, axis=3)
+        vals = [num(line.split(",")[2]) for line in q.stdout.strip().splitlines()[1:]]
+        check_close("partial file chi (pending -> NaN)", vals, pchi[0, 0].ravel())
+        if not np.isnan(vals[1]):
+            failures.append("partial file: the wholly pending cell is not NaN")
 
     # Finite-size scaling.
     if W >= 2:
