@@ -4,7 +4,7 @@
  * seed varies fastest, as in the results file's C-order datasets.
  *
  * Cost model (flop-equivalents of one task; only its ordering and rough size matter):
- *   avalanche  inputs · D_eff · (2N² + c_elem·N)       perturbed trajectories, sgemm
+ *   avalanche  inputs · D_eff · (2N² + c_elem·N + c_row)  perturbed trajectories, sgemm
  *            + networks · L_drawn · c_rng · N²          weights drawn on demand
  *   training   epochs · (samples · 3 + 10000) · 2·P    forward+backward = 3 forward
  *              passes of 2P flops; the test set is evaluated once per epoch
@@ -21,14 +21,19 @@
 
 #include "critsweep/grid.h"
 
-/* Calibration (measured with `critsweep point` and `critsweep train` on a 2-core
- * x86-64 machine, OpenBLAS, one thread per rank; see grid_estimate_seconds). */
-#define FLOPS_PER_SECOND 6.0e9 /* effective sgemm rate for the avalanche batches */
-#define TRAIN_FLOPS_PER_SECOND 8.0e9
-#define ELEM_FLOPS 12.0        /* one φ evaluation + norms, in flop-equivalents */
-#define RNG_FLOPS 40.0         /* one normal draw (Philox + Box-Muller), flop-equivalents */
-#define TASK_FLOPS 5.0e6       /* fits, mean field, histograms */
-#define DATA_LOAD_SECONDS 1.0  /* each rank reads and standardises the dataset once */
+/* Calibration: `critsweep point` and `critsweep train` timings on a 2-core x86-64
+ * machine (OpenBLAS, one thread per rank, other jobs running): tanh, chaotic side so
+ * every avalanche crosses L_max layers, N = 32..500.  Fitted per (input, layer):
+ * 2N²/R + ELEM·N/R + ROW/R with R ≈ 15-18 Gflop/s for N >= 128; ROW is the per-row
+ * bookkeeping (norms, absorption test) that dominates at N = 32.  Normals cost about
+ * 2.5 ns each (RNG_FLOPS at R).  Training ran at 16-26 Gflop/s. */
+#define FLOPS_PER_SECOND 15.0e9 /* effective rate of the avalanche batches */
+#define TRAIN_FLOPS_PER_SECOND 16.0e9
+#define ELEM_FLOPS 12.0         /* one φ evaluation and difference, flop-equivalents */
+#define ROW_FLOPS 4000.0        /* per input and layer, flop-equivalents */
+#define RNG_FLOPS 40.0          /* one normal draw (Philox + Box-Muller) */
+#define TASK_FLOPS 3.0e8        /* fits, mean field, histograms, writing the row */
+#define DATA_LOAD_SECONDS 2.5   /* each rank reads and standardises the dataset once */
 
 long grid_task_count(const cs_sweep *s)
 {
@@ -91,8 +96,11 @@ static void depth_estimate(const cs_sweep *s, cs_activation act, int N, double s
         return;
     }
     double chi = chi_estimate(act, sw2, sb2);
-    double mu = (chi > 0 ? log(chi) : -50.0) - 1.0 / N;
-    double sd = sqrt(2.0 / N);
+    /* The walk's spread is taken at N >= 32: below that the shrinking D_eff would outrun
+     * the N² of the work and make the cost fall with N (toy widths anyway). */
+    double Nw = N < 32 ? 32.0 : (double)N;
+    double mu = (chi > 0 ? log(chi) : -50.0) - 1.0 / Nw;
+    double sd = sqrt(2.0 / Nw);
     double p_inf = mu > 0 ? 1 - exp(-sqrt(2.0) * mu / sd) : 0;
     double a = mu * mu / (2 * sd * sd);
     /* Σ_{n=1}^{L-1} e^{-an}/sqrt(πn) ≈ ∫_{1/2}^{L-1/2} = (erf(√(a(L−½))) − erf(√(a/2)))/√a */
@@ -121,7 +129,7 @@ static double avalanche_cost(const cs_sweep *s, cs_activation act, int N, double
     double M = (double)s->avalanche.inputs, K = (double)s->avalanche.per_network;
     double networks = ceil(M / K);
     double nn = (double)N * N;
-    double prop = M * d_eff * (2 * nn + ELEM_FLOPS * N);
+    double prop = M * d_eff * (2 * nn + ELEM_FLOPS * N + ROW_FLOPS);
     double draw = networks * l_drawn * RNG_FLOPS * (nn + N);
     return prop + draw;
 }

@@ -101,7 +101,7 @@ static void test_cost(void)
     static const double widths[] = {2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096};
     static const double depths[] = {4, 8, 20, 50, 100, 300, 1000, 3000, 10000};
     static const double inputs[] = {10, 100, 1000, 1e4, 1e5, 1e6};
-    static const double epochs[] = {0, 1, 2, 5, 20};
+    static const double epochs[] = {1, 2, 5, 20, 50};
     for (int sw = 0; sw < 4; sw++) { /* ordered, critical, chaotic, deep chaos */
         static const double sws[] = {0.5, 1.0, 1.5, 3.0};
         char fw[512], fd[512];
