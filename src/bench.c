@@ -1,4 +1,302 @@
-/* bench.c — not written yet. */
+/* bench.c — `critsweep bench`: the avalanche engine against OpenBLAS sgemm and the
+ * Python reference, then the training benchmark (bench_train.c).
+ *
+ * The point: N = 500, L_max = 1000, tanh, σ_w² = 1.002, σ_b² = 0, q0 = 0.1, K = 1000,
+ * one BLAS thread.  Reported:
+ *   - OpenBLAS sgemm GFLOP/s on 500×500 × 500×1000, the engine's call form (row-major
+ *     A·Wᵀ), measured here, in this run;
+ *   - normals per second of rng_fill_normal filling 500×500 matrices;
+ *   - avalanches per second of avalanche_run, with its time split into drawing
+ *     (weights, drives), sgemm, and the rest (activations, norms, records, compaction);
+ *   - propagation GFLOP/s: 2·N·N·rows per layer actually computed (rows = active
+ *     avalanches + baseline + tangent), over the propagation time (sgemm + the rest)
+ *     and over the whole run, each as a fraction of the sgemm rate;
+ *   - peak RSS (getrusage);
+ *   - tests/bench/reference_point.py (PyTorch, one input at a time, the reference's
+ *     algorithm) on a fixed number of inputs, and our/its inputs per second.
+ * Rates use process CPU time (single-threaded on both sides), so a busy machine does
+ * not distort the ratios; wall-clock figures are printed beside them. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cblas.h>
+
+#include "critsweep/avalanche.h"
+#include "critsweep/bench.h"
 #include "critsweep/cli.h"
 #include "critsweep/common.h"
-int cli_bench(int argc, char **argv) { (void)argc; (void)argv; return cli_usage_error("bench", "not implemented yet"); }
+#include "critsweep/rng.h"
+
+#define BN 500
+#define BL 1000
+#define BK 1000
+
+static double cpu_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static double wall_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* sgemm GFLOP/s (CPU time) of C(1000×500) = A(1000×500)·Wᵀ, repeated ≥ `seconds`. */
+static double sgemm_rate(double seconds)
+{
+    size_t n = (size_t)BN * BN, m = (size_t)BK * BN;
+    float *W = malloc(n * sizeof *W), *A = malloc(m * sizeof *A), *C = malloc(m * sizeof *C);
+    if (!W || !A || !C) {
+        free(W), free(A), free(C);
+        return NAN;
+    }
+    cs_rng r;
+    rng_init(&r, 1, 1);
+    rng_fill_normal(&r, W, n, 0.05f);
+    rng_fill_normal(&r, A, m, 1.0f);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BK, BN, BN, 1.0f, A, BN, W, BN, 0.0f,
+                C, BN); /* warm-up */
+    long reps = 0;
+    double t0 = cpu_s(), dt;
+    do {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BK, BN, BN, 1.0f, A, BN, W, BN,
+                    0.0f, C, BN);
+        reps++;
+        dt = cpu_s() - t0;
+    } while (dt < seconds);
+    free(W), free(A), free(C);
+    return 2.0 * BN * BN * BK * (double)reps / dt * 1e-9;
+}
+
+static double normal_rate(double seconds)
+{
+    size_t n = (size_t)BN * BN;
+    float *W = malloc(n * sizeof *W);
+    if (!W)
+        return NAN;
+    cs_rng r;
+    rng_init(&r, 2, 2);
+    long reps = 0;
+    double t0 = cpu_s(), dt;
+    do {
+        rng_fill_normal(&r, W, n, 1.0f);
+        reps++;
+        dt = cpu_s() - t0;
+    } while (dt < seconds);
+    free(W);
+    return (double)n * (double)reps / dt;
+}
+
+/* tests/bench/reference_point.py from the working directory, beside the binary's
+ * source tree (build dirs live in it), or $CRITSWEEP_REFERENCE_POINT. */
+static int find_reference(char *path, size_t cap)
+{
+    const char *rel = "tests/bench/reference_point.py";
+    const char *env = getenv("CRITSWEEP_REFERENCE_POINT");
+    if (env && access(env, R_OK) == 0) {
+        snprintf(path, cap, "%s", env);
+        return 0;
+    }
+    snprintf(path, cap, "%s", rel);
+    if (access(path, R_OK) == 0)
+        return 0;
+    char exe[2048];
+    ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (k <= 0)
+        return -1;
+    exe[k] = 0;
+    for (int up = 0; up < 4; up++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash)
+            break;
+        *slash = 0;
+        snprintf(path, cap, "%.2000s/%s", exe, rel);
+        if (access(path, R_OK) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* Runs the Python reference on `inputs` drives; returns its inputs/s (CPU), or NAN with
+ * a reason in note. */
+static double python_reference(long inputs, char *note, size_t cap, double *draw_s,
+                               double *in_s)
+{
+    char script[4096], cmd[8192];
+    if (find_reference(script, sizeof script) != 0) {
+        snprintf(note, cap, "Python reference skipped: tests/bench/reference_point.py not "
+                 "found (run from the source tree or set CRITSWEEP_REFERENCE_POINT)");
+        return NAN;
+    }
+    if (access("/usr/bin/python3", X_OK) != 0) {
+        snprintf(note, cap, "Python reference skipped: /usr/bin/python3 missing");
+        return NAN;
+    }
+    snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "
+             "'%s' %d %d 1.002 0.1 %d %ld 2>&1", script, BN, BL, BK, inputs);
+    FILE *pp = popen(cmd, "r");
+    if (!pp) {
+        snprintf(note, cap, "Python reference skipped: cannot run /usr/bin/python3");
+        return NAN;
+    }
+    char line[1024], last[1024] = "";
+    double rate = NAN;
+    while (fgets(line, sizeof line, pp)) {
+        double v;
+        if (sscanf(line, "inputs_per_s %lf", &v) == 1)
+            rate = v;
+        else if (sscanf(line, "draw_s %lf", &v) == 1)
+            *draw_s = v;
+        else if (sscanf(line, "inputs_s %lf", &v) == 1)
+            *in_s = v;
+        else
+            snprintf(last, sizeof last, "%s", line);
+    }
+    int st = pclose(pp);
+    if (st != 0 || isnan(rate)) {
+        last[strcspn(last, "\n")] = 0;
+        snprintf(note, cap, "Python reference skipped: %s",
+                 last[0] ? last : "reference_point.py failed");
+        return NAN;
+    }
+    return rate;
+}
+
+int bench_avalanche(FILE *out, int quick)
+{
+    openblas_set_num_threads(1);
+    double tmeas = quick ? 0.5 : 2.0;
+    long M = quick ? 3000 : 10000;
+    long py_inputs = quick ? 100 : 300;
+
+    fprintf(out, "avalanches: N = %d, L_max = %d, tanh, sigma_w2 = 1.002, sigma_b2 = 0, "
+                 "q0 = 0.1, K = %d, M = %ld, one BLAS thread%s\n",
+            BN, BL, BK, M, quick ? " (quick)" : "");
+    fflush(out);
+    double gemm = sgemm_rate(tmeas);
+    double nrm = normal_rate(tmeas);
+    fprintf(out, "  OpenBLAS sgemm (1000x500 . 500x500^T)   %8.1f GFLOP/s\n", gemm);
+    fprintf(out, "  normals (rng_fill_normal, 500x500)      %8.1f M/s  (%.2f ns each)\n",
+            nrm * 1e-6, 1e9 / nrm);
+    fflush(out);
+
+    avalanche_params p;
+    avalanche_params_default(&p);
+    p.width = BN;
+    p.depth = BL;
+    p.sigma_w2 = 1.002;
+    p.sigma_b2 = 0.0;
+    p.q0 = 0.1;
+    p.per_network = BK;
+    p.inputs = M;
+    p.key = rng_task_key(0, (int)CS_ACT_TANH, BN, p.sigma_w2, p.sigma_b2, 0);
+    avalanche_result r;
+    avalanche_result_init(&r);
+    cs_err err = {0, ""};
+    double c0 = cpu_s(), w0 = wall_s();
+    if (avalanche_run(&p, &r, &err)) {
+        fprintf(stderr, "critsweep bench: %s\n", err.msg);
+        avalanche_result_free(&r);
+        return err.code ? err.code : CS_EXIT_ERROR;
+    }
+    double cpu = cpu_s() - c0, wall = wall_s() - w0;
+    /* the split is measured in wall time inside avalanche_run; scale it to CPU time */
+    double scale = r.seconds > 0 ? cpu / r.seconds : 1.0;
+    double t_draw = r.seconds_draw * scale, t_gemm = r.seconds_sgemm * scale;
+    double t_other = r.seconds_other * scale;
+    double prop = r.flops / (t_gemm + t_other) * 1e-9;
+    double whole = r.flops / cpu * 1e-9;
+    double ours = (double)M / cpu;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+
+    fprintf(out, "  critsweep avalanche_run                 %8.0f inputs/s  (%.2f s CPU, "
+                 "%.2f s wall, %.0f inputs/s wall)\n",
+            ours, cpu, wall, (double)M / wall);
+    fprintf(out, "    recorded %ld, survived %ld, layers drawn %ld (%.0f per network), "
+                 "%.1f GFLOP in sgemm, mean rows per layer %.1f\n",
+            r.n_recorded, r.n_survived, r.layers_drawn,
+            (double)r.layers_drawn / (double)((M + BK - 1) / BK), r.flops * 1e-9,
+            r.flops / (2.0 * BN * BN) / (double)r.layers_drawn);
+    fprintf(out, "    time: drawing %.0f%%, sgemm %.0f%%, activations/norms/records %.0f%%; "
+                 "Lyapunov tangent %.1f%% of the flops\n",
+            100 * t_draw / cpu, 100 * t_gemm / cpu, 100 * t_other / cpu,
+            100 * r.flops_tangent / r.flops);
+    fprintf(out, "  propagation (sgemm + activations + norms)  %8.1f GFLOP/s = %.2f of sgemm\n",
+            prop, prop / gemm);
+    fprintf(out, "  whole run, drawing included              %8.1f GFLOP/s = %.2f of sgemm\n",
+            whole, whole / gemm);
+    fprintf(out, "  peak RSS                                %8.1f MB (one 500x500 layer is "
+                 "1.0 MB; a whole network would be %.0f MB)\n",
+            (double)ru.ru_maxrss / 1024.0, 4.0 * BN * BN * BL / 1e6);
+    fflush(out);
+    avalanche_result_free(&r);
+
+    char note[1200] = "";
+    double py_draw = NAN, py_in = NAN;
+    fprintf(out, "  Python reference (PyTorch, one input at a time, %ld inputs) ...\n",
+            py_inputs);
+    fflush(out);
+    double py = python_reference(py_inputs, note, sizeof note, &py_draw, &py_in);
+    if (isnan(py)) {
+        fprintf(out, "  %s\n", note);
+    } else {
+        fprintf(out, "  Python reference                        %8.1f inputs/s  (network draw "
+                     "%.2f s shared by K = %d inputs, %.2f s for %ld cascades, CPU)\n",
+                py, py_draw, BK, py_in, py_inputs);
+        fprintf(out, "  critsweep / Python reference            %8.1fx\n", ours / py);
+    }
+    fflush(out);
+    return 0;
+}
+
+static void bench_help(void)
+{
+    printf("usage: critsweep bench [--quick] [--skip-train]\n"
+           "\n"
+           "Measures, on one core (openblas_set_num_threads(1)):\n"
+           "  avalanches  N = 500, L_max = 1000, tanh, sigma_w2 = 1.002, sigma_b2 = 0, q0 = 0.1,\n"
+           "              K = 1000: inputs/s, normals/s, propagation GFLOP/s as a fraction of\n"
+           "              OpenBLAS sgemm measured in the same run, peak RSS, and the ratio to\n"
+           "              tests/bench/reference_point.py (PyTorch, one input at a time; skipped\n"
+           "              with a message if /usr/bin/python3 has no torch)\n"
+           "  training    see bench_train: our trainer vs sgemm and a PyTorch loop\n"
+           "Rates are per CPU second of the single-threaded process (wall time is printed\n"
+           "too). Run it from the source tree so the Python scripts are found.\n"
+           "\n"
+           "  --quick       fewer inputs and shorter timings (about a minute)\n"
+           "  --skip-train  only the avalanche benchmark\n");
+}
+
+int cli_bench(int argc, char **argv)
+{
+    int quick = 0, skip_train = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            bench_help();
+            return CS_EXIT_OK;
+        } else if (!strcmp(argv[i], "--quick")) {
+            quick = 1;
+        } else if (!strcmp(argv[i], "--skip-train")) {
+            skip_train = 1;
+        } else {
+            return cli_usage_error("bench", "unknown option '%s' (critsweep bench --help)",
+                                   argv[i]);
+        }
+    }
+    int rc = bench_avalanche(stdout, quick);
+    if (rc)
+        return rc;
+    if (!skip_train)
+        rc = bench_train(stdout, quick);
+    return rc;
+}

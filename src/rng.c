@@ -170,10 +170,11 @@ static inline float minus2log(uint32_t t)
     mb -= big << 23;
     e += (int32_t)big;
     float m = u2f(mb);
-    float s_far = (m - 1.0f) / (m + 1.0f);
-    float s_near = -v / (2.0f - v);
+    /* s = (m − 1)/(m + 1), or −v/(2 − v) near 1: select operands, divide once */
     uint32_t near = 0u - (uint32_t)(b >= 0x3F3504F3u); /* u >= sqrt(1/2) */
-    float s = u2f((f2u(s_far) & ~near) | (f2u(s_near) & near));
+    float num = u2f((f2u(m - 1.0f) & ~near) | (f2u(-v) & near));
+    float den = u2f((f2u(m + 1.0f) & ~near) | (f2u(2.0f - v) & near));
+    float s = num / den;
     e = (int32_t)((uint32_t)e & ~near);
     float s2 = s * s;
     float p = 1.0f / 9.0f;
