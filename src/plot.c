@@ -341,7 +341,7 @@ int plot_heatmap(const plot_heatmap_spec *s)
         PLFLT cw, chh;
         PLINT lopt = PL_COLORBAR_LABEL_RIGHT;
         const char *labels[1] = {s->zlabel ? s->zlabel : ""};
-        const char *axis_opts[1] = {"bcvtm"};
+        const char *axis_opts[1] = {"bcvtmf"};
         PLFLT ticks[1] = {0.0};
         PLINT sub_ticks[1] = {0};
         PLFLT *values[1] = {vals};
@@ -363,7 +363,7 @@ int plot_heatmap(const plot_heatmap_spec *s)
             plimagefr((PLFLT_MATRIX)bar, 1, 256, 0, 1, zmin, zmax, zmin, zmax, zmin, zmax, NULL,
                       NULL);
             plcol0(PLOT_BLACK);
-            plbox("bc", 0, 0, "bcmstv", 0, 0);
+            plbox("bc", 0, 0, "bcmstvf", 0, 0);
             plmtex("r", 5.0, 0.5, 0.5, s->zlabel ? s->zlabel : "");
             plFree2dGrid(bar, 1, 256);
         }
@@ -472,8 +472,8 @@ int plot_lines(const plot_lines_spec *s)
     char xo[16], yo[16];
     double xt = 0, yt = 0;
     int xs = 0, ys = 0;
-    log_axis(s->logx, x0, x1, xo, sizeof xo, "bcnst", &xt, &xs);
-    log_axis(logy, y0, y1, yo, sizeof yo, s->n_right ? "bnstv" : "bcnstv", &yt, &ys);
+    log_axis(s->logx, x0, x1, xo, sizeof xo, "bcnstf", &xt, &xs);
+    log_axis(logy, y0, y1, yo, sizeof yo, s->n_right ? "bnstvf" : "bcnstvf", &yt, &ys);
     plslabelfunc(log_label, NULL);
     plbox(xo, xt, xs, yo, yt, ys);
     plslabelfunc(NULL, NULL);
@@ -492,7 +492,7 @@ int plot_lines(const plot_lines_spec *s)
         series_range(s->right, s->n_right, s->logx, 0, &a0, &a1, &b0, &b1);
         plwind(x0, x1, b0, b1);
         plcol0(PLOT_BLACK);
-        plbox("", 0, 0, "cmstv", 0, 0);
+        plbox("", 0, 0, "cmstvf", 0, 0);
         plmtex("r", 4.6, 0.5, 0.5, s->y2label ? s->y2label : "");
         for (int k = 0; k < s->n_right; k++)
             draw_series(&s->right[k], s->logx, 0);
