@@ -263,15 +263,25 @@ char *slurm_shell_quote(const char *v)
 
 static void sbatch_escape_into(sbuf *b, const char *v, int pattern)
 {
+    /* sbatch ends a word at whitespace even after a backslash, so a value with anything
+     * beyond the safe set goes in double quotes, inside which only '"' and '\\' need a
+     * backslash ('#' and '\'' are literal there). */
+    int plain = 1;
+    for (const char *p = v; *p && plain; p++)
+        plain = isalnum((unsigned char)*p) || strchr("_./:=,+-@%", *p);
+    if (!plain)
+        sb_putc(b, '"');
     for (; *v; v++) {
         if (pattern && *v == '%') {
             sb_puts(b, "%%"); /* --output's pattern language: %% is a literal % */
             continue;
         }
-        if (!isalnum((unsigned char)*v) && !strchr("_./:=,+-@", *v))
+        if (*v == '"' || *v == '\\')
             sb_putc(b, '\\');
         sb_putc(b, *v);
     }
+    if (!plain)
+        sb_putc(b, '"');
 }
 
 char *slurm_sbatch_escape(const char *v, int pattern)

@@ -42,8 +42,9 @@ int slurm_options_check(const cs_slurm_options *o, cs_err *err);
 
 /* value as one single-quoted shell word (malloc'd; NULL if out of memory). */
 char *slurm_shell_quote(const char *value);
-/* value escaped for sbatch's #SBATCH line parser (backslash before every character that
- * is not [A-Za-z0-9_./:=,+-]); with pattern set, '%' doubled as --output wants. */
+/* value as one word for sbatch's #SBATCH line parser: bare if it is only [A-Za-z0-9_./:=,
+ * +-@%], else in double quotes with '"' and '\\' escaped; with pattern set, '%' is doubled
+ * as --output wants. */
 char *slurm_sbatch_escape(const char *value, int pattern);
 
 /* Renders tmpl for job (malloc'd text in *out).  Unknown placeholders are an error, so a
