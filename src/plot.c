@@ -247,7 +247,7 @@ static double viewport_bottom(double leg)
     PLFLT def, ht, xmin, xmax, ymin, ymax;
     plgchr(&def, &ht);                  /* character height, mm */
     plgspa(&xmin, &xmax, &ymin, &ymax); /* subpage, mm */
-    double room = 4.2 * ht / (ymax - ymin);
+    double room = 4.7 * ht / (ymax - ymin);
     return fmax(0.10, leg + room);
 }
 
