@@ -6,6 +6,7 @@
  * the parallel close and MPI_Finalize rank 0 writes the derived datasets and finishes
  * its runs row.  Without an MPI launcher the process runs every task itself. */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,36 @@ static void copy_str(char *dst, size_t n, const char *src)
     snprintf(dst, n, "%s", src ? src : "");
 }
 
+/* Keeps a second `critsweep run` off the same file: an open-file-description lock on the
+ * results file, held by rank 0 for the run.  OFD locks are independent of the flock()
+ * locks HDF5 takes, so readers (h5py, status) are not blocked, and unlike classic POSIX
+ * locks they survive HDF5 opening and closing the file in this process.  -1 and no
+ * message on file systems without locks (the run goes on unguarded). */
+static int lock_output(const char *path, int *fd_out, cs_err *err)
+{
+    *fd_out = -1;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return cs_fail(err, CS_EXIT_USAGE, "%s: cannot open for writing: %s", path,
+                       strerror(errno));
+    struct flock fl;
+    memset(&fl, 0, sizeof fl);
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET; /* l_start 0, l_len 0: the whole file */
+    if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EAGAIN || e == EACCES)
+            return cs_fail(err, CS_EXIT_USAGE, "%s: another critsweep run is writing this file; "
+                                               "wait for it to finish or stop it", path);
+        fprintf(stderr, "critsweep run: warning: %s: cannot lock (%s); make sure no other run "
+                        "writes this file\n", path, strerror(e));
+        return 0;
+    }
+    *fd_out = fd;
+    return 0;
+}
+
 /* Moves path aside to path.<UTC time>.bak (never deletes). */
 static int move_aside(const char *path, cs_err *err)
 {
@@ -104,6 +135,7 @@ typedef struct {
     long done, diverged, failed, pending, failed_retry;
     long row;
     store_run run;
+    int lock_fd;
 } prep;
 
 static void count_status(const int8_t *st, const int32_t *att, long n, int max_attempts, prep *p)
@@ -146,12 +178,16 @@ static int prepare(const cs_sweep *s, const char *path, int fresh, int ranks, pr
             return cs_fail(err, CS_EXIT_USAGE, "%s is a directory; -o wants a file name", path);
         if ((rc = store_check(path, s, err)))
             return rc;
+        if ((rc = lock_output(path, &p->lock_fd, err)))
+            return rc;
         if ((rc = store_runs_append(path, &p->run, &p->row, err)))
             return rc;
     } else {
         if ((rc = store_create(path, s, &p->run, err)))
             return rc;
         p->row = 0;
+        if ((rc = lock_output(path, &p->lock_fd, err)))
+            return rc;
     }
     long n = grid_task_count(s);
     int8_t *status = malloc((size_t)n);
@@ -268,6 +304,7 @@ int cli_run(int argc, char **argv)
 
     prep p;
     memset(&p, 0, sizeof p);
+    p.lock_fd = -1;
     if (rank == 0) {
         rc = prepare(&s, path, fresh, size, &p, &err);
         if (rc)
@@ -284,6 +321,8 @@ int cli_run(int argc, char **argv)
     if (use_mpi)
         MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc) {
+        if (p.lock_fd >= 0)
+            close(p.lock_fd);
         free(p.queue);
         free(p.attempts);
         config_free(&s);
@@ -353,6 +392,8 @@ int cli_run(int argc, char **argv)
             if (!code)
                 code = CS_EXIT_ERROR;
         }
+        if (p.lock_fd >= 0)
+            close(p.lock_fd);
         fprintf(stderr, "critsweep run: %s: %s; %ld completed in this run, %ld done, %ld "
                         "diverged, %ld failed, %ld pending%s\n",
                 path, state, sum.completed, p.done, p.diverged, p.failed, p.pending,

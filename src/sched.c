@@ -228,6 +228,9 @@ static void worker_check_stop(worker *wk)
         double d = sig >= 2 ? t : t + g - grace_margin(g);
         if (d < wk->deadline)
             wk->deadline = d;
+        if (wk->comm == MPI_COMM_NULL) /* in MPI mode the master says it */
+            fprintf(stderr, "\ncritsweep run: stop requested: no new tasks; the running one "
+                            "gets %.3g s to finish\n", sig >= 2 ? 0.0 : g);
         wk->saw_signals = sig;
     }
     if (wk->comm != MPI_COMM_NULL && wk->rank != 0) {
@@ -483,9 +486,6 @@ static void serial_loop(worker *wk, progress *pg, sched_summary *sum, cs_err *er
     for (long i = 0; i < o->n_queue; i++) {
         worker_check_stop(wk);
         if (g_signals) {
-            if (!sum->stopped)
-                fprintf(stderr, "%scritsweep run: stop requested: no new tasks\n",
-                        pg->tty ? "\n" : "");
             sum->stopped = 1;
             break;
         }

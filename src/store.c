@@ -770,12 +770,11 @@ static hid_t open_rdwr_serial(const char *path, cs_err *err)
     quiet_hdf5();
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
     H5Pset_fapl_sec2(fapl);
+    H5Pset_file_locking(fapl, 0, 1); /* `run` holds its own lock on the file */
     hid_t f = H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
     if (f < 0)
-        cs_fail(err, CS_EXIT_USAGE, "%s: cannot open for writing (permissions? another process "
-                                    "holding it? set HDF5_USE_FILE_LOCKING=FALSE on file "
-                                    "systems without locks)", path);
+        cs_fail(err, CS_EXIT_USAGE, "%s: cannot open for writing (permissions? damaged?)", path);
     return f;
 }
 
@@ -873,10 +872,15 @@ int store_writer_open(store_writer *w, const char *path, const cs_sweep *s, MPI_
     w->path = strdup(path);
     trailing_lengths(s, &w->epochs, &w->depth, &w->n_profile_d);
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (comm != MPI_COMM_NULL)
+    if (comm != MPI_COMM_NULL) {
         H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
-    else
+    } else {
         H5Pset_fapl_sec2(fapl);
+        /* Like the MPI-IO driver, take no HDF5 lock, so h5py and `critsweep status` can
+         * read while a single-process run writes; `run` keeps out a second writer with
+         * its own lock. */
+        H5Pset_file_locking(fapl, 0, 1);
+    }
     /* No sieve buffer: a cached row could reach the file after its status. */
     H5Pset_sieve_buf_size(fapl, 0);
     w->file = H5Fopen(path, H5F_ACC_RDWR, fapl);

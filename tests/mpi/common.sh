@@ -13,7 +13,7 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_
 export OPENBLAS_NUM_THREADS=1
 sweep=$root/tests/mpi/tiny.yaml
 tmp=$(mktemp -d /tmp/critsweep-mpi.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+[[ -n ${KEEP_TMP:-} ]] || trap 'rm -rf "$tmp"' EXIT
 
 # Machine-dependent datasets: wall times and throughputs; the runs table (timestamps,
 # rank counts) and its `run` scale.  Root attributes are compared by compare_results.py

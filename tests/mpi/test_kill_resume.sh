@@ -56,6 +56,7 @@ while (( kills < KILLS )); do
   if ! kill -0 "$pid" 2>/dev/null; then
     wait "$pid"; rc=$?
     (( rc == 0 )) && { finished=1; echo "the sweep finished before kill $((kills + 1))"; break; }
+    grep -v "^critsweep run: [0-9]*/" "$tmp/killed.log" | tail -5
     die "run $runs_started exited with $rc before being killed"
   fi
   # Open MPI gives every rank its own process group: kill mpirun and its children by pid.
