@@ -26,7 +26,10 @@
  *    trajectory, log ‖v‖ accumulated and v renormalised each layer, through every layer
  *    the network draws; λ_0 = Σ log-growths / Σ layers over all networks.  Its cost is
  *    one row out of c + 2 (flops_tangent reports it).  If the tangent is annihilated
- *    (ReLU at the baseline 0 with σ_b² = 0: φ'(0) = 0), λ_0 = −∞. */
+ *    (ReLU at the baseline 0 with σ_b² = 0: φ'(0) = 0), λ_0 = −∞.
+ *  - Unbounded φ (linear, ReLU) in the supercritical phase can overflow float over
+ *    L_max layers: once Σ(·)² exceeds 1e70 (or is not finite) the avalanche is stopped
+ *    as a survivor, counted in n_exploded, its S the (finite) sum so far. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -228,8 +231,9 @@ static void ws_free(workspace *w)
 }
 
 /* Close the avalanche of input `i` of the current network: absorbed at layer k (1..L),
- * or a survivor (k = 0) after layer L.  Applies the convention and adds the record and
- * its profile. */
+ * a survivor (k = 0) after layer L, or exploded at layer −k (k < 0: its activity left
+ * float range there; a survivor whose sum stops at r_{−k−1}).  Applies the convention
+ * and adds the record and its profile. */
 static int finish(const avalanche_params *p, avalanche_result *r, workspace *w, long *cap,
                   int c, int i, int k, double sq)
 {
@@ -238,6 +242,21 @@ static int finish(const avalanche_params *p, avalanche_result *r, workspace *w, 
     int absorbed = k > 0;
     if (!absorbed)
         r->n_survived++;
+    if (k < 0) {
+        r->n_exploded++;
+        int l = -k;
+        if (p->convention == CS_CONV_STRICT)
+            return 0;
+        double sum = w->s[i];
+        if (l - 3 >= 1)
+            sum += w->p3[i] - sq;
+        if (l - 2 >= 1)
+            sum += w->p2[i] - sq;
+        if (l - 1 >= 1)
+            sum += w->p1[i] - sq;
+        /* D as for any survivor; no profile (the history stops at l) */
+        return push_record(r, cap, sqrt((double)p->width) * sum, L - 3, 0);
+    }
     if (p->convention == CS_CONV_REFERENCE) {
         /* a = (r_0..r_k) or (r_0..r_{L−1}); V = a[1 : len−2] */
         int len = absorbed ? k + 1 : L;
@@ -438,6 +457,13 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
                         ss += (double)x[j] * x[j];
                 }
                 int i = w.id[b];
+                if (!(ss <= 1e70)) {
+                    /* overflow (or NaN from inf − inf): elements near float's limit, the
+                     * next layer would be inf; this avalanche can never be absorbed */
+                    if (finish(p, out, &w, &cap, c, i, -l, sq))
+                        goto oom;
+                    continue;
+                }
                 double rl = sqrt(ss);
                 if (rl > 0 && w.p1[i] > 0) {
                     log_ratio_sum += log(rl / w.p1[i]);

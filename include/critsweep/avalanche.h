@@ -59,6 +59,9 @@ typedef struct {
     double seconds;           /* wall time of avalanche_run */
     double avalanches_per_s;  /* n_inputs / seconds */
     long layers_drawn;        /* weight matrices drawn in all (layers some avalanche reached) */
+    long n_exploded;          /* avalanches whose activity left float range (unbounded φ,
+                               * supercritical): stopped there and counted as survivors,
+                               * their S a lower bound (the sum up to that layer) */
     /* Cost accounting (for `critsweep bench`; not part of the results file). */
     double flops;             /* 2·N·N·rows summed over every layer sgemm (rows = active
                                * avalanches + baseline + tangent) */
