@@ -1,0 +1,169 @@
+#!/usr/bin/python3
+"""test_h5py_all.py — the results file of a real run against the SCHEMA comment of
+include/critsweep/store.h, parsed from the header (the contract text, not the writer's
+table): every listed dataset exists with its type, its dimensions (the attached
+dimension scales, in order), its fill value (NaN / -1 / 0), units, long_name and
+description; per-task datasets are contiguous with their space allocated; coordinates
+hold the sweep's axes and the documented trailing axes; root attributes and the runs
+table (SLURM job id taken from $SLURM_JOB_ID) are there; h5py reads every dataset."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXE = os.environ.get("CRITSWEEP", os.path.join(ROOT, "build", "critsweep"))
+SWEEP = os.path.join(ROOT, "tests", "mpi", "tiny.yaml")
+HEADER = os.path.join(ROOT, "include", "critsweep", "store.h")
+TASK = ["activation", "width", "sigma_b2", "sigma_w2", "seed"]
+
+
+def parse_schema():
+    """{name: (kind, dims)} from the SCHEMA comment; kind is a dtype name or 'derived'."""
+    text = open(HEADER).read()
+    body = text.split("Per-task datasets", 1)[1].split("Root attributes", 1)[0]
+    lines = [re.sub(r"^\s*\*\s?", "", l) for l in body.splitlines()]
+    out = {}
+    key = None
+    derived = False
+    for l in lines:
+        if "Derived, written" in l:
+            derived = True
+            key = None
+            continue
+        m = re.match(r"\s*(float64|int64|int8|int32|\([^)]*\)):\s*(.*)$", l)
+        if m:
+            key, rest = m.group(1), m.group(2)
+        elif key and re.match(r"\s{6,}\w", l) and ":" not in l:
+            rest = l
+        else:
+            key = None if not l.strip().startswith("failure_reason") else key
+            continue
+        rest = re.sub(r"\([^)]*\)", "", rest)
+        for name in rest.split():
+            if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+                continue
+            if key.startswith("("):
+                dims = [d.strip() for d in key.strip("()").split(",")]
+                if dims[0] == "…":
+                    dims = TASK + dims[1:]
+                out[name] = ("derived" if derived else "float64", dims)
+            else:
+                out[name] = (key, TASK)
+    return out
+
+
+def skip(why):
+    print("SKIP:", why)
+    sys.exit(77)
+
+
+def main():
+    if not os.access(EXE, os.X_OK):
+        skip("no critsweep binary at " + EXE)
+    try:
+        import h5py
+        import yaml
+    except ImportError as e:
+        skip("python3-h5py/yaml missing: %s" % e)
+    schema = parse_schema()
+    assert len(schema) >= 50, "schema parse found only %d names: %s" % (len(schema), sorted(schema))
+    for must in ("tau_s", "n_inputs", "status", "attempts", "profile", "S_hist", "chi", "widom_sigma_w2",
+                 "edge_sigma_w2", "gsum_log10S2", "tau_s_pooled"):
+        assert must in schema, must
+    tmp = tempfile.mkdtemp(prefix="critsweep-h5py.")
+    try:
+        path = os.path.join(tmp, "tiny.h5")
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", SLURM_JOB_ID="4242")
+        env.pop("SLURM_STEP_NUM_TASKS", None)
+        r = subprocess.run([EXE, "run", SWEEP, "-o", path, "--set", "train.train_subset=500"],
+                           capture_output=True, text=True, env=env)
+        assert r.returncode == 0, r.stderr[-2000:]
+        chk = json.loads(subprocess.run([EXE, "check", SWEEP, "--set", "train.train_subset=500", "--json"],
+                                        capture_output=True, text=True, check=True).stdout)
+        y = yaml.safe_load(open(SWEEP))
+        n_checked = 0
+        with h5py.File(path, "r") as f:
+            for name, (kind, dims) in sorted(schema.items()):
+                assert name in f, "schema dataset %s missing" % name
+                d = f[name]
+                got_dims = [d.dims[i][0].name.lstrip("/") if len(d.dims[i]) else None for i in range(d.ndim)]
+                assert got_dims == dims, (name, got_dims, dims)
+                want_type = {"float64": "f8", "int64": "i8", "int8": "i1", "int32": "i4", "derived": None}[kind]
+                if name in ("status",):
+                    want_type = "i1"
+                if name == "attempts":
+                    want_type = "i4"
+                if want_type:
+                    assert d.dtype == np.dtype(want_type), (name, d.dtype, want_type)
+                if kind != "derived":
+                    fill = d.fillvalue
+                    want_fill = {"f8": np.nan, "i8": -1, "i1": 0, "i4": 0}[d.dtype.str[1:]]
+                    assert (np.isnan(fill) if np.isnan(want_fill) else fill == want_fill), (name, fill)
+                    assert d.chunks is None, (name, "not contiguous")
+                    assert d.id.get_storage_size() == d.size * d.dtype.itemsize, (name, "space not allocated")
+                    for a in ("units", "long_name", "description"):
+                        v = d.attrs.get(a)
+                        assert isinstance(v, str) and (v or a == "units"), (name, a, v)
+                d[()]
+                n_checked += 1
+            # failure_reason: netCDF char layout (store.h additions)
+            fr = f["failure_reason"]
+            assert fr.dtype == np.dtype("S1") and fr.shape[:5] == f["status"].shape and fr.shape[5] == 160
+            # coordinates
+            act = f["activation"]
+            st = h5py.check_string_dtype(act.dtype)
+            assert st is not None and st.length is None and st.encoding == "utf-8", st
+            assert [a.decode() for a in act[()]] == y["grid"]["activation"]
+            assert f["width"].dtype == np.int32 and list(f["width"][()]) == y["grid"]["width"]
+            assert np.array_equal(f["sigma_b2"][()], y["grid"]["sigma_b2"])
+            assert np.array_equal(f["sigma_w2"][()], y["grid"]["sigma_w2"])
+            assert f["seed"].dtype == np.int64 and list(f["seed"][()]) == list(range(y["grid"]["seeds"]))
+            assert list(f["epoch"][()]) == list(range(1, y["train"]["epochs"] + 1))
+            L = y["avalanche"]["depth"]
+            assert list(f["duration"][()]) == list(range(L))
+            lo, hi = y["avalanche"]["shape_window"]
+            assert list(f["shape_duration"][()]) == list(range(lo + 1, hi))
+            assert np.allclose(f["profile_x"][()], np.linspace(0, 1, 50), rtol=0, atol=1e-15)
+            edges = f["size_bin"].attrs["edges"]
+            assert len(edges) == 81 and np.allclose(edges, np.logspace(-3, 7, 81), rtol=1e-12)
+            assert np.allclose(f["size_bin"][()], np.sqrt(edges[:-1] * edges[1:]), rtol=1e-12)
+            for k in ("activation", "width", "sigma_b2", "sigma_w2", "seed", "epoch", "duration",
+                      "size_bin", "shape_duration", "profile_x"):
+                assert f[k].attrs.get("CLASS") == b"DIMENSION_SCALE" and f[k].attrs["NAME"] == k.encode(), k
+            # root attributes
+            a = f.attrs
+            assert a["critsweep_version"] and a["sweep_name"] == "tiny"
+            assert a["sweep_hash"] == chk["hash"], (a["sweep_hash"], chk["hash"])
+            # the file's text, then the --set overrides as comments
+            assert a["sweep_yaml"].startswith(open(SWEEP).read()), a["sweep_yaml"][:200]
+            assert "train.train_subset=500" in a["sweep_yaml"]
+            assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", a["created"]), a["created"]
+            assert int(a["L_max"]) == L and float(a["q0"]) == 0.1
+            assert a["convention"] == "reference" and a["mode"] == "difference"
+            runs = f["runs"][()]
+            assert runs.dtype.names == ("start", "end", "ranks", "tasks_done", "slurm_job_id", "exit_state")
+            assert len(runs) == 1 and runs[0]["slurm_job_id"] == b"4242" and runs[0]["tasks_done"] == 32
+            assert runs[0]["exit_state"] == b"complete" and runs[0]["ranks"] == 1
+            n_all = 0
+
+            def visit(name, obj):
+                nonlocal n_all
+                if isinstance(obj, h5py.Dataset):
+                    obj[()]
+                    n_all += 1
+            f.visititems(visit)
+        print("schema: %d datasets from store.h checked (type, dims, fill, layout, attributes); "
+              "h5py read all %d datasets" % (n_checked, n_all))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("PASS")
+
+
+if __name__ == "__main__":
+    main()
