@@ -169,6 +169,39 @@ static int find_script(char *path, size_t cap)
     return -1;
 }
 
+/* One configuration through tests/bench/train_torch.py on the first n examples of
+ * xf/yf; returns samples/s, or NaN with the reason in note. */
+static double torch_run(const char *script, const char *xf, const char *yf, int reps,
+                        int width, int batch, long n, char *note, size_t cap)
+{
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 /usr/bin/python3 '%s' "
+             "'%s' '%s' %d %d %d %dx%dx%ld 2>&1", script, xf, yf, BENCH_IN, BENCH_DEPTH, reps,
+             width, batch, n);
+    FILE *pp = popen(cmd, "r");
+    if (!pp) {
+        snprintf(note, cap, "PyTorch skipped: cannot run /usr/bin/python3");
+        return NAN;
+    }
+    char line[512], last[512] = "";
+    double rate = NAN;
+    while (fgets(line, sizeof line, pp)) {
+        int w, b;
+        double r;
+        if (sscanf(line, "%d %d %lf", &w, &b, &r) == 3 && w == width && b == batch)
+            rate = r;
+        else
+            snprintf(last, sizeof last, "%s", line);
+    }
+    int st = pclose(pp);
+    if (st != 0 || isnan(rate)) {
+        last[strcspn(last, "\n")] = 0;
+        snprintf(note, cap, "PyTorch skipped: %s", last[0] ? last : "train_torch.py failed");
+        return NAN;
+    }
+    return rate;
+}
+
 int bench_train(FILE *out, int quick)
 {
     int ncfg = (int)(sizeof bench_cfg / sizeof *bench_cfg);
@@ -207,12 +240,10 @@ int bench_train(FILE *out, int quick)
     for (long i = 0; i < d.test.n; i++)
         d.test.y[i] = (unsigned char)rng_below(&r, 10);
 
-    /* PyTorch, all configurations in one interpreter (its import takes seconds). */
-    double torch_rate[8];
-    for (int c = 0; c < ncfg; c++)
-        torch_rate[c] = NAN;
+    /* PyTorch reads the same data from a temporary directory. */
     char torch_note[512] = "";
-    char script[4096], dir[] = "/tmp/critsweep-bench-XXXXXX";
+    char script[4096], dir[] = "/tmp/critsweep-bench-XXXXXX", xf[256] = "", yf[256] = "";
+    int have_dir = 0;
     if (find_script(script, sizeof script) != 0) {
         snprintf(torch_note, sizeof torch_note, "PyTorch skipped: tests/bench/train_torch.py "
                  "not found (run from the source tree or set CRITSWEEP_TRAIN_TORCH)");
@@ -221,50 +252,12 @@ int bench_train(FILE *out, int quick)
     } else if (!mkdtemp(dir)) {
         snprintf(torch_note, sizeof torch_note, "PyTorch skipped: cannot create %s", dir);
     } else {
-        char xf[256], yf[256], cmd[8192];
+        have_dir = 1;
         snprintf(xf, sizeof xf, "%s/x.f32", dir);
         snprintf(yf, sizeof yf, "%s/y.u8", dir);
         if (write_all(xf, d.train.x, (size_t)n_max * BENCH_IN * sizeof(float)) ||
-            write_all(yf, d.train.y, (size_t)n_max)) {
+            write_all(yf, d.train.y, (size_t)n_max))
             snprintf(torch_note, sizeof torch_note, "PyTorch skipped: cannot write %s", dir);
-        } else {
-            /* Each configuration trains on the same prefix of the data as ours (below). */
-            int k = snprintf(cmd, sizeof cmd, "OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "
-                             "/usr/bin/python3 '%s' '%s' '%s' %d %d %d", script, xf, yf,
-                             BENCH_IN, BENCH_DEPTH, reps);
-            for (int c = 0; c < ncfg; c++)
-                k += snprintf(cmd + k, sizeof cmd - (size_t)k, " %dx%dx%ld", bench_cfg[c][0],
-                              bench_cfg[c][1], (long)bench_cfg[c][1] * bench_steps(bench_cfg[c][0]));
-            snprintf(cmd + k, sizeof cmd - (size_t)k, " 2>&1");
-            FILE *pp = popen(cmd, "r");
-            if (!pp) {
-                snprintf(torch_note, sizeof torch_note, "PyTorch skipped: cannot run python");
-            } else {
-                char line[512], last[512] = "";
-                while (fgets(line, sizeof line, pp)) {
-                    int w, b;
-                    double rate;
-                    int hit = 0;
-                    if (sscanf(line, "%d %d %lf", &w, &b, &rate) == 3)
-                        for (int c = 0; c < ncfg; c++)
-                            if (w == bench_cfg[c][0] && b == bench_cfg[c][1]) {
-                                torch_rate[c] = rate;
-                                hit = 1;
-                            }
-                    if (!hit)
-                        snprintf(last, sizeof last, "%s", line);
-                }
-                int st = pclose(pp);
-                if (st != 0) {
-                    last[strcspn(last, "\n")] = 0;
-                    snprintf(torch_note, sizeof torch_note, "PyTorch skipped: %s",
-                             last[0] ? last : "train_torch.py failed");
-                }
-            }
-        }
-        remove(xf);
-        remove(yf);
-        rmdir(dir);
     }
 
     fprintf(out, "\ntraining: tanh MLP 784 -> N x %d -> 10, momentum SGD, one thread, "
@@ -272,18 +265,24 @@ int bench_train(FILE *out, int quick)
             BENCH_DEPTH, reps, quick ? " (quick)" : "");
     fprintf(out, "%5s %6s %12s %12s %8s %11s %11s %9s\n", "N", "batch", "critsweep/s",
             "pytorch/s", "speedup", "train GF/s", "sgemm GF/s", "fraction");
+    fflush(out);
     for (int c = 0; c < ncfg; c++) {
+        int width = bench_cfg[c][0], batch = bench_cfg[c][1];
+        long nc = (long)batch * bench_steps(width);
+        /* PyTorch right before ours, so that both see the same machine load. */
+        double torch_rate = torch_note[0] ? NAN
+                                          : torch_run(script, xf, yf, reps, width, batch, nc,
+                                                      torch_note, sizeof torch_note);
         train_params p;
-        bench_params(&p, bench_cfg[c][0], bench_cfg[c][1], 1);
+        bench_params(&p, width, batch, 1);
         data_bundle dc = d;
-        dc.train.n = (long)bench_cfg[c][1] * bench_steps(bench_cfg[c][0]);
+        dc.train.n = nc;
         double fps = NAN;
         double ours = our_rate(&p, &dc, reps, &fps);
         double ours_gf = ours * fps * 1e-9;
-        double plain_gf = sgemm_rate(&p, reps, bench_steps(bench_cfg[c][0]));
-        fprintf(out, "%5d %6d %12.0f %12.0f %8.2f %11.1f %11.1f %9.2f\n", bench_cfg[c][0],
-                bench_cfg[c][1], ours, torch_rate[c], ours / torch_rate[c], ours_gf, plain_gf,
-                ours_gf / plain_gf);
+        double plain_gf = sgemm_rate(&p, reps, bench_steps(width));
+        fprintf(out, "%5d %6d %12.0f %12.0f %8.2f %11.1f %11.1f %9.2f\n", width, batch, ours,
+                torch_rate, ours / torch_rate, ours_gf, plain_gf, ours_gf / plain_gf);
         fflush(out);
     }
     if (torch_note[0])
@@ -291,6 +290,11 @@ int bench_train(FILE *out, int quick)
     fprintf(out, "train GF/s: forward+backward sgemm flops per second of training (shuffle, "
                  "gather, activations, loss and updates included); sgemm GF/s: the same sgemm "
                  "calls alone; fraction = train/sgemm\n");
+    if (have_dir) {
+        remove(xf);
+        remove(yf);
+        rmdir(dir);
+    }
     data_free(&d);
     return 0;
 }
