@@ -10,8 +10,8 @@
  *              passes of 2P flops; the test set is evaluated once per epoch
  *   fixed      c_task                                    fits, histograms, bookkeeping
  * D_eff, the mean number of layers an avalanche crosses, comes from a random-walk picture
- * of log r_ℓ²: drift μ = ln χ − 1/N per layer (χ ≈ χ_1 of mean-field theory at small
- * q*), step spread s = sqrt(2/N), absorbed the first time it falls below its start.  For
+ * of log r_ℓ²: drift μ = ln χ − 1/N per layer (χ ≈ χ_1 of mean-field theory, below),
+ * step spread s = sqrt(2/N), absorbed the first time it falls below its start.  For
  * that walk P(alive after n layers) ≈ P∞ + (1 − P∞) e^{−nμ²/2s²}/sqrt(πn) (Sparre
  * Andersen at μ = 0), P∞ = 1 − e^{−√2 μ/s} for μ > 0; summing to L_max gives D_eff.  It
  * is monotone in N and in L_max, peaks at the transition and is ~L_max in the chaotic
@@ -21,19 +21,20 @@
 
 #include "critsweep/grid.h"
 
-/* Calibration: `critsweep point` and `critsweep train` timings on a 2-core x86-64
- * machine (OpenBLAS, one thread per rank, other jobs running): tanh, chaotic side so
- * every avalanche crosses L_max layers, N = 32..500.  Fitted per (input, layer):
- * 2N²/R + ELEM·N/R + ROW/R with R ≈ 15-18 Gflop/s for N >= 128; ROW is the per-row
- * bookkeeping (norms, absorption test) that dominates at N = 32.  Normals cost about
- * 2.5 ns each (RNG_FLOPS at R).  Training ran at 16-26 Gflop/s. */
-#define FLOPS_PER_SECOND 15.0e9 /* effective rate of the avalanche batches */
-#define TRAIN_FLOPS_PER_SECOND 16.0e9
-#define ELEM_FLOPS 12.0         /* one φ evaluation and difference, flop-equivalents */
-#define ROW_FLOPS 4000.0        /* per input and layer, flop-equivalents */
-#define RNG_FLOPS 40.0          /* one normal draw (Philox + Box-Muller) */
-#define TASK_FLOPS 3.0e8        /* fits, mean field, histograms, writing the row */
-#define DATA_LOAD_SECONDS 2.5   /* each rank reads and standardises the dataset once */
+/* Calibration: `critsweep point` and `critsweep train` timings (marginal CPU time, one
+ * OpenBLAS thread) on a 2-core AMD EPYC with AVX-512.  Avalanches, tanh, chaotic side
+ * (every avalanche crosses ~L_max layers), N = 32..256: per input and layer
+ * 2N²/R + ELEM·N/R with R ≈ 90 Gflop/s and ~1.2 ns per neuron (φ, differences, norms);
+ * each normal draw ~2.5 ns; training 50-80 Gflop/s of forward+backward sgemm work;
+ * a task's fits and bookkeeping a few ms; loading Fashion-MNIST ~1 s per rank.
+ * Slower machines scale every term alike, so the ordering of tasks holds. */
+#define FLOPS_PER_SECOND 90.0e9 /* effective rate of the avalanche batches */
+#define TRAIN_FLOPS_PER_SECOND 55.0e9
+#define ELEM_FLOPS 100.0        /* per neuron, input and layer, flop-equivalents */
+#define ROW_FLOPS 1000.0        /* per input and layer (norms, absorption test) */
+#define RNG_FLOPS 225.0         /* one normal draw (Philox + Box-Muller) */
+#define TASK_FLOPS 4.5e8        /* fits, mean field, histograms, writing the row */
+#define DATA_LOAD_SECONDS 1.0   /* each rank reads and standardises the dataset once */
 
 long grid_task_count(const cs_sweep *s)
 {
@@ -63,9 +64,11 @@ long grid_task(const cs_sweep *s, const grid_index *idx)
     return t;
 }
 
-/* Growth factor of a small perturbation's squared norm per layer, χ_1 at the fixed
- * point q* of the small-q expansion (tanh-like: E φ(√q z)² ≈ q − 2q², E φ'² ≈ 1 − 2q).
- * Cheap and rough on purpose: the scheduler calls it for every task. */
+/* Growth factor of a small perturbation's squared norm per layer: χ_1 at the fixed
+ * point q*.  Bounded activations use the closed forms of erf(√π x/2), which has tanh's
+ * slope at 0 (Williams 1997): E φ(√q z)² = (2/π) asin((πq/2)/(1 + πq/2)) and
+ * E φ'(√q z)² = 1/sqrt(1 + πq); for tanh this puts the edge of chaos within ~5% of the
+ * quadrature (meanfield.c), cheaply enough to call for every task. */
 static double chi_estimate(cs_activation a, double sw2, double sb2)
 {
     switch (a) {
@@ -74,14 +77,21 @@ static double chi_estimate(cs_activation a, double sw2, double sb2)
     case CS_ACT_LINEAR:
         return sw2;
     default: {
-        double q;
-        if (sw2 <= 0)
-            q = sb2;
-        else
-            q = (-(1 - sw2) + sqrt((1 - sw2) * (1 - sw2) + 8 * sw2 * sb2)) / (4 * sw2);
-        if (q > 1)
-            q = 1;
-        return sw2 / (1 + 2 * q);
+        if (sb2 <= 0 && sw2 <= 1)
+            return sw2; /* q* = 0 */
+        /* Bisection on f(q) = σ_w² V(q) + σ_b² − q: f > 0 just above 0 (σ_b² > 0, or
+         * slope σ_w² > 1), f < 0 at σ_w² + σ_b² since V < 1.  Plain iteration of the
+         * map crawls near the transition. */
+        double lo = sb2 > 0 ? 0 : 1e-12, hi = sw2 + sb2, q = hi;
+        for (int i = 0; i < 60; i++) {
+            q = 0.5 * (lo + hi);
+            double u = M_PI * q / 2;
+            if (sw2 * (2 / M_PI) * asin(u / (1 + u)) + sb2 - q > 0)
+                lo = q;
+            else
+                hi = q;
+        }
+        return sw2 / sqrt(1 + M_PI * q);
     }
     }
 }
