@@ -2,9 +2,11 @@
  * the branching parameter and the Lyapunov exponent of §7.
  *
  * One network at a time: its c ≤ K drives are the rows of one batch-major matrix
- *   X (c + 2, N):  row 0 the tangent vector (Lyapunov), row 1 the baseline trajectory
- *                  h^ℓ(x0), rows 2.. the driven trajectories h^ℓ(x0 + δ_i) still active,
- * and every layer is one sgemm over all rows.  Rows absorbed at a layer are compacted
+ *   X (c + 2, N):  row 0 the baseline trajectory h^ℓ(x0), rows 1..B the driven
+ *                  trajectories h^ℓ(x0 + δ_i) still active, row B+1 the tangent vector
+ *                  (Lyapunov),
+ * and every layer is one sgemm over all rows (the baseline row is skipped when it is
+ * identically 0: σ_b² = 0).  Rows absorbed at a layer are compacted
  * out before the next one, and layer ℓ is drawn only if some row is still active, into
  * the one N×N buffer of net_layer (memory O(N² + N·K), never a whole network).
  *
@@ -48,6 +50,15 @@ static double now_s(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* CPU time of this thread: the cost split must not count time the thread spent
+ * descheduled on a busy machine. */
+static double cpu_now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -208,7 +219,7 @@ typedef struct {
     net_layer layer;
     float *X;        /* (K + 2, N) rows: tangent, baseline, active avalanches */
     float *A;        /* (K + 2, N) the sgemm's left operand */
-    float *slope;    /* (N) φ' of the baseline */
+    float *slope;    /* (2, N) φ' of the baseline; the tangent vector */
     int *id;         /* (K) input number of each active row */
     double *p1, *p2, *p3; /* (K) r_ℓ, r_{ℓ−1}, r_{ℓ−2} of each input */
     double *s;       /* (K) Σ_{j=1}^{ℓ−3} (r_j − √q0) */
@@ -308,7 +319,7 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
     if (rc)
         return rc;
     avalanche_result_free(out);
-    double t_start = now_s();
+    double t_start = now_s(), c_start = cpu_now_s();
 
     const int N = p->width, L = p->depth;
     const long M = p->inputs;
@@ -327,7 +338,7 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
         return rc;
     w.X = aligned_alloc(64, ((rows * N * sizeof(float)) + 63) & ~(size_t)63);
     w.A = aligned_alloc(64, ((rows * N * sizeof(float)) + 63) & ~(size_t)63);
-    w.slope = malloc((size_t)N * sizeof *w.slope);
+    w.slope = malloc(2 * (size_t)N * sizeof *w.slope); /* φ'(h_base), then the tangent */
     w.id = malloc((size_t)K * sizeof *w.id);
     w.p1 = malloc((size_t)K * sizeof(double));
     w.p2 = malloc((size_t)K * sizeof(double));
@@ -353,17 +364,22 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
     double t_draw = 0, t_gemm = 0, flops = 0, flops_tan = 0;
     const size_t rowN = (size_t)N;
 
+    /* With σ_b² = 0 and φ(0) = 0 (every activation here) the baseline h^ℓ(0) stays exactly
+     * 0: its row is kept at zero and left out of the sgemm. */
+    const int zero_base = p->sigma_b2 == 0 && activation_value(p->activation, 0.0) == 0.0;
+    float *tan = w.slope + rowN; /* (N) the tangent vector between layers */
+
     for (long net = 0; net < n_net; net++) {
         int c = (int)((net + 1) * K <= M ? K : M - net * K);
-        float *Xt = w.X, *Xb = w.X + rowN, *Xa = w.X + 2 * rowN;
-        double t0 = now_s();
+        float *Xb = w.X, *Xa = w.X + rowN;
+        double t0 = cpu_now_s();
         /* drives: δ_i = √q0 · u_i/‖u_i‖, u from the DRIVE stream of this network */
         cs_rng rg;
         rng_init(&rg, p->key, rng_stream_id(CS_STREAM_DRIVE, (uint64_t)net));
         rng_fill_normal(&rg, Xa, (size_t)c * rowN, 1.0f);
         rng_init(&rg, p->key, rng_stream_id(CS_STREAM_TANGENT, (uint64_t)net));
-        rng_fill_normal(&rg, Xt, rowN, 1.0f);
-        t_draw += now_s() - t0;
+        rng_fill_normal(&rg, tan, rowN, 1.0f);
+        t_draw += cpu_now_s() - t0;
         for (int i = 0; i < c; i++) {
             float *x = Xa + (size_t)i * rowN;
             double ss = 0;
@@ -383,10 +399,10 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
         {
             double ss = 0;
             for (int j = 0; j < N; j++)
-                ss += (double)Xt[j] * Xt[j];
+                ss += (double)tan[j] * tan[j];
             float f = (float)(1.0 / sqrt(ss));
             for (int j = 0; j < N; j++)
-                Xt[j] *= f;
+                tan[j] *= f;
         }
         memset(Xb, 0, rowN * sizeof *Xb); /* baseline x0 = 0 */
         if (dump) {
@@ -400,15 +416,16 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
         int l = 0;
         while (B > 0 && l < L) {
             l++;
-            /* A: row 0 φ'(h_base) ⊙ v, rows 1.. φ(h) of the baseline and the avalanches */
-            activation_forward(p->activation, Xb, w.A + rowN, (size_t)(B + 1) * rowN);
+            /* rows: 0 baseline, 1..B avalanches, B+1 tangent.
+             * A = φ(h) on rows 0..B, φ'(h_base) ⊙ v on row B+1 */
+            float *At = w.A + (size_t)(B + 1) * rowN, *Xt = w.X + (size_t)(B + 1) * rowN;
+            activation_forward(p->activation, Xb, w.A, (size_t)(B + 1) * rowN);
             activation_slope(p->activation, Xb, w.slope, rowN);
             for (int j = 0; j < N; j++)
-                w.A[j] = w.slope[j] * Xt[j];
-            t0 = now_s();
+                At[j] = w.slope[j] * tan[j];
+            t0 = cpu_now_s();
             net_layer_draw(&w.layer, net, l);
-            double t1 = now_s();
-            t_draw += t1 - t0;
+            t_draw += cpu_now_s() - t0;
             out->layers_drawn++;
             if (dump) {
                 char name[64];
@@ -419,9 +436,13 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
                 if ((rc = write_f32(dump, name, w.layer.b, rowN, err)))
                     goto fail;
             }
-            net_layer_forward(&w.layer, w.A, w.X, B + 2, 1);
-            t_gemm += now_s() - t1;
-            flops += 2.0 * N * N * (B + 2);
+            double t1 = cpu_now_s();
+            if (zero_base)
+                net_layer_forward(&w.layer, w.A + rowN, w.X + rowN, B + 1, 0);
+            else
+                net_layer_forward(&w.layer, w.A, w.X, B + 2, B + 1);
+            t_gemm += cpu_now_s() - t1;
+            flops += 2.0 * N * N * (B + 1 + !zero_base);
             flops_tan += 2.0 * N * N;
 
             /* tangent: log growth, renormalise */
@@ -434,13 +455,13 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
                     lyap_layers++;
                     float f = (float)(1.0 / sqrt(ss));
                     for (int j = 0; j < N; j++)
-                        Xt[j] *= f;
+                        tan[j] = Xt[j] * f;
                 } else {
                     lyap_dead = 1;
                 }
             }
             if (lyap_dead)
-                memset(Xt, 0, rowN * sizeof *Xt);
+                memset(tan, 0, rowN * sizeof *tan);
 
             /* activities, absorption, records; then compaction of the survivors */
             int keep = 0;
@@ -518,7 +539,8 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
     out->flops_tangent = flops_tan;
     out->seconds_draw = t_draw;
     out->seconds_sgemm = t_gemm;
-    out->seconds_other = out->seconds - t_draw - t_gemm;
+    out->seconds_cpu = cpu_now_s() - c_start;
+    out->seconds_other = out->seconds_cpu - t_draw - t_gemm;
     ws_free(&w);
     return 0;
 

@@ -4,7 +4,7 @@
  * The point: N = 500, L_max = 1000, tanh, σ_w² = 1.002, σ_b² = 0, q0 = 0.1, K = 1000,
  * one BLAS thread.  Reported:
  *   - OpenBLAS sgemm GFLOP/s on 500×500 × 500×1000, the engine's call form (row-major
- *     A·Wᵀ), measured here, in this run;
+ *     A·Wᵀ), measured here, in this run (best of 8 slices);
  *   - normals per second of rng_fill_normal filling 500×500 matrices;
  *   - avalanches per second of avalanche_run, with its time split into drawing
  *     (weights, drives), sgemm, and the rest (activations, norms, records, compaction);
@@ -50,7 +50,9 @@ static double wall_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* sgemm GFLOP/s (CPU time) of C(1000×500) = A(1000×500)·Wᵀ, repeated ≥ `seconds`. */
+/* sgemm GFLOP/s (CPU time) of C(1000×500) = A(1000×500)·Wᵀ: the best of slices of
+ * ~seconds/8 each (the machine's peak for this call, as a benchmark's reference should
+ * be; an average would fold in whatever else the machine is doing). */
 static double sgemm_rate(double seconds)
 {
     size_t n = (size_t)BN * BN, m = (size_t)BK * BN;
@@ -65,16 +67,21 @@ static double sgemm_rate(double seconds)
     rng_fill_normal(&r, A, m, 1.0f);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BK, BN, BN, 1.0f, A, BN, W, BN, 0.0f,
                 C, BN); /* warm-up */
-    long reps = 0;
-    double t0 = cpu_s(), dt;
-    do {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BK, BN, BN, 1.0f, A, BN, W, BN,
-                    0.0f, C, BN);
-        reps++;
-        dt = cpu_s() - t0;
-    } while (dt < seconds);
+    double best = 0;
+    for (int slice = 0; slice < 8; slice++) {
+        long reps = 0;
+        double t0 = cpu_s(), dt;
+        do {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, BK, BN, BN, 1.0f, A, BN, W,
+                        BN, 0.0f, C, BN);
+            reps++;
+            dt = cpu_s() - t0;
+        } while (dt < seconds / 8);
+        double rate = 2.0 * BN * BN * BK * (double)reps / dt * 1e-9;
+        best = rate > best ? rate : best;
+    }
     free(W), free(A), free(C);
-    return 2.0 * BN * BN * BK * (double)reps / dt * 1e-9;
+    return best;
 }
 
 static double normal_rate(double seconds)
@@ -209,10 +216,7 @@ int bench_avalanche(FILE *out, int quick)
         return err.code ? err.code : CS_EXIT_ERROR;
     }
     double cpu = cpu_s() - c0, wall = wall_s() - w0;
-    /* the split is measured in wall time inside avalanche_run; scale it to CPU time */
-    double scale = r.seconds > 0 ? cpu / r.seconds : 1.0;
-    double t_draw = r.seconds_draw * scale, t_gemm = r.seconds_sgemm * scale;
-    double t_other = r.seconds_other * scale;
+    double t_draw = r.seconds_draw, t_gemm = r.seconds_sgemm, t_other = r.seconds_other;
     double prop = r.flops / (t_gemm + t_other) * 1e-9;
     double whole = r.flops / cpu * 1e-9;
     double ours = (double)M / cpu;

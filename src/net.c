@@ -52,7 +52,7 @@ void net_layer_draw(net_layer *l, long network, int layer)
     l->layer = layer;
 }
 
-void net_layer_forward(const net_layer *l, const float *A, float *H, int B, int bias_from)
+void net_layer_forward(const net_layer *l, const float *A, float *H, int B, int bias_rows)
 {
     int N = l->width;
     if (B <= 0)
@@ -60,7 +60,7 @@ void net_layer_forward(const net_layer *l, const float *A, float *H, int B, int 
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, N, N, 1.0f, A, N, l->W, N, 0.0f,
                 H, N);
     if (l->sigma_b2 > 0)
-        for (int r = bias_from; r < B; r++) {
+        for (int r = 0; r < bias_rows && r < B; r++) {
             float *h = H + (size_t)r * N;
             for (int i = 0; i < N; i++)
                 h[i] += l->b[i];

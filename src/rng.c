@@ -96,6 +96,14 @@ static inline void next_block(cs_rng *r, uint32_t out[4])
         ++r->ctr[1];
 }
 
+void rng_seek(cs_rng *r, uint64_t block)
+{
+    r->ctr[0] = (uint32_t)block;
+    r->ctr[1] = (uint32_t)(block >> 32);
+    r->avail = 0;
+    r->has_spare = 0;
+}
+
 uint32_t rng_u32(cs_rng *r)
 {
     if (r->avail == 0) {

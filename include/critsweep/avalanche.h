@@ -66,9 +66,10 @@ typedef struct {
     double flops;             /* 2·N·N·rows summed over every layer sgemm (rows = active
                                * avalanches + baseline + tangent) */
     double flops_tangent;     /* the tangent rows' share of flops (Lyapunov cost) */
-    double seconds_draw;      /* drawing weights, biases and drives */
-    double seconds_sgemm;     /* inside cblas_sgemm (and the bias add) */
-    double seconds_other;     /* activations, norms, records, compaction */
+    double seconds_cpu;       /* CPU time of avalanche_run (calling thread), split into: */
+    double seconds_draw;      /*   drawing weights, biases and drives */
+    double seconds_sgemm;     /*   inside cblas_sgemm (and the bias add) */
+    double seconds_other;     /*   activations, norms, records, compaction */
 } avalanche_result;
 
 void avalanche_result_init(avalanche_result *r);

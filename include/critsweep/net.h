@@ -36,9 +36,9 @@ void net_layer_free(net_layer *l);
 /* Draws layer `layer` (1..NET_MAX_LAYER) of network `network` into l. */
 void net_layer_draw(net_layer *l, long network, int layer);
 
-/* H = A·Wᵀ (+ b on rows [bias_from, B)): batch-major, one cblas_sgemm.
- * A (B, N) holds φ(h^{ℓ-1}) row by row, H (B, N) receives h^ℓ.  Rows before bias_from
+/* H = A·Wᵀ (+ b on rows [0, bias_rows)): batch-major, one cblas_sgemm.
+ * A (B, N) holds φ(h^{ℓ-1}) row by row, H (B, N) receives h^ℓ.  Rows from bias_rows on
  * get no bias (tangent vectors). */
-void net_layer_forward(const net_layer *l, const float *A, float *H, int B, int bias_from);
+void net_layer_forward(const net_layer *l, const float *A, float *H, int B, int bias_rows);
 
 #endif

@@ -48,6 +48,10 @@ static inline uint64_t rng_stream_id(cs_stream_purpose purpose, uint64_t index)
 
 void rng_init(cs_rng *r, uint64_t key, uint64_t stream);
 uint32_t rng_u32(cs_rng *r);
+/* Move the stream to block `block` (4 words, 4 normals per block in rng_fill_normal), so
+ * that a matrix can be filled in pieces: filling n normals from block 0 equals filling
+ * them in slices that start at multiples of 4, each after rng_seek(r, start / 4). */
+void rng_seek(cs_rng *r, uint64_t block);
 /* Uniform in (0, 1): never 0, so logs are safe. */
 double rng_uniform(cs_rng *r);
 /* Uniform integer in [0, n). */
