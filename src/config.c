@@ -49,6 +49,8 @@
  *     nodes, ntasks, ntasks_per_node: integers >= 1; mem_per_cpu: e.g. 2G
  *     max_requeues: 10; signal_lead: 120 (seconds); extra: ["--constraint=avx2", ...]
  *
+ * Relative paths (train.data, output.file) are taken from the current directory.
+ *
  * Overrides (`--set dotted.key=value`, value in YAML flow syntax, e.g.
  * grid.width=[64,128]) replace or insert nodes of the parsed tree before validation,
  * so they are checked, printed and hashed exactly like the file's own values.
