@@ -2,7 +2,9 @@
  *
  * Messages (all MPI_LONG):
  *   worker → master, tag TAG_REQ:  {kind, task, status}  kind = READY, RESULT,
- *                                   ABANDONED or FATAL; every one gets a reply
+ *                                   ABANDONED, FATAL, or DECLINED (a task handed out
+ *                                   after this worker got a stop signal: not started);
+ *                                   every one gets a reply
  *   master → worker, tag TAG_WORK: {task, attempt}   task −1 = no more work
  *   master → worker, tag TAG_STOP: {remaining grace in ms}   sent to busy workers once
  *                                   the master is told to stop
@@ -26,7 +28,7 @@
 #include "critsweep/task.h"
 
 enum { TAG_REQ = 11, TAG_WORK = 12, TAG_STOP = 13 };
-enum { MSG_READY = 0, MSG_RESULT = 1, MSG_ABANDONED = 2, MSG_FATAL = 3 };
+enum { MSG_READY = 0, MSG_RESULT = 1, MSG_ABANDONED = 2, MSG_FATAL = 3, MSG_DECLINED = 4 };
 
 /* Master polling backoff: short right after traffic, long when idle.  A worker that
  * finishes waits at most POLL_MAX_NS for its next task. */
@@ -183,11 +185,34 @@ typedef struct {
     pthread_cond_t cv;
 } job;
 
+/* Fault injection for the tests of the failure and retry paths: CRITSWEEP_FAIL_TASKS is
+ * a comma-separated list of task indices that fail as a task does (status failed, a
+ * reason, the sweep goes on).  Real failures depend on the science modules' edge cases. */
+static int injected_failure(long task)
+{
+    const char *v = getenv("CRITSWEEP_FAIL_TASKS");
+    while (v && *v) {
+        char *end;
+        long t = strtol(v, &end, 10);
+        if (end == v)
+            return 0;
+        if (t == task)
+            return 1;
+        v = *end == ',' ? end + 1 : end;
+    }
+    return 0;
+}
+
 static void *job_main(void *arg)
 {
     job *j = arg;
     cs_err e = {0, ""};
     int rc = task_run(j->s, j->task, j->data, j->r, &e);
+    if (!rc && injected_failure(j->task)) {
+        j->r->status = CS_STATUS_FAILED;
+        snprintf(j->r->reason, sizeof j->r->reason,
+                 "injected failure (CRITSWEEP_FAIL_TASKS) of task %ld", j->task);
+    }
     pthread_mutex_lock(&j->mu);
     j->rc = rc;
     j->err = e;
@@ -366,6 +391,14 @@ static void worker_loop(worker *wk, sched_summary *sum)
         if (rep[0] < 0)
             break;
         worker_check_stop(wk);
+        if (g_signals) { /* stopping: leave the task pending, untouched */
+            msg[0] = MSG_DECLINED;
+            msg[1] = rep[0];
+            msg[2] = 0;
+            MPI_Send(msg, 3, MPI_LONG, 0, TAG_REQ, wk->comm);
+            MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE);
+            break;
+        }
         int status = 0;
         sum->started++;
         int out = worker_run_task(wk, rep[0], (int)rep[1], &status, &e);
@@ -393,6 +426,31 @@ static void worker_loop(worker *wk, sched_summary *sum)
 }
 
 /* ---- MPI master loop ---- */
+
+/* Stop handing out tasks and tell busy workers how much grace is left: they may not
+ * have got the signal (it might have been sent to one rank only).  now_stop: grace 0. */
+static void master_begin_stop(worker *wk, const long *busy, const progress *pg,
+                              sched_summary *sum, int *stopping, double *t_stop, int now_stop,
+                              int via)
+{
+    if (!*stopping) {
+        *stopping = 1;
+        sum->stopped = 1;
+        *t_stop = now_s();
+        if (via > 0)
+            fprintf(stderr, "%scritsweep run: stop requested (signal at rank %d): no new tasks; "
+                            "running ones get %.3g s to finish\n", pg->tty ? "\n" : "", via,
+                    wk->o->grace);
+        else
+            fprintf(stderr, "%scritsweep run: stop requested: no new tasks; running ones get "
+                            "%.3g s to finish\n", pg->tty ? "\n" : "", wk->o->grace);
+    }
+    double left = now_stop ? 0 : wk->o->grace - (now_s() - *t_stop);
+    long ms = left > 0 ? (long)(left * 1000) : 0;
+    for (int wr = 1; wr < wk->size; wr++)
+        if (busy && busy[wr] >= 0)
+            MPI_Send(&ms, 1, MPI_LONG, wr, TAG_STOP, wk->comm);
+}
 
 static void master_loop(worker *wk, progress *pg, sched_summary *sum)
 {
@@ -432,6 +490,12 @@ static void master_loop(worker *wk, progress *pg, sched_summary *sum)
             }
             if (kind == MSG_FATAL)
                 sum->worker_errors++;
+            if (kind == MSG_DECLINED) {
+                /* That worker got a stop signal before this rank did (or alone). */
+                sum->started--;
+                if (!stopping)
+                    master_begin_stop(wk, busy, pg, sum, &stopping, &t_stop, 0, src);
+            }
             long rep[2] = {-1, 0};
             if (!stopping && kind != MSG_FATAL && kind != MSG_ABANDONED && next < o->n_queue) {
                 rep[0] = o->queue[next++];
@@ -451,21 +515,14 @@ static void master_loop(worker *wk, progress *pg, sched_summary *sum)
         }
         int sig = g_signals;
         if (sig > seen) {
-            /* Tell busy workers how much grace is left (they may not have got the signal:
-             * it might have been sent to rank 0 alone). */
-            if (!stopping) {
-                stopping = 1;
-                sum->stopped = 1;
-                t_stop = now_s();
-                fprintf(stderr, "%scritsweep run: stop requested: no new tasks; running ones get "
-                                "%.0f s to finish\n", pg->tty ? "\n" : "", o->grace);
-            }
-            double left = sig >= 2 ? 0 : o->grace - (now_s() - t_stop);
-            long ms = left > 0 ? (long)(left * 1000) : 0;
-            for (int wr = 1; wr < wk->size; wr++)
-                if (busy && busy[wr] >= 0)
-                    MPI_Send(&ms, 1, MPI_LONG, wr, TAG_STOP, wk->comm);
+            master_begin_stop(wk, busy, pg, sum, &stopping, &t_stop, sig >= 2, -1);
             seen = sig;
+        }
+        if (stopping && now_s() > t_stop + o->grace + 60) {
+            /* Workers police their own deadline; this only catches a hung rank. */
+            fprintf(stderr, "critsweep run: workers did not stop within the grace time + 60 s; "
+                            "aborting (the file stays valid; run again to resume)\n");
+            MPI_Abort(wk->comm, CS_EXIT_INCOMPLETE);
         }
         progress_show(pg, 0);
         sleep_ns(backoff);

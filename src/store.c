@@ -558,9 +558,8 @@ int store_create(const char *path, const cs_sweep *s, const store_run *first_run
     if (!dir)
         return cs_fail(err, CS_EXIT_ERROR, "out of memory");
     if (access(dir, W_OK | X_OK) != 0) {
-        cs_fail(err, CS_EXIT_USAGE, "%s: cannot create the results file: directory %s is not "
-                                    "writable (%s); choose another path with -o",
-                path, dir, strerror(errno));
+        cs_fail(err, CS_EXIT_USAGE, "%s: cannot create the results file in %s: %s; choose "
+                                    "another path with -o", path, dir, strerror(errno));
         free(dir);
         return CS_EXIT_USAGE;
     }
@@ -587,8 +586,9 @@ int store_create(const char *path, const cs_sweep *s, const store_run *first_run
     H5Pclose(fapl);
     int rc = 0;
     if (c.file < 0) {
-        rc = cs_fail(err, CS_EXIT_USAGE, "%s: cannot create (HDF5 H5Fcreate failed); check the "
-                                         "directory's permissions and free space", tmp);
+        rc = cs_fail(err, CS_EXIT_USAGE, "%s: cannot create the results file (HDF5 could not "
+                                         "create %s: permissions? read-only or full file "
+                                         "system?); choose another path with -o", path, tmp);
         goto out;
     }
     const char *stage = "coordinates";
