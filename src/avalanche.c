@@ -62,6 +62,37 @@ static double cpu_now_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* Σ (x_j − y_j)² (y may be NULL: Σ x_j²) in double.  Eight interleaved partial sums,
+ * a fixed order that gcc vectorises (a single running double sum is a serial chain of
+ * dependent adds, and without -ffast-math gcc may not reorder it). */
+static double sumsq(const float *x, const float *y, int n)
+{
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int j = 0;
+    if (y) {
+        for (; j + 8 <= n; j += 8)
+            for (int k = 0; k < 8; k++) {
+                double d = (double)(x[j + k] - y[j + k]);
+                acc[k] += d * d;
+            }
+        for (; j < n; j++) {
+            double d = (double)(x[j] - y[j]);
+            acc[0] += d * d;
+        }
+    } else {
+        for (; j + 8 <= n; j += 8)
+            for (int k = 0; k < 8; k++) {
+                double d = (double)x[j + k];
+                acc[k] += d * d;
+            }
+        for (; j < n; j++) {
+            double d = (double)x[j];
+            acc[0] += d * d;
+        }
+    }
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
 static int write_f32(const char *dir, const char *name, const float *x, size_t n, cs_err *err)
 {
     char path[4096];
@@ -211,6 +242,7 @@ void avalanche_result_free(avalanche_result *r)
     free(r->absorbed);
     free(r->profile_sum);
     free(r->profile_count);
+    free(r->layers_by_rows);
     avalanche_result_init(r);
 }
 
@@ -350,8 +382,10 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
     out->profile_sum = calloc((size_t)out->n_profile_d * (size_t)out->profile_stride,
                               sizeof(double));
     out->profile_count = calloc((size_t)out->n_profile_d, sizeof(long));
+    out->max_rows = K + 2;
+    out->layers_by_rows = calloc((size_t)K + 3, sizeof(long));
     if (!w.X || !w.A || !w.slope || !w.id || !w.p1 || !w.p2 || !w.p3 || !w.s || !w.hist ||
-        !out->profile_sum || !out->profile_count) {
+        !out->profile_sum || !out->profile_count || !out->layers_by_rows) {
         ws_free(&w);
         return cs_fail(err, CS_EXIT_ERROR, "out of memory for %ld inputs per network of width "
                        "%d; lower per_network", K, N);
@@ -382,24 +416,18 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
         t_draw += cpu_now_s() - t0;
         for (int i = 0; i < c; i++) {
             float *x = Xa + (size_t)i * rowN;
-            double ss = 0;
-            for (int j = 0; j < N; j++)
-                ss += (double)x[j] * x[j];
+            double ss = sumsq(x, NULL, N);
             float f = (float)(sq / sqrt(ss));
             for (int j = 0; j < N; j++)
                 x[j] *= f;
-            ss = 0;
-            for (int j = 0; j < N; j++)
-                ss += (double)x[j] * x[j];
+            ss = sumsq(x, NULL, N);
             w.id[i] = i;
             w.p1[i] = sqrt(ss); /* r_0 = ‖δ‖ (x0 = 0 in both modes) */
             w.p2[i] = w.p3[i] = 0;
             w.s[i] = 0;
         }
         {
-            double ss = 0;
-            for (int j = 0; j < N; j++)
-                ss += (double)tan[j] * tan[j];
+            double ss = sumsq(tan, NULL, N);
             float f = (float)(1.0 / sqrt(ss));
             for (int j = 0; j < N; j++)
                 tan[j] *= f;
@@ -442,14 +470,13 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
             else
                 net_layer_forward(&w.layer, w.A, w.X, B + 2, B + 1);
             t_gemm += cpu_now_s() - t1;
+            out->layers_by_rows[B + 1 + !zero_base]++;
             flops += 2.0 * N * N * (B + 1 + !zero_base);
             flops_tan += 2.0 * N * N;
 
             /* tangent: log growth, renormalise */
             if (!lyap_dead) {
-                double ss = 0;
-                for (int j = 0; j < N; j++)
-                    ss += (double)Xt[j] * Xt[j];
+                double ss = sumsq(Xt, NULL, N);
                 if (ss > 0 && isfinite(ss)) {
                     lyap_sum += 0.5 * log(ss);
                     lyap_layers++;
@@ -467,16 +494,9 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
             int keep = 0;
             for (int b = 0; b < B; b++) {
                 const float *x = Xa + (size_t)b * rowN;
-                double ss = 0;
-                if (p->mode == CS_MODE_DIFFERENCE) {
-                    for (int j = 0; j < N; j++) {
-                        double d = (double)(x[j] - Xb[j]);
-                        ss += d * d;
-                    }
-                } else {
-                    for (int j = 0; j < N; j++)
-                        ss += (double)x[j] * x[j];
-                }
+                /* with a zero baseline both modes take the same path, which keeps the
+                 * reference identity bit for bit */
+                double ss = sumsq(x, p->mode == CS_MODE_DIFFERENCE && !zero_base ? Xb : NULL, N);
                 int i = w.id[b];
                 if (!(ss <= 1e70)) {
                     /* overflow (or NaN from inf − inf): elements near float's limit, the

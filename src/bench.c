@@ -9,8 +9,11 @@
  *   - avalanches per second of avalanche_run, with its time split into drawing
  *     (weights, drives), sgemm, and the rest (activations, norms, records, compaction);
  *   - propagation GFLOP/s: 2·N·N·rows per layer actually computed (rows = active
- *     avalanches + baseline + tangent), over the propagation time (sgemm + the rest)
- *     and over the whole run, each as a fraction of the sgemm rate;
+ *     avalanches + tangent, + baseline when σ_b² > 0), over the propagation time (sgemm
+ *     + the rest) and over the whole run, each as a fraction of the sgemm rate; and the
+ *     time plain sgemm needs for exactly the same calls (the same row counts; most
+ *     layers carry a few dozen rows, where sgemm itself runs below its 1000-row rate
+ *     because it repacks the 1 MB weight matrix every call);
  *   - peak RSS (getrusage);
  *   - tests/bench/reference_point.py (PyTorch, one input at a time, the reference's
  *     algorithm) on a fixed number of inputs, and our/its inputs per second.
@@ -39,7 +42,7 @@
 static double cpu_s(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); /* OpenBLAS idle workers excluded */
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
@@ -82,6 +85,40 @@ static double sgemm_rate(double seconds)
     }
     free(W), free(A), free(C);
     return best;
+}
+
+/* CPU seconds plain sgemm needs for the engine's calls: counts[b] layers of b rows
+ * (each a (b, N)·(N, N)ᵀ product), from the best of 3 timings per shape. */
+static double sgemm_same_shapes(const long *counts, long max_rows)
+{
+    size_t n = (size_t)BN * BN, m = (size_t)(max_rows + 1) * BN;
+    float *W = malloc(n * sizeof *W), *A = malloc(m * sizeof *A), *C = malloc(m * sizeof *C);
+    if (!W || !A || !C) {
+        free(W), free(A), free(C);
+        return NAN;
+    }
+    cs_rng r;
+    rng_init(&r, 3, 3);
+    rng_fill_normal(&r, W, n, 0.05f);
+    rng_fill_normal(&r, A, m, 1.0f);
+    double total = 0;
+    for (long b = 1; b <= max_rows; b++) {
+        if (!counts[b])
+            continue;
+        int reps = (int)(2e6 / (2.0 * BN * BN * (double)b)) + 1; /* >= ~2 MFLOP a timing */
+        double best = INFINITY;
+        for (int k = 0; k < 3; k++) {
+            double t0 = cpu_s();
+            for (int q = 0; q < reps; q++)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)b, BN, BN, 1.0f, A,
+                            BN, W, BN, 0.0f, C, BN);
+            double t = (cpu_s() - t0) / reps;
+            best = t < best ? t : best;
+        }
+        total += best * (double)counts[b];
+    }
+    free(W), free(A), free(C);
+    return total;
 }
 
 static double normal_rate(double seconds)
@@ -239,6 +276,10 @@ int bench_avalanche(FILE *out, int quick)
             prop, prop / gemm);
     fprintf(out, "  whole run, drawing included              %8.1f GFLOP/s = %.2f of sgemm\n",
             whole, whole / gemm);
+    double same = sgemm_same_shapes(r.layers_by_rows, r.max_rows);
+    fprintf(out, "  plain sgemm on the same %ld calls (same row counts) %.2f s = %.1f GFLOP/s: "
+                 "propagation runs at %.2f of it\n",
+            r.layers_drawn, same, r.flops / same * 1e-9, same / (t_gemm + t_other));
     fprintf(out, "  peak RSS                                %8.1f MB (one 500x500 layer is "
                  "1.0 MB; a whole network would be %.0f MB)\n",
             (double)ru.ru_maxrss / 1024.0, 4.0 * BN * BN * BL / 1e6);

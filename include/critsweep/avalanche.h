@@ -70,6 +70,8 @@ typedef struct {
     double seconds_draw;      /*   drawing weights, biases and drives */
     double seconds_sgemm;     /*   inside cblas_sgemm (and the bias add) */
     double seconds_other;     /*   activations, norms, records, compaction */
+    long *layers_by_rows;     /* (max_rows + 1): how many layer sgemms had that many rows */
+    long max_rows;
 } avalanche_result;
 
 void avalanche_result_init(avalanche_result *r);
