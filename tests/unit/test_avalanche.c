@@ -277,7 +277,7 @@ static void test_closed_forms(void)
          * draw.  (With K > 1 the rows of a network share each W and, in a linear
          * network, align with the top direction of the matrix product, so their ratios
          * are strongly correlated and the pairs are not independent samples.) */
-        base_params(&p, N, 200, sws[i], CS_ACT_LINEAR, 1, 400);
+        base_params(&p, N, 120, sws[i], CS_ACT_LINEAR, 1, 300);
         avalanche_result r;
         if (run(&p, &r))
             return;
