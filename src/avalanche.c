@@ -221,6 +221,10 @@ int avalanche_params_check(const avalanche_params *p, cs_err *err)
         return cs_fail(err, CS_EXIT_USAGE, "shape_window: [%d, %d] needs %.1f GB of profile "
                        "sums; narrow the window", p->shape_dmin, p->shape_dmax, prof / 1e9);
     long K = p->per_network < p->inputs ? p->per_network : p->inputs;
+    if ((p->inputs + K - 1) / K >= (1L << 36))
+        return cs_fail(err, CS_EXIT_USAGE, "per_network: %ld inputs in networks of %ld make "
+                       "more than 2^36 networks (the stream index has 36 bits for them); "
+                       "raise per_network", p->inputs, K);
     double mem = ((double)K + 2) * p->width * 8.0 + (double)p->width * p->width * 4.0;
     if (mem > 64e9)
         return cs_fail(err, CS_EXIT_USAGE, "per_network: %ld inputs of width %d would need "

@@ -54,8 +54,15 @@ typedef struct {
     int n_profile_d, profile_stride;
     double *profile_sum;      /* (n_profile_d, profile_stride) */
     long *profile_count;      /* (n_profile_d) */
-    double branching;         /* geometric mean of r_{l+1}/r_l (§7) */
-    double lyapunov;          /* largest finite-time Lyapunov exponent per layer (§7) */
+    double branching;         /* geometric mean of r_{l+1}/r_l (§7) over every pair an
+                               * avalanche computed: l = 0..k-1 if absorbed at k (the step
+                               * into the absorbing layer included), 0..L-1 if it survived */
+    double lyapunov;          /* largest finite-time Lyapunov exponent per layer (§7): one
+                               * unit tangent per network pushed through
+                               * W^l diag(φ'(h^{l-1}(x0))) along the baseline trajectory,
+                               * renormalised each layer, through every layer the network
+                               * drew; mean log growth over all those layers (-inf if
+                               * φ' annihilates it: ReLU at the baseline 0) */
     double seconds;           /* wall time of avalanche_run */
     double avalanches_per_s;  /* n_inputs / seconds */
     long layers_drawn;        /* weight matrices drawn in all (layers some avalanche reached) */
