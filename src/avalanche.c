@@ -253,7 +253,7 @@ void avalanche_result_free(avalanche_result *r)
 /* Workspace of one run, sized for the largest network. */
 typedef struct {
     net_layer layer;
-    float *X;        /* (K + 2, N) rows: tangent, baseline, active avalanches */
+    float *X;        /* (K + 2, N) rows: baseline, active avalanches, tangent */
     float *A;        /* (K + 2, N) the sgemm's left operand */
     float *slope;    /* (2, N) φ' of the baseline; the tangent vector */
     int *id;         /* (K) input number of each active row */
@@ -294,12 +294,13 @@ static int finish(const avalanche_params *p, avalanche_result *r, workspace *w, 
         int l = -k;
         if (p->convention == CS_CONV_STRICT)
             return 0;
+        /* r_1 … r_{l−1} as far as a survivor's V reaches (r_{L−3}) */
         double sum = w->s[i];
-        if (l - 3 >= 1)
+        if (l - 3 >= 1 && l - 3 <= L - 3)
             sum += w->p3[i] - sq;
-        if (l - 2 >= 1)
+        if (l - 2 >= 1 && l - 2 <= L - 3)
             sum += w->p2[i] - sq;
-        if (l - 1 >= 1)
+        if (l - 1 >= 1 && l - 1 <= L - 3)
             sum += w->p1[i] - sq;
         /* D as for any survivor; no profile (the history stops at l) */
         return push_record(r, cap, sqrt((double)p->width) * sum, L - 3, 0);
