@@ -346,6 +346,11 @@ int cli_run(int argc, char **argv)
 
     int code = rc ? CS_EXIT_ERROR : CS_EXIT_OK;
     if (rank == 0) {
+        long ran = sum.completed + sum.failed;
+        if (ran > 0 && sum.wall > sum.ready)
+            fprintf(stderr, "critsweep run: %ld tasks in %.2f s after the workers were ready "
+                            "(%.2f s: data loading): %.3g tasks/s\n",
+                    ran, sum.wall - sum.ready, sum.ready, ran / (sum.wall - sum.ready));
         if (size > 1 && sum.wall > 0)
             fprintf(stderr, "critsweep run: master CPU %.3f s over %.1f s wall (%.2f%%), %d "
                             "workers\n",

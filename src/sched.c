@@ -1,13 +1,19 @@
 /* sched.c — master/worker over MPI, stop signals, progress (see sched.h).
  *
  * Messages (all MPI_LONG):
- *   worker → master, tag TAG_REQ:  {kind, task, status}  kind = READY, RESULT,
- *                                   ABANDONED, FATAL, or DECLINED (a task handed out
- *                                   after this worker got a stop signal: not started);
- *                                   every one gets a reply
- *   master → worker, tag TAG_WORK: {task, attempt}   task −1 = no more work
- *   master → worker, tag TAG_STOP: {remaining grace in ms}   sent to busy workers once
- *                                   the master is told to stop
+ *   worker → master, tag TAG_REQ:  {kind, task, status}  kind = READY (once), RESULT,
+ *                                   ABANDONED (grace ran out mid-task), FATAL (this
+ *                                   worker cannot go on), DECLINED (handed out but not
+ *                                   started because of a stop: stays pending)
+ *   master → worker, tag TAG_WORK: {task, attempt}, or {−1, 0} = end, sent exactly once
+ *                                   when the worker holds no task and gets no more
+ *   master → worker, tag TAG_STOP: {remaining grace in ms}   to workers holding tasks
+ *                                   when the master learns of a stop
+ * Each worker holds up to PREFETCH tasks: one running and the next already in hand, so
+ * it never waits for the master, whose polling may sleep up to POLL_MAX_NS.
+ * The master keeps, per worker, how many handed-out tasks are not yet accounted for
+ * (RESULT/ABANDONED/FATAL/DECLINED each settle one) and sends the end message when that
+ * count is 0 and there is nothing more to give.
  * Only the main thread of a rank calls MPI or HDF5 (MPI_THREAD_FUNNELED). */
 #include <cblas.h>
 #include <errno.h>
@@ -370,53 +376,121 @@ static int worker_setup(worker *wk, cs_err *err)
 
 /* ---- MPI worker loop ---- */
 
+#define PREFETCH 2
+
+typedef struct {
+    long task[PREFETCH + 2], attempt[PREFETCH + 2];
+    int n;
+    int ended;            /* the end message arrived */
+} task_queue;
+
+static void queue_push(task_queue *q, const long rep[2])
+{
+    if (rep[0] < 0) {
+        q->ended = 1;
+    } else if (q->n < PREFETCH + 2) {
+        q->task[q->n] = rep[0];
+        q->attempt[q->n] = rep[1];
+        q->n++;
+    }
+}
+
+static void queue_pop(task_queue *q, long *task, long *attempt)
+{
+    *task = q->task[0];
+    *attempt = q->attempt[0];
+    for (int i = 1; i < q->n; i++) {
+        q->task[i - 1] = q->task[i];
+        q->attempt[i - 1] = q->attempt[i];
+    }
+    q->n--;
+}
+
+static void send_req(worker *wk, long kind, long task, long status)
+{
+    long msg[3] = {kind, task, status};
+    MPI_Send(msg, 3, MPI_LONG, 0, TAG_REQ, wk->comm);
+}
+
+/* Receives every work message already here (block: wait for one if none queued). */
+static void receive_work(worker *wk, task_queue *q, int block)
+{
+    for (;;) {
+        int flag = 0;
+        if (block && q->n == 0 && !q->ended)
+            flag = 1;
+        else
+            MPI_Iprobe(0, TAG_WORK, wk->comm, &flag, MPI_STATUS_IGNORE);
+        if (!flag)
+            return;
+        long rep[2];
+        MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE);
+        queue_push(q, rep);
+    }
+}
+
+/* Stopping: hand back every task held or still arriving, until the end message. */
+static void worker_wind_down(worker *wk, task_queue *q)
+{
+    for (;;) {
+        while (q->n > 0) {
+            long t, a;
+            queue_pop(q, &t, &a);
+            send_req(wk, MSG_DECLINED, t, 0);
+        }
+        if (q->ended)
+            return;
+        long rep[2];
+        MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE);
+        queue_push(q, rep);
+    }
+}
+
 static void worker_loop(worker *wk, sched_summary *sum)
 {
     cs_err e = {0, ""};
-    long msg[3] = {MSG_READY, -1, 0};
+    task_queue q;
+    memset(&q, 0, sizeof q);
     int setup_rc = worker_setup(wk, &e);
     if (setup_rc) {
         fprintf(stderr, "critsweep run: rank %d: %s\n", wk->rank, e.msg);
-        msg[0] = MSG_FATAL;
+        send_req(wk, MSG_FATAL, -1, 0);
+        worker_wind_down(wk, &q);
+        goto drain;
     }
+    send_req(wk, MSG_READY, -1, 0);
     for (;;) {
-        MPI_Send(msg, 3, MPI_LONG, 0, TAG_REQ, wk->comm);
-        if (msg[0] == MSG_FATAL || msg[0] == MSG_ABANDONED) {
-            long rep[2];
-            MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE);
+        receive_work(wk, &q, 1);
+        if (q.n == 0) /* ended */
             break;
-        }
-        long rep[2];
-        MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE);
-        if (rep[0] < 0)
-            break;
+        long task, attempt;
+        queue_pop(&q, &task, &attempt);
         worker_check_stop(wk);
-        if (g_signals) { /* stopping: leave the task pending, untouched */
-            msg[0] = MSG_DECLINED;
-            msg[1] = rep[0];
-            msg[2] = 0;
-            MPI_Send(msg, 3, MPI_LONG, 0, TAG_REQ, wk->comm);
-            MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE);
+        if (wk->deadline < INFINITY) { /* a stop is under way: do not start new work */
+            send_req(wk, MSG_DECLINED, task, 0);
+            worker_wind_down(wk, &q);
             break;
         }
         int status = 0;
         sum->started++;
-        int out = worker_run_task(wk, rep[0], (int)rep[1], &status, &e);
-        msg[1] = rep[0];
-        msg[2] = status;
+        int out = worker_run_task(wk, task, (int)attempt, &status, &e);
         if (out == OUT_FINISHED) {
-            msg[0] = MSG_RESULT;
-        } else if (out == OUT_ABANDONED) {
-            msg[0] = MSG_ABANDONED;
+            send_req(wk, MSG_RESULT, task, status);
+            continue;
+        }
+        if (out == OUT_ABANDONED) {
             sum->abandoned_here = 1;
+            send_req(wk, MSG_ABANDONED, task, 0);
         } else {
             fprintf(stderr, "critsweep run: rank %d: %s\n", wk->rank, e.msg);
-            msg[0] = MSG_FATAL;
+            send_req(wk, MSG_FATAL, task, status);
         }
+        worker_wind_down(wk, &q);
+        break;
     }
-    /* Stop notices that crossed our last request. */
-    int flag = 1;
-    while (flag) {
+drain:
+    /* Stop notices that crossed our last messages. */
+    for (int flag = 1; flag;) {
         MPI_Iprobe(0, TAG_STOP, wk->comm, &flag, MPI_STATUS_IGNORE);
         if (flag) {
             long ms;
@@ -427,16 +501,26 @@ static void worker_loop(worker *wk, sched_summary *sum)
 
 /* ---- MPI master loop ---- */
 
-/* Stop handing out tasks and tell busy workers how much grace is left: they may not
- * have got the signal (it might have been sent to one rank only).  now_stop: grace 0. */
-static void master_begin_stop(worker *wk, const long *busy, const progress *pg,
-                              sched_summary *sum, int *stopping, double *t_stop, int now_stop,
-                              int via)
+typedef struct {
+    long *held;       /* (size) tasks handed to each worker and not yet accounted for */
+    char *retired;    /* (size) worker gave up (FATAL): no more tasks for it */
+    char *ended;      /* (size) end message sent */
+    int stopping;
+    double t_stop;
+    long next;        /* next queue position to hand out */
+    int active;       /* workers not yet sent the end message */
+} master_state;
+
+/* Stop handing out tasks and tell workers holding tasks how much grace is left: they
+ * may not have got the signal (it might have been sent to one rank only).  now_stop:
+ * grace 0.  via: the rank that reported the stop, or -1. */
+static void master_begin_stop(worker *wk, master_state *m, const progress *pg,
+                              sched_summary *sum, int now_stop, int via)
 {
-    if (!*stopping) {
-        *stopping = 1;
+    if (!m->stopping) {
+        m->stopping = 1;
         sum->stopped = 1;
-        *t_stop = now_s();
+        m->t_stop = now_s();
         if (via > 0)
             fprintf(stderr, "%scritsweep run: stop requested (signal at rank %d): no new tasks; "
                             "running ones get %.3g s to finish\n", pg->tty ? "\n" : "", via,
@@ -445,38 +529,81 @@ static void master_begin_stop(worker *wk, const long *busy, const progress *pg,
             fprintf(stderr, "%scritsweep run: stop requested: no new tasks; running ones get "
                             "%.3g s to finish\n", pg->tty ? "\n" : "", wk->o->grace);
     }
-    double left = now_stop ? 0 : wk->o->grace - (now_s() - *t_stop);
+    double left = now_stop ? 0 : wk->o->grace - (now_s() - m->t_stop);
     long ms = left > 0 ? (long)(left * 1000) : 0;
     for (int wr = 1; wr < wk->size; wr++)
-        if (busy && busy[wr] >= 0)
+        if (m->held[wr] > 0 && !m->ended[wr])
             MPI_Send(&ms, 1, MPI_LONG, wr, TAG_STOP, wk->comm);
+}
+
+/* Tops worker w up to PREFETCH held tasks, or ends it when it holds none and no more
+ * will come. */
+static void master_serve(worker *wk, master_state *m, sched_summary *sum, int w)
+{
+    const sched_opts *o = wk->o;
+    while (!m->stopping && !m->retired[w] && m->held[w] < PREFETCH && m->next < o->n_queue) {
+        long rep[2];
+        rep[0] = o->queue[m->next++];
+        rep[1] = (long)o->attempts[rep[0]] + 1;
+        MPI_Send(rep, 2, MPI_LONG, w, TAG_WORK, wk->comm);
+        m->held[w]++;
+        sum->started++;
+    }
+    int no_more = m->stopping || m->retired[w] || m->next >= o->n_queue;
+    if (m->held[w] == 0 && no_more && !m->ended[w]) {
+        long rep[2] = {-1, 0};
+        MPI_Send(rep, 2, MPI_LONG, w, TAG_WORK, wk->comm);
+        m->ended[w] = 1;
+        m->active--;
+    }
 }
 
 static void master_loop(worker *wk, progress *pg, sched_summary *sum)
 {
     const sched_opts *o = wk->o;
     int nw = wk->size - 1;
-    long *busy = malloc((size_t)wk->size * sizeof *busy);
-    for (int i = 0; i < wk->size; i++)
-        busy[i] = -1;
-    long next = 0;
-    int active = nw;
-    int stopping = 0, seen = 0;
-    double t_stop = 0;
+    master_state m;
+    memset(&m, 0, sizeof m);
+    m.held = calloc((size_t)wk->size, sizeof *m.held);
+    m.retired = calloc((size_t)wk->size, 1);
+    m.ended = calloc((size_t)wk->size, 1);
+    if (!m.held || !m.retired || !m.ended) {
+        fprintf(stderr, "critsweep run: out of memory on the master\n");
+        MPI_Abort(wk->comm, CS_EXIT_ERROR);
+    }
+    m.active = nw;
+    int seen = 0, n_ready = 0;
+    double t_loop = now_s();
     long backoff = POLL_MIN_NS;
     long msg[3];
     MPI_Request req;
     MPI_Irecv(msg, 3, MPI_LONG, MPI_ANY_SOURCE, TAG_REQ, wk->comm, &req);
-    while (active > 0) {
+    while (m.active > 0) {
         int flag = 0;
         MPI_Status st;
         MPI_Test(&req, &flag, &st);
         if (flag) {
-            int src = st.MPI_SOURCE;
+            int w = st.MPI_SOURCE;
             long kind = msg[0], task = msg[1], status = msg[2];
-            if (busy && src < wk->size)
-                busy[src] = -1;
-            if (kind == MSG_RESULT || (kind == MSG_FATAL && task >= 0 && status)) {
+            MPI_Irecv(msg, 3, MPI_LONG, MPI_ANY_SOURCE, TAG_REQ, wk->comm, &req);
+            if (kind != MSG_READY && !(kind == MSG_FATAL && task < 0))
+                m.held[w]--;
+            switch (kind) {
+            case MSG_READY:
+                if (++n_ready == nw)
+                    sum->ready = now_s() - t_loop;
+                break;
+            case MSG_FATAL:
+                sum->worker_errors++;
+                m.retired[w] = 1;
+                if (task >= 0 && status) { /* its row was written, as failed */
+                    pg->finished++;
+                    pg->failed++;
+                    sum->failed++;
+                    pg->cost_done += grid_task_cost(o->sweep, task);
+                }
+                break;
+            case MSG_RESULT:
                 pg->finished++;
                 pg->cost_done += grid_task_cost(o->sweep, task);
                 if (status == CS_STATUS_FAILED) {
@@ -485,40 +612,29 @@ static void master_loop(worker *wk, progress *pg, sched_summary *sum)
                 } else {
                     sum->completed++;
                 }
-            } else if (kind == MSG_ABANDONED) {
+                break;
+            case MSG_ABANDONED:
                 sum->abandoned++;
-            }
-            if (kind == MSG_FATAL)
-                sum->worker_errors++;
-            if (kind == MSG_DECLINED) {
-                /* That worker got a stop signal before this rank did (or alone). */
+                if (!m.stopping)
+                    master_begin_stop(wk, &m, pg, sum, 0, w);
+                break;
+            case MSG_DECLINED:
                 sum->started--;
-                if (!stopping)
-                    master_begin_stop(wk, busy, pg, sum, &stopping, &t_stop, 0, src);
+                if (!m.stopping)
+                    master_begin_stop(wk, &m, pg, sum, 0, w);
+                break;
             }
-            long rep[2] = {-1, 0};
-            if (!stopping && kind != MSG_FATAL && kind != MSG_ABANDONED && next < o->n_queue) {
-                rep[0] = o->queue[next++];
-                rep[1] = (long)o->attempts[rep[0]] + 1;
-                if (busy && src < wk->size)
-                    busy[src] = rep[0];
-                sum->started++;
-            } else {
-                active--;
-            }
-            MPI_Send(rep, 2, MPI_LONG, src, TAG_WORK, wk->comm);
-            if (active > 0)
-                MPI_Irecv(msg, 3, MPI_LONG, MPI_ANY_SOURCE, TAG_REQ, wk->comm, &req);
+            master_serve(wk, &m, sum, w);
             backoff = POLL_MIN_NS;
             progress_show(pg, 0);
             continue;
         }
         int sig = g_signals;
         if (sig > seen) {
-            master_begin_stop(wk, busy, pg, sum, &stopping, &t_stop, sig >= 2, -1);
+            master_begin_stop(wk, &m, pg, sum, sig >= 2, -1);
             seen = sig;
         }
-        if (stopping && now_s() > t_stop + o->grace + 60) {
+        if (m.stopping && now_s() > m.t_stop + o->grace + 60) {
             /* Workers police their own deadline; this only catches a hung rank. */
             fprintf(stderr, "critsweep run: workers did not stop within the grace time + 60 s; "
                             "aborting (the file stays valid; run again to resume)\n");
@@ -528,7 +644,11 @@ static void master_loop(worker *wk, progress *pg, sched_summary *sum)
         sleep_ns(backoff);
         backoff = backoff * 2 > POLL_MAX_NS ? POLL_MAX_NS : backoff * 2;
     }
-    free(busy);
+    MPI_Cancel(&req);
+    MPI_Wait(&req, MPI_STATUS_IGNORE);
+    free(m.held);
+    free(m.retired);
+    free(m.ended);
 }
 
 /* ---- single process ---- */
@@ -549,6 +669,8 @@ static void serial_loop(worker *wk, progress *pg, sched_summary *sum, cs_err *er
         long task = o->queue[i];
         int status = 0;
         sum->started++;
+        if (i == 0)
+            sum->ready = now_s() - pg->t0;
         int out = worker_run_task(wk, task, o->attempts[task] + 1, &status, err);
         if (out == OUT_ABANDONED) {
             sum->abandoned++;

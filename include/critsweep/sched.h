@@ -38,6 +38,7 @@ typedef struct {
     int worker_errors;       /* workers that hit an unrecoverable error */
     int abandoned_here;      /* this rank left a compute thread running: exit with _exit */
     double wall;             /* seconds in the scheduling loop (rank 0) */
+    double ready;            /* seconds until every worker was ready (data loaded) */
     double master_cpu;       /* CPU seconds rank 0 used in the loop (MPI mode) */
 } sched_summary;
 

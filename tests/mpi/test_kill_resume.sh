@@ -15,11 +15,13 @@ KILLS=${1:-6}
 seed=${KILL_SEED:-$$}
 RANDOM=$seed
 echo "kill moments from seed $seed"
-# Training off and more inputs: fewer, longer tasks (~0.5 s), so a kill lands mid-task.
-sets=(--set train.enabled=false --set avalanche.inputs=${KILL_INPUTS:-6000})
+# Training off and 200x the inputs: tasks of 0.1-3 s, so a kill lands mid-task.
+sets=(--set train.enabled=false --set avalanche.inputs=${KILL_INPUTS:-120000})
 workers=2
 
+t0=$(date +%s.%N)
 run_mpi 3 run "$sweep" -o "$tmp/ref.h5" "${sets[@]}" 2>"$tmp/ref.log" || { tail "$tmp/ref.log"; die "reference run failed"; }
+echo "uninterrupted reference run: $(echo "$(date +%s.%N) - $t0" | bc) s; $(grep "tasks/s" "$tmp/ref.log" | sed 's/critsweep run: //')"
 
 out=$tmp/killed.h5
 snap="$tmp/snapshots.txt"
@@ -45,14 +47,14 @@ while (( kills < KILLS )); do
   pid=$!
   runs_started=$((runs_started + 1))
   # Wait until this run has registered itself in the runs table (so the row count is
-  # known), then let it work for a random 0.3-1.8 s.
+  # known), then let it work for a random 0.2-1.1 s.
   for _ in $(seq 200); do
     (( $(n_runs_in_file) >= runs_started )) && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.05
   done
-  sleep "$(( RANDOM % 16 / 10 )).$(( RANDOM % 10 ))"
-  sleep 0.3
+  sleep "0.$(( RANDOM % 10 ))"
+  sleep 0.2
   if ! kill -0 "$pid" 2>/dev/null; then
     wait "$pid"; rc=$?
     (( rc == 0 )) && { finished=1; echo "the sweep finished before kill $((kills + 1))"; break; }
