@@ -462,8 +462,20 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
             out->layers_drawn++;
             if (dump) {
                 char name[64];
+                /* the file holds W itself, row-major (output i, input j), transposed
+                 * from the stored Wᵀ (debug path, cost irrelevant) */
+                float *Wd = malloc(rowN * rowN * sizeof *Wd);
+                if (!Wd) {
+                    rc = cs_fail(err, CS_EXIT_ERROR, "CRITSWEEP_DUMP_DIR: out of memory");
+                    goto fail;
+                }
+                for (size_t i = 0; i < rowN; i++)
+                    for (size_t j = 0; j < rowN; j++)
+                        Wd[i * rowN + j] = w.layer.Wt[j * rowN + i];
                 snprintf(name, sizeof name, "W_%ld_%d.f32", net, l);
-                if ((rc = write_f32(dump, name, w.layer.W, rowN * rowN, err)))
+                rc = write_f32(dump, name, Wd, rowN * rowN, err);
+                free(Wd);
+                if (rc)
                     goto fail;
                 snprintf(name, sizeof name, "b_%ld_%d.f32", net, l);
                 if ((rc = write_f32(dump, name, w.layer.b, rowN, err)))

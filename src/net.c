@@ -24,7 +24,7 @@ int net_layer_init(net_layer *l, int width, double sigma_w2, double sigma_b2, ui
         return cs_fail(err, CS_EXIT_ERROR,
                        "out of memory for one %dx%d layer (%.1f MB); lower the width",
                        width, width, (double)bytes / 1e6);
-    l->W = l->params;
+    l->Wt = l->params;
     l->b = l->params + (size_t)width * (size_t)width;
     return 0;
 }
@@ -32,7 +32,7 @@ int net_layer_init(net_layer *l, int width, double sigma_w2, double sigma_b2, ui
 void net_layer_free(net_layer *l)
 {
     free(l->params);
-    l->params = l->W = l->b = NULL;
+    l->params = l->Wt = l->b = NULL;
 }
 
 void net_layer_draw(net_layer *l, long network, int layer)
@@ -41,7 +41,7 @@ void net_layer_draw(net_layer *l, long network, int layer)
     uint64_t index = ((uint64_t)network << 20) | (uint64_t)layer;
     cs_rng r;
     rng_init(&r, l->key, rng_stream_id(CS_STREAM_WEIGHTS, index));
-    rng_fill_normal(&r, l->W, N * N, (float)sqrt(l->sigma_w2 / (double)N));
+    rng_fill_normal(&r, l->Wt, N * N, (float)sqrt(l->sigma_w2 / (double)N));
     if (l->sigma_b2 > 0) {
         rng_init(&r, l->key, rng_stream_id(CS_STREAM_BIASES, index));
         rng_fill_normal(&r, l->b, N, (float)sqrt(l->sigma_b2));
@@ -57,8 +57,8 @@ void net_layer_forward(const net_layer *l, const float *A, float *H, int B, int 
     int N = l->width;
     if (B <= 0)
         return;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, N, N, 1.0f, A, N, l->W, N, 0.0f,
-                H, N);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, N, N, 1.0f, A, N, l->Wt, N,
+                0.0f, H, N);
     if (l->sigma_b2 > 0)
         for (int r = 0; r < bias_rows && r < B; r++) {
             float *h = H + (size_t)r * N;
