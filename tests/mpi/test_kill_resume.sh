@@ -15,8 +15,9 @@ KILLS=${1:-6}
 seed=${KILL_SEED:-$$}
 RANDOM=$seed
 echo "kill moments from seed $seed"
-# Training off and 200x the inputs: tasks of 0.1-3 s, so a kill lands mid-task.
-sets=(--set train.enabled=false --set avalanche.inputs=${KILL_INPUTS:-120000})
+# Training off and 500x the inputs: tasks of 0.05-5 s, so kills land mid-task and five
+# of them fit in the sweep.
+sets=(--set train.enabled=false --set avalanche.inputs=${KILL_INPUTS:-300000})
 workers=2
 
 t0=$(date +%s.%N)
