@@ -351,7 +351,7 @@ int cli_run(int argc, char **argv)
             fprintf(stderr, "critsweep run: %ld tasks in %.2f s after the workers were ready "
                             "(%.2f s: data loading): %.3g tasks/s\n",
                     ran, sum.wall - sum.ready, sum.ready, ran / (sum.wall - sum.ready));
-        if (size > 1 && sum.wall > 0)
+        if (size > 1 && sum.wall >= 1)
             fprintf(stderr, "critsweep run: master CPU %.3f s over %.1f s wall (%.2f%%), %d "
                             "workers\n",
                     sum.master_cpu, sum.wall, 100 * sum.master_cpu / sum.wall, size - 1);
@@ -386,7 +386,8 @@ int cli_run(int argc, char **argv)
             state = "interrupted";
         } else {
             if (!code) /* workers retired with errors, tasks left over */
-                code = sum.worker_errors ? CS_EXIT_ERROR : CS_EXIT_INCOMPLETE;
+                code = sum.worker_errors ? (sum.error_code ? sum.error_code : CS_EXIT_ERROR)
+                                         : CS_EXIT_INCOMPLETE;
             state = code == CS_EXIT_INCOMPLETE ? "interrupted" : "error";
         }
         store_now_iso(p.run.end);

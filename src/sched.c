@@ -454,7 +454,7 @@ static void worker_loop(worker *wk, sched_summary *sum)
     int setup_rc = worker_setup(wk, &e);
     if (setup_rc) {
         fprintf(stderr, "critsweep run: rank %d: %s\n", wk->rank, e.msg);
-        send_req(wk, MSG_FATAL, -1, 0);
+        send_req(wk, MSG_FATAL, -1, setup_rc); /* no task: status carries the exit code */
         worker_wind_down(wk, &q);
         goto drain;
     }
@@ -596,6 +596,10 @@ static void master_loop(worker *wk, progress *pg, sched_summary *sum)
             case MSG_FATAL:
                 sum->worker_errors++;
                 m.retired[w] = 1;
+                if (task < 0 && status > sum->error_code)
+                    sum->error_code = (int)status;
+                else if (sum->error_code < CS_EXIT_ERROR)
+                    sum->error_code = CS_EXIT_ERROR;
                 if (task >= 0 && status) { /* its row was written, as failed */
                     pg->finished++;
                     pg->failed++;
@@ -656,8 +660,10 @@ static void master_loop(worker *wk, progress *pg, sched_summary *sum)
 static void serial_loop(worker *wk, progress *pg, sched_summary *sum, cs_err *err)
 {
     const sched_opts *o = wk->o;
-    if (worker_setup(wk, err)) {
+    int rc = worker_setup(wk, err);
+    if (rc) {
         sum->worker_errors++;
+        sum->error_code = rc;
         return;
     }
     for (long i = 0; i < o->n_queue; i++) {
@@ -679,6 +685,7 @@ static void serial_loop(worker *wk, progress *pg, sched_summary *sum, cs_err *er
         }
         if (out == OUT_FATAL) {
             sum->worker_errors++;
+            sum->error_code = CS_EXIT_ERROR;
             if (status == CS_STATUS_FAILED) {
                 pg->failed++;
                 sum->failed++;

@@ -36,6 +36,8 @@ typedef struct {
     long started;
     int stopped;             /* a stop signal (or request) arrived */
     int worker_errors;       /* workers that hit an unrecoverable error */
+    int error_code;          /* the largest CS_EXIT_* code they reported (2: bad input,
+                              * e.g. the training data missing) */
     int abandoned_here;      /* this rank left a compute thread running: exit with _exit */
     double wall;             /* seconds in the scheduling loop (rank 0) */
     double ready;            /* seconds until every worker was ready (data loaded) */
