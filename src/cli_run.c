@@ -351,10 +351,16 @@ int cli_run(int argc, char **argv)
             fprintf(stderr, "critsweep run: %ld tasks in %.2f s after the workers were ready "
                             "(%.2f s: data loading): %.3g tasks/s\n",
                     ran, sum.wall - sum.ready, sum.ready, ran / (sum.wall - sum.ready));
-        if (size > 1 && sum.wall >= 1)
+        if (size > 1 && sum.wall >= 1) {
             fprintf(stderr, "critsweep run: master CPU %.3f s over %.1f s wall (%.2f%%), %d "
                             "workers\n",
                     sum.master_cpu, sum.wall, 100 * sum.master_cpu / sum.wall, size - 1);
+            fprintf(stderr, "critsweep run: workers' CPU %.1f s = %.0f%% of %d cores over the "
+                            "loop; %.2f s waiting for a task (the rest of a shortfall: data "
+                            "loading, the last tasks, or other programs on the cores)\n",
+                    sum.workers_cpu, 100 * sum.workers_cpu / (sum.wall * (size - 1)), size - 1,
+                    sum.workers_wait);
+        }
         long n = grid_task_count(&s);
         int8_t *status = malloc((size_t)n);
         int rrc = status ? store_read_progress(path, n, status, p.attempts, &err) : CS_EXIT_ERROR;

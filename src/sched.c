@@ -237,6 +237,7 @@ typedef struct {
     int have_data;
     cs_result r;
     double deadline;      /* abandon a running task after this (monotonic s); inf if none */
+    double waited;        /* seconds blocked with no task in hand (MPI workers) */
     int saw_signals;      /* g_signals already acted on */
 } worker;
 
@@ -412,8 +413,9 @@ static void send_req(worker *wk, long kind, long task, long status)
     MPI_Send(msg, 3, MPI_LONG, 0, TAG_REQ, wk->comm);
 }
 
-/* Receives every work message already here (block: wait for one if none queued). */
-static void receive_work(worker *wk, task_queue *q, int block)
+/* Receives every work message already here (block: wait for one if none queued).
+ * *waited accumulates the seconds spent blocked. */
+static void receive_work(worker *wk, task_queue *q, int block, double *waited)
 {
     for (;;) {
         int flag = 0;
@@ -424,7 +426,10 @@ static void receive_work(worker *wk, task_queue *q, int block)
         if (!flag)
             return;
         long rep[2];
+        double t = now_s();
         MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE);
+        if (waited)
+            *waited += now_s() - t;
         queue_push(q, rep);
     }
 }
@@ -459,8 +464,9 @@ static void worker_loop(worker *wk, sched_summary *sum)
         goto drain;
     }
     send_req(wk, MSG_READY, -1, 0);
-    for (;;) {
-        receive_work(wk, &q, 1);
+    for (int first = 1;; first = 0) {
+        /* Waiting for the first task is start-up, not starvation. */
+        receive_work(wk, &q, 1, first ? NULL : &wk->waited);
         if (q.n == 0) /* ended */
             break;
         long task, attempt;
@@ -762,6 +768,14 @@ int sched_run(const sched_opts *o, MPI_Comm comm, sched_summary *out, cs_err *er
         worker_loop(&wk, out);
     out->wall = now_s() - t0;
     out->master_cpu = cpu_s() - c0;
+    out->workers_cpu = out->master_cpu;
+    if (wk.comm != MPI_COMM_NULL) {
+        /* How busy the workers were: their CPU over the loop, summed on rank 0. */
+        double mine[2] = {wk.rank == 0 ? 0 : out->master_cpu, wk.waited}, all[2] = {0, 0};
+        MPI_Reduce(mine, all, 2, MPI_DOUBLE, MPI_SUM, 0, wk.comm);
+        out->workers_cpu = all[0];
+        out->workers_wait = all[1];
+    }
     if (wk.rank == 0 && o->n_queue)
         progress_show(&pg, 1);
     if (e.code && wk.comm == MPI_COMM_NULL)

@@ -42,6 +42,9 @@ typedef struct {
     double wall;             /* seconds in the scheduling loop (rank 0) */
     double ready;            /* seconds until every worker was ready (data loaded) */
     double master_cpu;       /* CPU seconds rank 0 used in the loop (MPI mode) */
+    double workers_cpu;      /* CPU seconds all workers used in the loop (rank 0) */
+    double workers_wait;     /* seconds workers spent with no task in hand, summed (rank
+                              * 0; from the first task to the end message) */
 } sched_summary;
 
 /* SIGTERM, SIGUSR1, SIGINT → stop handing out work; a second one → grace 0. */

@@ -28,10 +28,12 @@ for w in 1 2; do
   line=$(grep "master CPU" "$tmp/w$w.log")
   loop[$w]=$(sed -E 's/.* over ([0-9.]+) s wall.*/\1/' <<<"$line")
   pline=$(grep "after the workers were ready" "$tmp/w$w.log")
+  uline=$(grep "workers' CPU" "$tmp/w$w.log")
   phase[$w]=$(sed -E 's/.*: ([0-9.e+]+) tasks\/s$/\1/' <<<"$pline")
-  printf '%d worker(s): %d tasks in %.1f s wall (%.2f tasks/s), scheduling loop %.1f s (%.2f tasks/s)\n  %s\n  %s\n' \
+  printf '%d worker(s): %d tasks in %.1f s wall (%.2f tasks/s), scheduling loop %.1f s (%.2f tasks/s)\n  %s\n  %s\n  %s\n' \
     "$w" "$n_tasks" "${wall[$w]}" "$(echo "$n_tasks / ${wall[$w]}" | bc -l)" "${loop[$w]}" \
-    "$(echo "$n_tasks / ${loop[$w]}" | bc -l)" "${pline#critsweep run: }" "${line#critsweep run: }"
+    "$(echo "$n_tasks / ${loop[$w]}" | bc -l)" "${pline#critsweep run: }" "${line#critsweep run: }" \
+    "${uline#critsweep run: }"
 done
 printf 'speed-up 2 vs 1 worker: %.2fx wall, %.2fx scheduling loop, %.2fx once the workers are ready (target >= 1.9x)\n' \
   "$(echo "${wall[1]} / ${wall[2]}" | bc -l)" "$(echo "${loop[1]} / ${loop[2]}" | bc -l)" \
