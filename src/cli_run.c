@@ -785,7 +785,7 @@ static void export_help(FILE *f)
             "Writes one CSV row per task: task index, the coordinates (activation, width,\n"
             "sigma_b2, sigma_w2, seed), status (0 pending, 1 done, 2 failed, 3 diverged),\n"
             "attempts, failure_reason, then every per-task scalar of the results file.\n"
-            "Floats are printed with 17 significant digits (exact round trip); NaN as nan.\n"
+            "Floats are printed in the shortest form that reads back exactly; NaN as nan.\n"
             "Works while a run is writing (read-only, no locking).\n\n"
             "options:\n"
             "  --csv       comma-separated values (the only format)\n"
@@ -815,8 +815,16 @@ static void csv_double(FILE *f, double v)
         fputs("nan", f);
     else if (isinf(v))
         fputs(v > 0 ? "inf" : "-inf", f);
-    else
-        fprintf(f, "%.17g", v);
+    else {
+        /* Shortest form that reads back exactly (0.8, not 0.80000000000000004). */
+        char buf[40];
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(buf, sizeof buf, "%.*g", prec, v);
+            if (strtod(buf, NULL) == v)
+                break;
+        }
+        fputs(buf, f);
+    }
 }
 
 int cli_export(int argc, char **argv)

@@ -7,7 +7,7 @@
     into a copy reads back intact through both engines); units/long_name on every variable;
   - `ncdump -h` lists the dimensions and variables;
   - h5py reads every dataset;
-  - a few datasets equal `critsweep export --csv` element by element (exact: %.17g).
+  - a few datasets equal `critsweep export --csv` element by element (exact round trip).
 Prints the largest difference found (must be 0)."""
 import csv
 import os
