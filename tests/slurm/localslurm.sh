@@ -155,7 +155,7 @@ localslurm_stop() {
     for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null
   done
-  rm -rf "$LOCALSLURM_DIR"
+  if [[ -n ${LOCALSLURM_KEEP:-} ]]; then localslurm_log "kept $LOCALSLURM_DIR"; else rm -rf "$LOCALSLURM_DIR"; fi
   LOCALSLURM_DIR= LOCALSLURM_PIDS=()
   unset SLURM_CONF
 }

@@ -1,0 +1,94 @@
+#!/bin/bash
+# test_requeue.sh — a sweep submitted to a real one-node SLURM with a 1-minute time limit,
+# too short to finish, completes through its own requeued jobs: SLURM warns each job
+# (SIGUSR1, --signal-lead 20), critsweep stops cleanly, the job queues its continuation.
+# Asserts: at least two continuations (three jobs or more), every job in the runs table
+# with its SLURM job id (checked through `critsweep status`), the standard plots rendered,
+# and results identical to an uninterrupted local mpirun of the same sweep (h5diff and
+# h5py, timing and bookkeeping excluded).  ~3 minutes: a calibrated ~110 s of work on one
+# worker, with the reference run beside it on the other core.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+CRITSWEEP=${CRITSWEEP:-$root/build/critsweep}
+PYTHON=${PYTHON:-/usr/bin/python3}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+export OMPI_MCA_rmaps_base_oversubscribe=1
+source tests/slurm/localslurm.sh
+source tests/slurm/lib.sh
+
+tmp=$(mktemp -d /tmp/cs-slurm-requeue.XXXXXX)
+ref_pid=
+cleanup() {
+  [[ -n $ref_pid ]] && kill "$ref_pid" 2>/dev/null
+  localslurm_stop
+  if [[ -n ${LOCALSLURM_KEEP:-} ]]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
+localslurm_start
+rc=$?
+if (( rc == 77 )); then echo "skipped: no local SLURM could be set up (see above)"; exit 77; fi
+(( rc == 0 )) || { echo "FAIL: the local SLURM did not start"; exit 1; }
+
+cd "$tmp"
+slurmtest_sweep sweep.yaml
+t0=$SECONDS
+# ~110 s of work for the job's one worker: more than two jobs can do, since SLURM warns
+# each between 10 and 40 s after it starts (limit 60 s, lead 20 s, limits checked every 30 s).
+seeds=$(calibrate_seeds 110) || { echo "FAIL: calibration"; exit 1; }
+sets=(--set "grid.seeds=$seeds")
+
+# The reference: the same sweep, uninterrupted, one worker, on the other core.
+mpirun -n 2 --bind-to none "$CRITSWEEP" run sweep.yaml -o ref.h5 "${sets[@]}" >ref.log 2>&1 &
+ref_pid=$!
+
+jid=$("$CRITSWEEP" submit sweep.yaml -o slurm.h5 "${sets[@]}" --time 1 --signal-lead 20 \
+      --ntasks 2 --max-requeues 20)
+src=$?
+echo "submitted job ${jid:-none} (exit $src)"
+(( src == 0 )) || { echo "FAIL: critsweep submit exited $src"; exit 1; }
+
+if ! wait_queue_empty 420; then
+  echo "FAIL: the sweep's jobs were still queued after 420 s:"; jobs_table; localslurm_logs
+  tail -n 40 slurm.h5.log; exit 1
+fi
+wait "$ref_pid"; ref_rc=$?; ref_pid=
+echo "SLURM chain and reference done after $((SECONDS - t0)) s (reference exit $ref_rc)"
+echo "jobs (id state reason elapsed):"; jobs_table | sed 's/^/    /'
+echo "job log:"; grep 'critsweep job' slurm.h5.log | sed 's/^/    /'
+
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+(( ref_rc == 0 )) || { fail "the reference run exited $ref_rc"; tail -n 20 ref.log; }
+
+n_jobs=$(jobs_table | wc -l)
+n_cont=$(grep -c 'queued the continuation' slurm.h5.log)
+n_warn=$(grep -c 'received SIGUSR1' slurm.h5.log)
+echo "jobs: $n_jobs, SLURM warnings received: $n_warn, continuations queued: $n_cont"
+(( n_cont >= 2 && n_jobs >= 3 )) || fail "expected at least two requeues (three jobs), got $n_cont continuations in $n_jobs jobs"
+(( n_warn >= n_cont )) || fail "a continuation was queued without SLURM's warning"
+# (The last job's SLURM state is not checked: a warning that races the script's exit makes
+# slurmstepd report a failed signal and the job FAILED, although the sweep completed.)
+grep -q 'sweep complete; rendering the standard plots' slurm.h5.log || fail "the last job did not report completion"
+n_png=$(find slurm-figures -name '*.png' 2>/dev/null | wc -l)
+echo "figures rendered by the job: $n_png PNG files in slurm-figures/"
+(( n_png > 0 )) || fail "the job rendered no figures (critsweep phase)"
+
+# Every job that ran appears in the runs table with its SLURM job id.
+"$CRITSWEEP" status slurm.h5 >status.txt 2>&1 || fail "critsweep status exited $?"
+sed -n '/^runs:/,$p' status.txt | sed 's/^/    /'
+for id in $(jobs_table | awk '{print $1}'); do
+  grep -qE "[[:space:]]$id[[:space:]]" status.txt || fail "job $id is not in the runs table"
+done
+grep -q 'complete' <(tail -n 1 status.txt) || fail "the last run is not 'complete'"
+
+# Same results as the uninterrupted run (its derived datasets written by phase too).
+"$CRITSWEEP" phase ref.h5 -o ref-figures >/dev/null 2>&1 || fail "critsweep phase ref.h5 failed"
+compare_results ref.h5 slurm.h5 || fail "the requeued sweep's results differ from the uninterrupted run's"
+
+echo "total $((SECONDS - t0)) s"
+if (( fails )); then echo "0 passed, 1 failed"; exit 1; fi
+echo "1 passed, 0 failed"
