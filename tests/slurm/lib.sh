@@ -108,7 +108,7 @@ EOF
 
 # How many seeds make the test sweep about target seconds of work for one worker on this
 # machine (its speed varies several-fold with the build and the load): a 12-task
-# calibration run, timed from its per-task `seconds`.  Prints the count (2..60).
+# calibration run, timed from its per-task `seconds`.  Prints the count (2..400).
 calibrate_seeds() { # target-seconds
   mpirun -n 2 --bind-to none "$CRITSWEEP" run sweep.yaml -o calibrate.h5 >calibrate.log 2>&1 || {
     echo "calibration run failed:" >&2; tail -n 20 calibrate.log >&2; return 1; }
@@ -118,7 +118,7 @@ import h5py, numpy as np
 with h5py.File("calibrate.h5", "r") as f:
     s = f["seconds"][()]
 per_seed = float(np.nansum(s)) / max(1, s.shape[-1])
-n = min(60, max(2, math.ceil(float(sys.argv[1]) / max(per_seed, 1e-3))))
+n = min(400, max(2, math.ceil(float(sys.argv[1]) / max(per_seed, 1e-3))))
 print(f"calibration: {per_seed:.2f} s of work per seed (12 tasks) -> {n} seeds", file=sys.stderr)
 print(n)
 PY
