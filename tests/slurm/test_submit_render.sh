@@ -158,6 +158,7 @@ cp "$fake/mpirun" "$fake/srun.launch"
 cat >"$fake/srun" <<'EOF'
 #!/bin/bash
 if [[ $1 == --mpi=list ]]; then printf 'MPI plugin types are...\n\tnone\n%s\n' "${FAKE_SRUN_LIST:-}"; exit 0; fi
+[[ ${!#} == true ]] && exit "${FAKE_SRUN_PROBE:-0}"   # the launcher probe: srun ... true
 exec "$(dirname "$0")/srun.launch" "$@"
 EOF
 cat >"$fake/sbatch" <<'EOF'
@@ -226,6 +227,8 @@ check "srun --mpi=list shows pmix → srun --mpi=pmix" \
   test "$(args_of "$fake/launcher.args" | sed -n 2p)" = --mpi=pmix
 FAKE_SRUN_LIST= job exit0 0
 check "no pmix plugin → mpirun" test "$(args_of "$fake/launcher.args" | head -n 1)" = "$fake/mpirun"
+FAKE_SRUN_LIST=$'\tpmix' FAKE_SRUN_PROBE=1 job exit0 0
+check "pmix listed but its probe step fails → mpirun" test "$(args_of "$fake/launcher.args" | head -n 1)" = "$fake/mpirun"
 
 # ---- sbatch missing, failing, succeeding
 mkdir -p "$tmp/emptybin"
