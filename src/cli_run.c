@@ -87,7 +87,11 @@ static int lock_output(const char *path, int *fd_out, cs_err *err)
     struct flock fl;
     memset(&fl, 0, sizeof fl);
     fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET; /* l_start 0, l_len 0: the whole file */
+    fl.l_whence = SEEK_SET;
+    /* One byte far beyond the data: MPI-IO implementations lock the ranges they write
+     * (ROMIO does on NFS), and must never wait for this lock. */
+    fl.l_start = (off_t)1 << 62;
+    fl.l_len = 1;
     if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
         int e = errno;
         close(fd);
