@@ -73,6 +73,8 @@ echo "jobs: $n_jobs, SLURM warnings received: $n_warn, continuations queued: $n_
 # (The last job's SLURM state is not checked: a warning that races the script's exit makes
 # slurmstepd report a failed signal and the job FAILED, although the sweep completed.)
 grep -q 'sweep complete; rendering the standard plots' slurm.h5.log || fail "the last job did not report completion"
+# Debian's SLURM has the pmix plugin (and libpmix-dev its library): the jobs use srun.
+grep -q 'launcher: srun --mpi=pmix' slurm.h5.log || fail "the jobs did not launch with srun --mpi=pmix"
 n_png=$(find slurm-figures -name '*.png' 2>/dev/null | wc -l)
 echo "figures rendered by the job: $n_png PNG files in slurm-figures/"
 (( n_png > 0 )) || fail "the job rendered no figures (critsweep phase)"
