@@ -1,4 +1,4 @@
-/* sched.c — master/worker over MPI, stop signals, progress (see sched.h).
+/* sched.c — master-worker over MPI, stop signals, progress (see sched.h).
  *
  * Messages (all MPI_LONG):
  *   worker → master, tag TAG_REQ:  {kind, task, status}  kind = READY (once), RESULT,

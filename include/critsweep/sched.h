@@ -1,4 +1,4 @@
-/* sched.h — the master/worker protocol over MPI, stop signals and progress
+/* sched.h — the master-worker protocol over MPI, stop signals and progress
  * (DESIGN.md "Master/worker and resume").
  *
  * Rank 0 is the master: it hands out task indices, most expensive first, and sleeps
