@@ -82,10 +82,16 @@ echo "figures rendered by the job: $n_png PNG files in slurm-figures/"
 # Every job that ran appears in the runs table with its SLURM job id.
 "$CRITSWEEP" status slurm.h5 >status.txt 2>&1 || fail "critsweep status exited $?"
 sed -n '/^runs:/,$p' status.txt | sed 's/^/    /'
-for id in $(jobs_table | awk '{print $1}'); do
-  grep -qE "[[:space:]]$id[[:space:]]" status.txt || fail "job $id is not in the runs table"
-done
-grep -q 'complete' <(tail -n 1 status.txt) || fail "the last run is not 'complete'"
+"$CRITSWEEP" status slurm.h5 --json >status.json 2>&1 || fail "critsweep status --json exited $?"
+"$PYTHON" - $(jobs_table | awk '{print $1}') <<'EOF' || fail "the runs table does not list every job, in order, ending complete"
+import json, sys
+s = json.load(open("status.json"))
+ids = [r["slurm_job_id"] for r in s["runs"]]
+states = [r["exit_state"] for r in s["runs"]]
+print(f"    runs table job ids {ids}, SLURM's {sys.argv[1:]}; states {states}")
+sys.exit(0 if s["complete"] and ids == sys.argv[1:] and states[-1] == "complete"
+         and all(x == "interrupted" for x in states[:-1]) else 1)
+EOF
 
 # Same results as the uninterrupted run (its derived datasets written by phase too).
 "$CRITSWEEP" phase ref.h5 -o ref-figures >/dev/null 2>&1 || fail "critsweep phase ref.h5 failed"
