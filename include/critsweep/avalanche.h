@@ -73,8 +73,9 @@ typedef struct {
     double flops;             /* 2·N·N·rows summed over every layer sgemm (rows = active
                                * avalanches + baseline + tangent) */
     double flops_tangent;     /* the tangent rows' share of flops (Lyapunov cost) */
-    double seconds_cpu;       /* CPU time of avalanche_run (calling thread), split into: */
-    double seconds_draw;      /*   drawing weights, biases and drives */
+    double seconds_cpu;       /* CPU time of avalanche_run (calling thread) */
+    double seconds_draw;      /* wall time (`seconds`) split into: drawing weights,
+                               * biases and drives */
     double seconds_sgemm;     /*   inside cblas_sgemm (and the bias add) */
     double seconds_other;     /*   activations, norms, records, compaction */
     long *layers_by_rows;     /* (max_rows + 1): how many layer sgemms had that many rows */
