@@ -126,7 +126,7 @@ h0=$(hash_of $q)
 [[ $(hash_of $q) == "$h0" ]] || fail "hash not stable between runs"
 [[ $(hash_of $q --set output.file=/elsewhere/x.h5 --set slurm.partition=big --set output.max_attempts=7) == "$h0" ]] ||
     fail "output/slurm overrides changed the hash"
-for s in avalanche.inputs=1234 seed=99 grid.width=[32] avalanche.q0=0.2 train.epochs=2 fit.xmin_d=6; do
+for s in avalanche.inputs=1234 seed=99 grid.width=[32] avalanche.q0=0.2 train.epochs=3 fit.xmin_d=6; do
     h=$(hash_of $q --set "$s")
     [[ -n $h && $h != "$h0" ]] || fail "--set $s kept the hash $h0"
 done

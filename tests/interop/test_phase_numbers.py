@@ -14,7 +14,9 @@ NumPy/SciPy computation from the HDF5 file read with h5py:
 
 Tolerance: 1e-9 relative (absolute for values below 1) on every number; the edge of
 chaos 1e-9 relative too.  NaN must match NaN.  Prints the largest difference per check.
-Set CRITSWEEP_PHASE_SYNTHETIC=1 to run on the synthetic file instead (development only).
+With a path argument, checks that results file instead (tests/mpi/test_quick_sweep.sh
+passes the quick sweep's; figures are rendered beside it).  Set
+CRITSWEEP_PHASE_SYNTHETIC=1 to run on the synthetic file instead (development only).
 """
 import csv
 import glob
@@ -231,7 +233,10 @@ def main():
         return 1
     tmp = tempfile.mkdtemp(prefix="phase-test-")
     try:
-        if os.environ.get("CRITSWEEP_PHASE_SYNTHETIC") == "1":
+        if len(sys.argv) > 1:
+            path = os.path.abspath(sys.argv[1])
+            print(f"checking {path}")
+        elif os.environ.get("CRITSWEEP_PHASE_SYNTHETIC") == "1":
             path = make_synthetic_file(tmp)
             print("using the SYNTHETIC results file (development mode)")
         else:
