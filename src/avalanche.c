@@ -14,7 +14,7 @@
  * network (stable under compaction): the last three activities, the running size sum
  * and, for the shape window, the history r_1 … r_{dmax−1} (layer-major, (H, c)).
  *
- * Definitions (SCIENCE.md §2, §7):
+ * Definitions (README §2, §7):
  *  - r_0 = ‖δ‖; r_ℓ = ‖h^ℓ(x0+δ) − h^ℓ(x0)‖ (difference) or ‖h^ℓ(x0+δ)‖ (absolute), x0 = 0.
  *  - absorbed at the first k ≥ 1 with Σ_i (·)_i² < q0 (the sum of squares in double).
  *  - reference convention: a = (r_0..r_k) (absorbed) or (r_0..r_{L−1}) (survivor);

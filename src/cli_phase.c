@@ -972,7 +972,7 @@ static int linfit(const double *x, const double *y, int n, double *c0, double *c
 }
 
 /* NMSE of the collapse of curves y_k(x) (k over widths) rescaled as
- * (x - sc) N^inv_nu, y N^-a, on 50 points of their common range (SCIENCE.md §4's
+ * (x - sc) N^inv_nu, y N^-a, on 50 points of their common range (README §4's
  * NMSE = Σ(y - ȳ)²/Σȳ²).  +inf if the rescaled ranges do not overlap. */
 static double collapse_nmse(const double *x, int S, const double *y /* (W, S) */,
                             const double *N, int W, double sc, double a, double inv_nu,

@@ -141,7 +141,7 @@ static void point_help(void)
 {
     printf(
         "usage: critsweep point [options]\n\n"
-        "Avalanches and exponents of one grid point (SCIENCE.md §2, §4, §5, §7); no MPI.\n"
+        "Avalanches and exponents of one grid point (README §2, §4, §5, §7); no MPI.\n"
         "The random key is rng_task_key(0, activation, width, sigma_w2, sigma_b2, seed), so a\n"
         "point equals the sweep task with sweep seed 0 and the same coordinates.\n\n"
         "options (defaults are small, to run in about a second):\n"
@@ -391,7 +391,7 @@ static void fit_help(void)
 {
     printf(
         "usage: critsweep fit FILE [options]\n\n"
-        "Power-law exponents of avalanche sizes S and durations D you bring (SCIENCE.md §4):\n"
+        "Power-law exponents of avalanche sizes S and durations D you bring (README §4):\n"
         "τ_s (continuous MLE), τ_d (discrete MLE, Hurwitz zeta), γ (weighted regression of\n"
         "log10 <S>(D) on log10 D), γ_pred = (τ_d − 1)/(τ_s − 1) and the nearest reference class.\n\n"
         "FILE is text (whitespace- or comma-separated columns, '#' comments, an optional header\n"
@@ -787,7 +787,7 @@ static void meanfield_help(void)
 {
     printf(
         "usage: critsweep meanfield [--activation A] [--sigma-b2 Y] [--sigma-w2 X] [--json]\n\n"
-        "Mean-field signal propagation (SCIENCE.md §5; Poole et al. 2016, Schoenholz et al. 2017):\n"
+        "Mean-field signal propagation (README §5; Poole et al. 2016, Schoenholz et al. 2017):\n"
         "the edge of chaos σ_w²_c(σ_b²) where χ_1 = 1 and, with --sigma-w2, the fixed point q*,\n"
         "χ_1 = σ_w² E[φ'(√q* z)²] and the depth scale ξ_c = −1/ln χ_1.\n\n"
         "options:\n"

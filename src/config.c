@@ -1,7 +1,7 @@
 /* config.c — sweep files (YAML, libyaml) → a validated cs_sweep.
  *
  * SCHEMA (every key optional unless marked required; defaults are the reference
- * settings of SCIENCE.md, printed in full by `critsweep check`):
+ * settings of the README's science section, printed in full by `critsweep check`):
  *
  *   name: quick                 # [A-Za-z0-9._-]; default: the file's basename sans .yaml
  *   seed: 0                     # sweep seed, 0 .. 2^64-1

@@ -1,4 +1,4 @@
-/* fit.c — avalanche exponents (SCIENCE.md §4).
+/* fit.c — avalanche exponents (README §4).
  *
  * τ_s and τ_d come from libplfit (continuous power-law MLE, Hurwitz zeta, KS xmin
  * selection, bootstrap p-values) with its finite-size correction turned off, so that
@@ -162,7 +162,7 @@ static double ln_hzeta(double alpha, double q)
     return -L - alpha * log(q);
 }
 
-/* SCIENCE.md §4's discrete log-likelihood −m ln ζ(τ, xmin) − τ Σ ln D. */
+/* README §4's discrete log-likelihood −m ln ζ(τ, xmin) − τ Σ ln D. */
 static double disc_loglik(double tau, double m, double sum_log, double xmin)
 {
     return -m * ln_hzeta(tau, xmin) - tau * sum_log;

@@ -101,7 +101,7 @@ static void depth_estimate(const cs_sweep *s, cs_activation act, int N, double s
                            double sw2, double *d_eff, double *l_drawn)
 {
     double L = s->avalanche.depth;
-    if (s->avalanche.mode == CS_MODE_ABSOLUTE && sb2 > 0) { /* never absorbed (SCIENCE §2) */
+    if (s->avalanche.mode == CS_MODE_ABSOLUTE && sb2 > 0) { /* never absorbed (README §2) */
         *d_eff = *l_drawn = L;
         return;
     }

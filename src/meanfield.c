@@ -1,4 +1,4 @@
-/* meanfield.c — signal propagation at infinite width (SCIENCE.md §5).
+/* meanfield.c — signal propagation at infinite width (README §5).
  *
  * q* solves q = σ_w² E_z[φ(√q z)²] + σ_b²; χ_1 = σ_w² E_z[φ'(√q* z)²]; ξ_c = −1/ln χ_1.
  *

@@ -1,4 +1,4 @@
-/* train.c — does this initialisation learn? (SCIENCE.md §6)
+/* train.c — does this initialisation learn? (README §6)
  *
  * An MLP 784 → N → … → N → 10 trained batch-major with OpenBLAS sgemm.  Layout: one
  * contiguous parameter block; layer l holds W^l (fan_out, fan_in) row-major (PyTorch's

@@ -1,4 +1,4 @@
-/* avalanche.h — cascades of activity through random deep networks (SCIENCE.md §1, §2, §7).
+/* avalanche.h — cascades of activity through random deep networks (README §1, §2, §7).
  *
  * avalanche_run draws ceil(inputs / per_network) networks, drives per_network inputs
  * through each (all inputs of a network cross a layer as one sgemm), and records S, D,

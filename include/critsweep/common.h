@@ -7,7 +7,7 @@
 
 #define CS_VERSION "0.1.0"
 
-/* Process exit codes (DESIGN.md "Exit codes"). */
+/* Process exit codes (README, "Commands"). */
 enum {
     CS_EXIT_OK = 0,         /* complete */
     CS_EXIT_ERROR = 1,      /* other error */

@@ -1,4 +1,4 @@
-/* fit.h — avalanche exponents (SCIENCE.md §4): τ_s and τ_d through libplfit, γ by the
+/* fit.h — avalanche exponents (README §4): τ_s and τ_d through libplfit, γ by the
  * weighted regression, the crackling prediction, shape collapse, and the sufficient
  * statistics that let the runner pool exponents over seeds exactly. */
 #ifndef CRITSWEEP_FIT_H

@@ -1,4 +1,4 @@
-/* meanfield.h — signal propagation at infinite width (SCIENCE.md §5; Poole et al. 2016,
+/* meanfield.h — signal propagation at infinite width (README §5; Poole et al. 2016,
  * Schoenholz et al. 2017): the fixed point q*, χ_1, ξ_c and the edge-of-chaos line. */
 #ifndef CRITSWEEP_MEANFIELD_H
 #define CRITSWEEP_MEANFIELD_H

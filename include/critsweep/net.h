@@ -1,4 +1,4 @@
-/* net.h — one layer of a random deep network (SCIENCE.md §1), drawn on demand.
+/* net.h — one layer of a random deep network (README §1), drawn on demand.
  *
  * A network is never held whole: the avalanche engine draws layer ℓ of network n when
  * some avalanche reaches it, pushes the whole batch through it with one sgemm, and

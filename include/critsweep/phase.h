@@ -1,4 +1,4 @@
-/* phase.h — derived tables of a results file (SCIENCE.md §3, §5, §8): seed averages,
+/* phase.h — derived tables of a results file (README §3, §5, §8): seed averages,
  * the susceptibilities χ and χ_b, the Widom line, the edge-of-chaos line, pooled
  * exponents and the claim test (does maximal χ predict learning better than the edge
  * of chaos?).  Figures are drawn by cli_phase.c through plot.h. */

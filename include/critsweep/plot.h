@@ -1,7 +1,7 @@
 /* plot.h — figures through PLplot's cairo drivers (headless): heatmaps over the
  * (σ_w², σ_b²) grid with overlaid lines, and line plots with an optional second y axis.
- * White background, a viridis-like colour map, colour bars and legends (DESIGN.md
- * "Figures").  One figure at a time: plot_open, panels, plot_close. */
+ * White background, a viridis-like colour map, colour bars and legends (PLplot's
+ * defaults are a black background and a blue-red map).  One figure at a time: plot_open, panels, plot_close. */
 #ifndef CRITSWEEP_PLOT_H
 #define CRITSWEEP_PLOT_H
 

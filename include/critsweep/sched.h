@@ -1,5 +1,5 @@
 /* sched.h — the master-worker protocol over MPI, stop signals and progress
- * (DESIGN.md, section "Master-worker and resume").
+ * (README, "Commands": interrupting and resuming).
  *
  * Rank 0 is the master: it hands out task indices, most expensive first, and sleeps
  * between polls (MPI_Test with a 0.2–5 ms nanosleep backoff), so on P cores the job runs

@@ -1,4 +1,4 @@
-/* store.h — the results file (DESIGN.md "The results file"): one HDF5 file per sweep,
+/* store.h — the results file (README, "The results file"): one HDF5 file per sweep,
  * created serially by rank 0, then opened by every rank with the MPI-IO driver to write
  * its own task rows.
  *

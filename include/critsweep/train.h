@@ -1,4 +1,4 @@
-/* train.h — does this initialisation learn? (SCIENCE.md §6). An MLP 784 → N → … → N → 10
+/* train.h — does this initialisation learn? (README §6). An MLP 784 → N → … → N → 10
  * with L_train hidden layers, trained with OpenBLAS sgemm, batch-major. */
 #ifndef CRITSWEEP_TRAIN_H
 #define CRITSWEEP_TRAIN_H

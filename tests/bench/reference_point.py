@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The Python reference side of `critsweep bench`'s avalanche benchmark.
 
-The published reference algorithm (SCIENCE.md §1-2) as the paper's code runs it: a
+The published reference algorithm (README §1-2) as the paper's code runs it: a
 tanh MLP of DEPTH Linear(N, N) layers drawn whole with PyTorch (W ~ Normal(0,
 sigma_w2/N), no bias), torch.set_num_threads(1), and ONE input at a time: drive
 delta = sqrt(q0) u/|u|, activity r_l = |h^l| layer by layer until r_k^2 < q0, the list

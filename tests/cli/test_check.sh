@@ -85,7 +85,7 @@ for sec in ("avalanche", "fit", "train", "output"):
             ok = r == v
         if not ok:
             errors.append(f"{sec}.{k}: printed {r!r}, file says {v!r}")
-# Defaults not given in the file: SCIENCE.md's reference values.
+# Defaults not given in the file: the reference values of the README's science section.
 ref = {("avalanche", "q0"): 0.1, ("avalanche", "per_network"): 1000,
        ("avalanche", "convention"): "reference", ("avalanche", "mode"): "difference",
        ("avalanche", "shape_window"): [60, 250], ("avalanche", "shape_min_count"): 20,

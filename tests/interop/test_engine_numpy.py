@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The batched avalanche engine against a plain NumPy implementation of SCIENCE.md §2.
+"""The batched avalanche engine against a plain NumPy implementation of README §2.
 
 `critsweep point ... --raw FILE` runs the engine with CRITSWEEP_DUMP_DIR set, so that
 it also writes the drives and every layer it drew (W, b as raw float32).  This script

@@ -1,4 +1,4 @@
-"""`critsweep fit --json` against NumPy/SciPy implementations of SCIENCE.md §4.
+"""`critsweep fit --json` against NumPy/SciPy implementations of README §4.
 
 Synthetic avalanches (D ~ Zipf(2), S = 0.4 D^1.6 e^{0.3 ε}) are fitted by critsweep
 (libplfit underneath) and here, independently:

@@ -1,4 +1,4 @@
-"""`critsweep meanfield --json` against an independent SciPy computation (SCIENCE.md §5).
+"""`critsweep meanfield --json` against an independent SciPy computation (README §5).
 
 For tanh at several σ_b² > 0 (and σ_w² on both sides of the edge), q* solves
 q = σ_w² E[tanh(√q z)²] + σ_b² and χ_1 = σ_w² E[sech⁴(√q* z)]; here the expectations come

@@ -1,6 +1,6 @@
 /* test_avalanche.c — the avalanche engine against identities and closed forms.
  *
- *  1. Reference identity (SCIENCE.md §2): σ_b² = 0, x0 = 0 → the baseline is exactly 0,
+ *  1. Reference identity (README §2): σ_b² = 0, x0 = 0 → the baseline is exactly 0,
  *     so difference and absolute modes give bit-identical avalanches.
  *  2. Determinism and batching: the same key gives the same records; a network's first
  *     inputs give the same avalanches whether 60 or 100 inputs share the batch (so how

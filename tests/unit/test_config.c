@@ -1,5 +1,5 @@
 /* test_config.c — the sweep-file loader: ranges against numpy.linspace/geomspace values,
- * seeds, overrides, defaults against SCIENCE.md's reference settings, hash stability and
+ * seeds, overrides, defaults against the README's reference settings (the science section), hash stability and
  * sensitivity, print → load round trip, and error messages with file:line:col. */
 #include <math.h>
 #include <stdio.h>
@@ -137,7 +137,7 @@ static void test_defaults(void)
     CHECK(rc == 0, "defaults: %s", e.msg);
     if (rc)
         return;
-    /* SCIENCE.md reference settings */
+    /* the reference settings (README, the science section) */
     CHECK(s.avalanche.q0 == 0.1, "q0 %g", s.avalanche.q0);
     CHECK(s.avalanche.per_network == 1000, "K %ld", s.avalanche.per_network);
     CHECK(s.avalanche.convention == CS_CONV_REFERENCE, "reference convention");

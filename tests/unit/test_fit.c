@@ -58,7 +58,7 @@ static double hzeta(double s, double q)
     return sum;
 }
 
-/* −n ln ζ(τ, xmin) − τ Σ ln D: SCIENCE.md §4's discrete log-likelihood. */
+/* −n ln ζ(τ, xmin) − τ Σ ln D: README §4's discrete log-likelihood. */
 static double disc_ll(double tau, double n, double sum_log, double xmin)
 {
     return -n * log(hzeta(tau, xmin)) - tau * sum_log;

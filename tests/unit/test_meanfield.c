@@ -1,4 +1,4 @@
-/* test_meanfield.c — mean-field theory (SCIENCE.md §5) against closed forms and an
+/* test_meanfield.c — mean-field theory (README §5) against closed forms and an
  * independent quadrature:
  *   - Gauss–Hermite moments E[(√q z)^2k] and E[cos(√q z)] = e^{−q/2};
  *   - tanh, σ_b² = 0: σ_w²_c = 1 (to 1e-9), q* = 0 and χ_1 = σ_w² below it;
