@@ -38,3 +38,19 @@ done
 printf 'speed-up 2 vs 1 worker: %.2fx wall, %.2fx scheduling loop, %.2fx once the workers are ready (target >= 1.9x)\n' \
   "$(echo "${wall[1]} / ${wall[2]}" | bc -l)" "$(echo "${loop[1]} / ${loop[2]}" | bc -l)" \
   "$(echo "${phase[2]} / ${phase[1]}" | bc -l)"
+# What two busy cores allow: each task's own compute time (the `seconds` dataset) with
+# one worker and with two.  Cores share caches, memory bandwidth and clock headroom, so
+# a task computed beside another runs slower; 2 / (that slowdown) is the speed-up a
+# perfect scheduler would reach here, and the runner's share is the measured speed-up
+# over it.
+"${PYTHON:-/usr/bin/python3}" - "$tmp/w1.h5" "$tmp/w2.h5" "${phase[2]}" "${phase[1]}" <<'PY'
+import sys, h5py, numpy as np
+s1 = np.nansum(h5py.File(sys.argv[1], "r")["seconds"][()])
+s2 = np.nansum(h5py.File(sys.argv[2], "r")["seconds"][()])
+slow = s2 / s1
+ideal = 2 / slow
+got = float(sys.argv[3]) / float(sys.argv[4])
+print(f"task compute time: {s1:.2f} s with 1 worker, {s2:.2f} s with 2 (each task {100 * (slow - 1):+.1f}% "
+      f"when both cores work)\nideal speed-up on this machine {ideal:.2f}x; measured {got:.2f}x once ready "
+      f"= {got / ideal:.2f} of ideal (the scheduler's own efficiency)")
+PY
