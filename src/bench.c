@@ -258,6 +258,12 @@ int bench_avalanche(FILE *out, int quick)
     long M = quick ? 3000 : 10000;
     long py_inputs = quick ? 100 : 300;
 
+    /* The kernels OpenBLAS chose set every rate below (and the rounding of every result):
+     * say which, and whether the environment forced them. */
+    const char *forced = getenv("OPENBLAS_CORETYPE");
+    fprintf(out, "%s, kernels for %s%s%s%s\n", openblas_get_config(),
+            openblas_get_corename(), forced ? " (OPENBLAS_CORETYPE=" : " (detected)",
+            forced ? forced : "", forced ? ")" : "");
     fprintf(out, "avalanches: N = %d, L_max = %d, tanh, sigma_w2 = 1.002, sigma_b2 = 0, "
                  "q0 = 0.1, K = %d, M = %ld, one BLAS thread%s\n",
             BN, BL, BK, M, quick ? " (quick)" : "");
