@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_sigterm.sh — stop signals end a run cleanly with exit code 3 within the grace time,
 # and the next run completes the sweep:
-#   1. one process, no mpirun, SIGTERM, grace 0.2 s shorter than a task: the running task
+#   1. one process, no mpirun, SIGTERM, grace 0.2 s shorter than a task (the first and
+#      longest takes ~2 s with 400000 inputs): the running task
 #      is abandoned (stays pending, attempts 1), exit 3 within grace + 2 s;
 #   2. mpirun, SIGTERM sent to every rank (what SLURM does to srun-launched tasks),
 #      grace 60 s: the running tasks finish, exit 3;
@@ -10,7 +11,7 @@
 #   4. the same command again: exit 0, every task done, one runs row per run with exit
 #      states interrupted x3, complete.
 source "$(dirname "$0")/common.sh"
-sets=(--set train.enabled=false --set avalanche.inputs=${SIGTERM_INPUTS:-150000})
+sets=(--set train.enabled=false --set avalanche.inputs=${SIGTERM_INPUTS:-400000})
 out=$tmp/sig.h5
 
 now() { date +%s.%N; }
