@@ -351,6 +351,16 @@ static int finish(const avalanche_params *p, avalanche_result *r, workspace *w, 
     return 0;
 }
 
+void avalanche_draw_inputs(uint64_t key, long net, int c, int width, float *drives,
+                           float *tangent)
+{
+    cs_rng rg;
+    rng_init(&rg, key, rng_stream_id(CS_STREAM_DRIVE, (uint64_t)net));
+    rng_fill_normal(&rg, drives, (size_t)c * (size_t)width, 1.0f);
+    rng_init(&rg, key, rng_stream_id(CS_STREAM_TANGENT, (uint64_t)net));
+    rng_fill_normal(&rg, tangent, (size_t)width, 1.0f);
+}
+
 int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
 {
     int rc = avalanche_params_check(p, err);
@@ -414,11 +424,7 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
         float *Xb = w.X, *Xa = w.X + rowN;
         double t0 = now_s();
         /* drives: δ_i = √q0 · u_i/‖u_i‖, u from the DRIVE stream of this network */
-        cs_rng rg;
-        rng_init(&rg, p->key, rng_stream_id(CS_STREAM_DRIVE, (uint64_t)net));
-        rng_fill_normal(&rg, Xa, (size_t)c * rowN, 1.0f);
-        rng_init(&rg, p->key, rng_stream_id(CS_STREAM_TANGENT, (uint64_t)net));
-        rng_fill_normal(&rg, tan, rowN, 1.0f);
+        avalanche_draw_inputs(p->key, net, c, N, Xa, tan);
         t_draw += now_s() - t0;
         for (int i = 0; i < c; i++) {
             float *x = Xa + (size_t)i * rowN;

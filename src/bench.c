@@ -134,7 +134,7 @@ static double sgemm_same_shapes(const long *counts, long max_rows)
 static double draw_replay_s(const avalanche_params *p, long n_net, long layers)
 {
     size_t N = (size_t)p->width, K = (size_t)p->per_network;
-    float *X = malloc(K * N * sizeof *X);
+    float *X = malloc((K + 1) * N * sizeof *X); /* drives, then the tangent */
     net_layer layer;
     cs_err err = {0, ""};
     if (!X || net_layer_init(&layer, p->width, p->sigma_w2, p->sigma_b2, p->key, &err)) {
@@ -142,13 +142,8 @@ static double draw_replay_s(const avalanche_params *p, long n_net, long layers)
         return NAN;
     }
     double t0 = cpu_s();
-    for (long net = 0; net < n_net; net++) {
-        cs_rng rg;
-        rng_init(&rg, p->key, rng_stream_id(CS_STREAM_DRIVE, (uint64_t)net));
-        rng_fill_normal(&rg, X, K * N, 1.0f);
-        rng_init(&rg, p->key, rng_stream_id(CS_STREAM_TANGENT, (uint64_t)net));
-        rng_fill_normal(&rg, X, N, 1.0f);
-    }
+    for (long net = 0; net < n_net; net++)
+        avalanche_draw_inputs(p->key, net, (int)K, p->width, X, X + K * N);
     for (long k = 0; k < layers; k++)
         net_layer_draw(&layer, k / p->depth, (int)(k % p->depth) + 1);
     double t = cpu_s() - t0;

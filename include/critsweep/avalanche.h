@@ -77,7 +77,7 @@ typedef struct {
     double seconds_draw;      /* wall time (`seconds`) split into: drawing weights,
                                * biases and drives */
     double seconds_sgemm;     /*   inside cblas_sgemm (and the bias add) */
-    double seconds_other;     /*   activations, norms, records, compaction */
+    double seconds_other;     /*   activations, norms, records, survivor bookkeeping */
     long *layers_by_rows;     /* (max_rows + 1): how many layer sgemms had that many rows */
     long max_rows;
 } avalanche_result;
@@ -96,5 +96,11 @@ void avalanche_result_free(avalanche_result *r);
  * (tests/interop/test_engine_numpy.py).  Meant for small runs: it writes N² floats per
  * drawn layer. */
 int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err);
+
+/* The raw normals network `net` starts from: u for its c drives into drives (c, N) and
+ * the tangent vector into tangent (N), each from its own stream of key.  avalanche_run
+ * normalises them; `critsweep bench` replays them to time the drawing alone. */
+void avalanche_draw_inputs(uint64_t key, long net, int c, int width, float *drives,
+                           float *tangent);
 
 #endif
