@@ -43,6 +43,8 @@
 #include "critsweep/net.h"
 #include "critsweep/rng.h"
 
+#define ROW_BLOCK AVALANCHE_ROW_BLOCK
+
 static const char *const conv_names[] = {"reference", "strict"};
 static const char *const mode_names[] = {"difference", "absolute"};
 
@@ -254,8 +256,9 @@ void avalanche_result_free(avalanche_result *r)
 /* Workspace of one run, sized for the largest network. */
 typedef struct {
     net_layer layer;
-    float *X;        /* (K + 2, N) rows: baseline, active avalanches, tangent */
-    float *A;        /* (K + 2, N) the sgemm's left operand */
+    float *X;        /* (K + 2, N) rows: baseline, active avalanches, tangent; then
+                      * up to ROW_BLOCK − 1 padding rows */
+    float *A;        /* (K + 2 + padding, N) the sgemm's left operand */
     float *slope;    /* (2, N) φ' of the baseline; the tangent vector */
     int *id;         /* (K) input number of each active row */
     double *p1, *p2, *p3; /* (K) r_ℓ, r_{ℓ−1}, r_{ℓ−2} of each input */
@@ -381,7 +384,7 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
     workspace w;
     memset(&w, 0, sizeof w);
     w.H = p->shape_dmax - 1 < L ? p->shape_dmax - 1 : L;
-    size_t rows = (size_t)K + 2;
+    size_t rows = (size_t)K + 2 + (ROW_BLOCK - 1);
     if ((rc = net_layer_init(&w.layer, N, p->sigma_w2, p->sigma_b2, p->key, err)))
         return rc;
     w.X = aligned_alloc(64, ((rows * N * sizeof(float)) + 63) & ~(size_t)63);
@@ -492,10 +495,14 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
                     goto fail;
             }
             double t1 = now_s();
-            if (zero_base)
-                net_layer_forward(&w.layer, w.A + rowN, w.X + rowN, B + 1, 0);
-            else
-                net_layer_forward(&w.layer, w.A, w.X, B + 2, B + 1);
+            {
+                /* rows B+2 .. padded: zero rows up to a whole row block, outputs unused */
+                int used = B + 2 - zero_base, padded = (used + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
+                float *A0 = w.A + (size_t)zero_base * rowN;
+                memset(A0 + (size_t)used * rowN, 0, (size_t)(padded - used) * rowN * sizeof *A0);
+                net_layer_forward(&w.layer, A0, w.X + (size_t)zero_base * rowN, padded,
+                                  zero_base ? 0 : B + 1);
+            }
             t_gemm += now_s() - t1;
             out->layers_by_rows[B + 1 + !zero_base]++;
             flops += 2.0 * N * N * (B + 1 + !zero_base);

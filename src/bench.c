@@ -13,9 +13,10 @@
  *     avalanches + tangent, + baseline when σ_b² > 0), over the propagation time (the
  *     run's CPU time minus its drawing replayed alone) and over the whole run, each as
  *     a fraction of the sgemm rate; and the
- *     time plain sgemm needs for exactly the same calls (the same row counts; most
- *     layers carry a few dozen rows, where sgemm itself runs below its 1000-row rate
- *     because it repacks the 1 MB weight matrix every call);
+ *     time plain sgemm needs for exactly the same calls, at their row counts and with
+ *     the rows padded as the engine pads them (AVALANCHE_ROW_BLOCK; most layers carry a
+ *     few dozen rows, where sgemm runs below its 1000-row rate because it repacks the
+ *     1 MB weight matrix every call);
  *   - peak RSS (getrusage);
  *   - tests/bench/reference_point.py (PyTorch, one input at a time, the reference's
  *     algorithm) on a fixed number of inputs, and our/its inputs per second.
@@ -93,10 +94,11 @@ static double sgemm_rate(double seconds, int trans)
 }
 
 /* CPU seconds plain sgemm needs for the engine's calls: counts[b] layers of b rows
- * (each a (b, N)·(N, N)ᵀ product), from the best of 3 timings per shape. */
-static double sgemm_same_shapes(const long *counts, long max_rows)
+ * (each a (b, N)·(N, N)ᵀ product), each call given b rows rounded up to a multiple of
+ * `block`, from the best of 3 timings per shape. */
+static double sgemm_same_shapes(const long *counts, long max_rows, int block)
 {
-    size_t n = (size_t)BN * BN, m = (size_t)(max_rows + 1) * BN;
+    size_t n = (size_t)BN * BN, m = (size_t)(max_rows + block) * BN;
     float *W = malloc(n * sizeof *W), *A = malloc(m * sizeof *A), *C = malloc(m * sizeof *C);
     if (!W || !A || !C) {
         free(W), free(A), free(C);
@@ -110,12 +112,13 @@ static double sgemm_same_shapes(const long *counts, long max_rows)
     for (long b = 1; b <= max_rows; b++) {
         if (!counts[b])
             continue;
-        int reps = (int)(2e6 / (2.0 * BN * BN * (double)b)) + 1; /* >= ~2 MFLOP a timing */
+        int rows = (int)((b + block - 1) / block * block);
+        int reps = (int)(2e6 / (2.0 * BN * BN * (double)rows)) + 1; /* >= ~2 MFLOP a timing */
         double best = INFINITY;
         for (int k = 0; k < 3; k++) {
             double t0 = cpu_s();
             for (int q = 0; q < reps; q++)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)b, BN, BN, 1.0f, A,
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, BN, BN, 1.0f, A,
                             BN, W, BN, 0.0f, C, BN);
             double t = (cpu_s() - t0) / reps;
             best = t < best ? t : best;
@@ -329,10 +332,13 @@ int bench_avalanche(FILE *out, int quick)
             prop, prop / gemm);
     fprintf(out, "  whole run, drawing included              %8.1f GFLOP/s = %.2f of sgemm\n",
             whole, whole / gemm);
-    double same = sgemm_same_shapes(r.layers_by_rows, r.max_rows);
-    fprintf(out, "  plain sgemm on the same %ld calls (same row counts) %.2f s = %.1f GFLOP/s: "
-                 "propagation runs at %.2f of it\n",
-            r.layers_drawn, same, r.flops / same * 1e-9, same / t_prop);
+    double same = sgemm_same_shapes(r.layers_by_rows, r.max_rows, 1);
+    double padded = sgemm_same_shapes(r.layers_by_rows, r.max_rows, AVALANCHE_ROW_BLOCK);
+    fprintf(out, "  plain sgemm on the same %ld calls: %.2f s at their row counts, %.2f s with "
+                 "rows padded to a multiple of %d as the engine does (%.2f of the time)\n"
+                 "    propagation runs at %.2f of the padded calls' rate (%.1f GFLOP/s)\n",
+            r.layers_drawn, same, padded, AVALANCHE_ROW_BLOCK, padded / same, padded / t_prop,
+            r.flops / padded * 1e-9);
     fprintf(out, "  peak RSS                                %8.1f MB (one 500x500 layer is "
                  "1.0 MB; a whole network would be %.0f MB)\n",
             (double)ru.ru_maxrss / 1024.0, 4.0 * BN * BN * BL / 1e6);
