@@ -38,6 +38,10 @@ number(r"normals \(rng_fill_normal, 500x500\)\s+([\d.]+) M/s", "normals M/s")
 number(r"critsweep avalanche_run\s+([\d.]+) inputs/s", "avalanche inputs/s")
 number(r"propagation \(sgemm \+ activations \+ norms\)\s+[\d.]+ GFLOP/s = ([\d.]+) of sgemm",
        "propagation / sgemm", 0.0, 2.0)
+number(r"with rows padded to a multiple of \d+ as the engine does \(([\d.]+) of the time\)",
+       "padded / unpadded plain sgemm time", 0.0, 2.0)
+number(r"propagation runs at ([\d.]+) of the padded calls' rate", "propagation / padded plain sgemm",
+       0.0, 2.0)
 rss = number(r"peak RSS\s+([\d.]+) MB", "peak RSS MB", 0.0, 200.0)
 if "Python reference skipped" in text:
     print("Python reference skipped (allowed):", re.search(r"Python reference skipped.*", text).group(0))
