@@ -43,7 +43,6 @@
 #include "critsweep/net.h"
 #include "critsweep/rng.h"
 
-#define ROW_BLOCK AVALANCHE_ROW_BLOCK
 
 static const char *const conv_names[] = {"reference", "strict"};
 static const char *const mode_names[] = {"difference", "absolute"};
@@ -257,7 +256,7 @@ void avalanche_result_free(avalanche_result *r)
 typedef struct {
     net_layer layer;
     float *X;        /* (K + 2, N) rows: baseline, active avalanches, tangent; then
-                      * up to ROW_BLOCK − 1 padding rows */
+                      * up to AVALANCHE_ROW_BLOCK − 1 padding rows */
     float *A;        /* (K + 2 + padding, N) the sgemm's left operand */
     float *slope;    /* (2, N) φ' of the baseline; the tangent vector */
     int *id;         /* (K) input number of each active row */
@@ -384,7 +383,7 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
     workspace w;
     memset(&w, 0, sizeof w);
     w.H = p->shape_dmax - 1 < L ? p->shape_dmax - 1 : L;
-    size_t rows = (size_t)K + 2 + (ROW_BLOCK - 1);
+    size_t rows = (size_t)K + 2 + (AVALANCHE_ROW_BLOCK - 1);
     if ((rc = net_layer_init(&w.layer, N, p->sigma_w2, p->sigma_b2, p->key, err)))
         return rc;
     w.X = aligned_alloc(64, ((rows * N * sizeof(float)) + 63) & ~(size_t)63);
@@ -496,8 +495,10 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
             }
             double t1 = now_s();
             {
-                /* rows B+2 .. padded: zero rows up to a whole row block, outputs unused */
-                int used = B + 2 - zero_base, padded = (used + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
+                /* the rows in use (the baseline's only if it is not identically 0), then
+                 * zero rows up to a multiple of AVALANCHE_ROW_BLOCK, their outputs unused */
+                const int blk = AVALANCHE_ROW_BLOCK;
+                int used = B + 2 - zero_base, padded = (used + blk - 1) / blk * blk;
                 float *A0 = w.A + (size_t)zero_base * rowN;
                 memset(A0 + (size_t)used * rowN, 0, (size_t)(padded - used) * rowN * sizeof *A0);
                 net_layer_forward(&w.layer, A0, w.X + (size_t)zero_base * rowN, padded,

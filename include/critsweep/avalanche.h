@@ -97,16 +97,15 @@ void avalanche_result_free(avalanche_result *r);
  * drawn layer. */
 int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err);
 
-/* Each layer's batch goes to sgemm padded with zero rows to a multiple of this.  The
- * sgemm micro-kernels of OpenBLAS take the batch (the N dimension of its column-major
- * view) in blocks of 4 (Haswell) or 12 and 4 (SkylakeX), and 1-3 leftover rows go
- * through edge paths that cost nearly a whole block each: at N = 500 with Haswell
- * kernels, 31 rows take 237 µs and 32 rows 193 µs, 3 rows 95 µs and 4 rows 52 µs.
- * Padding to 4 was never slower beyond noise on either kernel; `critsweep bench` times
- * the engine's calls both ways.  A fixed rule, not a timed choice, so a task's rounding
- * never depends on how fast the machine was. */
+/* Each layer's batch goes to sgemm padded with zero rows to a multiple of this.
+ * OpenBLAS's sgemm takes the batch (the N dimension of its column-major view) in
+ * micro-kernel blocks, and 1-3 rows beyond a multiple of 4 cost nearly a whole block:
+ * timed at N = 500 with Haswell kernels, 31 rows take 237 µs and 32 rows 193 µs, 3 rows
+ * 95 µs and 4 rows 52 µs.  Padding to 4 was never slower beyond noise with the Haswell
+ * or the SkylakeX/Cooperlake kernels; `critsweep bench` times the engine's calls both
+ * ways.  A fixed rule, not a timed choice, so a task's rounding never depends on how
+ * fast the machine was. */
 #define AVALANCHE_ROW_BLOCK 4
-
 
 /* The raw normals network `net` starts from: u for its c drives into drives (c, N) and
  * the tangent vector into tangent (N), each from its own stream of key.  avalanche_run
