@@ -652,21 +652,23 @@ static int load(phase_ctx *c, const char *cmd, const char *path, int no_write, i
         fprintf(stderr, "critsweep %s: %s is read-only: derived tables computed in memory, "
                         "not written\n", cmd, path);
     } else if (!force && phase_file_run_active(&c->pf)) {
-        fprintf(stderr, "critsweep %s: a run is writing %s (its runs table has no end time): "
-                        "derived tables computed in memory, not written (if that run was "
-                        "killed, --force-write writes them)\n", cmd, path);
+        fprintf(stderr, "critsweep %s: a run is writing %s (it holds the writer's lock): "
+                        "derived tables computed in memory, not written (--force-write "
+                        "writes them anyway)\n", cmd, path);
     } else {
         cs_err e2 = {0};
-        if (phase_derived_write(&c->pf, &c->d, &e2) == 0) {
+        int wrc = phase_derived_write(&c->pf, &c->d, &e2);
+        if (wrc == 0) {
             c->written = 1;
+        } else if (wrc == PHASE_NOT_RESERVED) {
+            fprintf(stderr, "critsweep %s: %s was written by critsweep 0.1.0, which reserved no "
+                            "space for the derived tables: computed in memory, not written (a "
+                            "new dataset would change the file in place)\n", cmd, path);
         } else {
-            fprintf(stderr, "critsweep %s: %s; derived tables computed in memory only\n", cmd,
-                    e2.msg);
-            if (c->pf.fid <= 0) {
-                phase_derived_free(&c->d);
-                phase_file_free(&c->pf);
-                return cs_fail(err, CS_EXIT_ERROR, "%s: cannot reopen it for reading", path);
-            }
+            /* The file's task rows are untouched; the command fails. */
+            phase_derived_free(&c->d);
+            phase_file_free(&c->pf);
+            return cs_fail(err, CS_EXIT_ERROR, "%s", e2.msg);
         }
     }
     return 0;
@@ -704,7 +706,7 @@ static void phase_help(FILE *f)
         "  --csv            with --quantity: print sigma_b2,sigma_w2,value on stdout (and\n"
         "                   draw a figure only if -o is given)\n"
         "  --no-write       do not write the derived datasets into FILE\n"
-        "  --force-write    write them even though the runs table says a run is active\n"
+        "  --force-write    write them even though a run holds the file's writer lock\n"
         "                   (its last run was killed; never while a run is writing)\n"
         "  -h, --help       this help\n\n"
         "Pending cells (no finished seed) are grey; titles say how many.\n");
@@ -1061,7 +1063,7 @@ static void fss_help(FILE *f)
         "  --fit-sigma-c    fit sigma_c too instead of taking the mean-field edge of chaos\n"
         "  --format F       png, svg or pdf (default png)\n"
         "  --no-write       do not write the derived datasets into FILE\n"
-        "  --force-write    write them even though the runs table says a run is active\n"
+        "  --force-write    write them even though a run holds the file's writer lock\n"
         "  -h, --help       this help\n");
 }
 

@@ -71,43 +71,25 @@ static void copy_str(char *dst, size_t n, const char *src)
     snprintf(dst, n, "%s", src ? src : "");
 }
 
-/* Keeps a second `critsweep run` off the same file: an open-file-description lock on the
- * results file, held by rank 0 for the run.  OFD locks are independent of the flock()
- * locks HDF5 takes, so readers (h5py, status) are not blocked, and unlike classic POSIX
- * locks they survive HDF5 opening and closing the file in this process.  -1 and no
- * message on file systems without locks (the run goes on unguarded). */
-static int lock_output(const char *path, int *fd_out, cs_err *err)
-{
-    *fd_out = -1;
-    int fd = open(path, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return cs_fail(err, CS_EXIT_USAGE, "%s: cannot open for writing: %s", path,
-                       strerror(errno));
-    struct flock fl;
-    memset(&fl, 0, sizeof fl);
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    /* One byte far beyond the data: MPI-IO implementations lock the ranges they write
-     * (ROMIO does on NFS), and must never wait for this lock. */
-    fl.l_start = (off_t)1 << 62;
-    fl.l_len = 1;
-    if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
-        int e = errno;
-        close(fd);
-        if (e == EAGAIN || e == EACCES)
-            return cs_fail(err, CS_EXIT_USAGE, "%s: another critsweep run is writing this file; "
-                                               "wait for it to finish or stop it", path);
-        fprintf(stderr, "critsweep run: warning: %s: cannot lock (%s); make sure no other run "
-                        "writes this file\n", path, strerror(e));
-        return 0;
-    }
-    *fd_out = fd;
-    return 0;
-}
-
-/* Moves path aside to path.<UTC time>.bak (never deletes). */
+/* Moves path aside to path.<UTC time>.bak (never deletes).  Only a results file that
+ * no run is writing: anything else (a directory, a device, another program's file) is
+ * left where it is. */
 static int move_aside(const char *path, cs_err *err)
 {
+    struct stat ls;
+    if (lstat(path, &ls) != 0)
+        return cs_fail(err, CS_EXIT_USAGE, "--fresh: %s: %s", path, strerror(errno));
+    if (!S_ISREG(ls.st_mode))
+        return cs_fail(err, CS_EXIT_USAGE, "--fresh moves aside only a regular results file; "
+                                           "%s is a %s: not touched", path,
+                       S_ISDIR(ls.st_mode) ? "directory" : S_ISLNK(ls.st_mode) ? "symbolic link"
+                       : S_ISCHR(ls.st_mode) || S_ISBLK(ls.st_mode) ? "device" : "special file");
+    if (H5Fis_hdf5(path) <= 0)
+        return cs_fail(err, CS_EXIT_USAGE, "--fresh moves aside only an HDF5 results file; %s "
+                                           "is not one: not touched", path);
+    if (store_lock_held(path))
+        return cs_fail(err, CS_EXIT_USAGE, "--fresh: another critsweep run is writing %s; stop "
+                                           "it first (nothing was moved)", path);
     char stamp[32];
     time_t t = time(NULL);
     struct tm tm;
@@ -176,21 +158,33 @@ static int prepare(const cs_sweep *s, const char *path, int fresh, int ranks, pr
     copy_str(p->run.slurm_job_id, sizeof p->run.slurm_job_id, getenv("SLURM_JOB_ID"));
     copy_str(p->run.exit_state, sizeof p->run.exit_state, "running");
     int rc;
+    store_integrity integ;
+    memset(&integ, 0, sizeof integ);
     if (exists) {
         if (S_ISDIR(st.st_mode))
             return cs_fail(err, CS_EXIT_USAGE, "%s is a directory; -o wants a file name", path);
-        if ((rc = store_check(path, s, err)))
+        /* The lock before anything is read: a file another run writes is not ours to
+         * judge or change. */
+        if ((rc = store_lock(path, &p->lock_fd, err)))
             return rc;
-        if ((rc = lock_output(path, &p->lock_fd, err)))
+        if ((rc = store_validate(path, 1, &integ, err)) || (rc = store_check(path, s, err))) {
+            store_integrity_free(&integ);
             return rc;
-        if ((rc = store_runs_append(path, &p->run, &p->row, err)))
+        }
+        if (!integ.has_checksums)
+            fprintf(stderr, "critsweep run: %s: written by critsweep 0.1.0, which kept no row "
+                            "checksums: its finished rows are unverified\n", path);
+        if ((rc = store_runs_append(path, &p->run, &p->row, err))) {
+            store_integrity_free(&integ);
             return rc;
+        }
+        if (p->row < 0)
+            fprintf(stderr, "critsweep run: %s: warning: the runs table is full (%d runs); "
+                            "this run is not recorded in it\n", path, CS_RUNS_MAX);
     } else {
-        if ((rc = store_create(path, s, &p->run, err)))
+        if ((rc = store_create(path, s, &p->run, &p->lock_fd, err)))
             return rc;
         p->row = 0;
-        if ((rc = lock_output(path, &p->lock_fd, err)))
-            return rc;
     }
     long n = grid_task_count(s);
     int8_t *status = malloc((size_t)n);
@@ -204,6 +198,29 @@ static int prepare(const cs_sweep *s, const char *path, int fresh, int ranks, pr
         free(status);
         return rc;
     }
+    /* Damaged rows (a status byte outside 0..3, a checksum that does not match) are
+     * computed again, and said so: never counted as done, never left pending with
+     * nothing scheduled. */
+    long shown = 0;
+    for (long t = 0; integ.damaged && t < n; t++) {
+        if (!integ.damaged[t])
+            continue;
+        if (shown++ < 10) {
+            char lab[160];
+            store_task_label(s, t, lab, sizeof lab);
+            if (status[t] < CS_STATUS_PENDING || status[t] > CS_STATUS_DIVERGED)
+                fprintf(stderr, "critsweep run: %s: %s: status byte %d is not a status "
+                                "(damaged file); computing it again\n", path, lab, status[t]);
+            else
+                fprintf(stderr, "critsweep run: %s: %s: its row does not match its checksum "
+                                "(damaged file); computing it again\n", path, lab);
+        }
+        status[t] = CS_STATUS_PENDING;
+    }
+    if (shown > 10)
+        fprintf(stderr, "critsweep run: %s: ... %ld damaged rows in all, computing them again\n",
+                path, shown);
+    store_integrity_free(&integ);
     count_status(status, p->attempts, n, s->output.max_attempts, p);
     p->n_queue = 0;
     for (long t = 0; t < n; t++)
@@ -378,7 +395,13 @@ int cli_run(int argc, char **argv)
         if (!rrc && p.pending == 0) {
             /* Complete (failed tasks included): the derived tables. */
             cs_err de = {0, ""};
-            if (phase_write_derived(path, &de)) {
+            int drc = phase_write_derived(path, &de);
+            if (drc == PHASE_NOT_RESERVED) {
+                fprintf(stderr, "critsweep run: %s: written by critsweep 0.1.0, which reserved "
+                                "no space for the derived datasets: not written (`critsweep "
+                                "phase` computes them)\n", path);
+                state = code ? "error" : "complete";
+            } else if (drc) {
                 fprintf(stderr, "critsweep run: %s: derived datasets not written: %s (run "
                                 "`critsweep phase %s` to retry)\n", path, de.msg, path);
                 code = CS_EXIT_ERROR;
@@ -402,7 +425,7 @@ int cli_run(int argc, char **argv)
         store_now_iso(p.run.end);
         p.run.tasks_done = sum.completed;
         copy_str(p.run.exit_state, sizeof p.run.exit_state, state);
-        if (store_runs_update(path, p.row, &p.run, &err)) {
+        if (p.row >= 0 && store_runs_update(path, p.row, &p.run, &err)) {
             fprintf(stderr, "critsweep run: %s\n", err.msg);
             if (!code)
                 code = CS_EXIT_ERROR;
@@ -432,14 +455,19 @@ int cli_run(int argc, char **argv)
 static void status_help(FILE *f)
 {
     fprintf(f,
-            "usage: critsweep status FILE [--json]\n\n"
+            "usage: critsweep status FILE [--json] [--verify]\n\n"
             "Progress of a results file: done, diverged, failed and pending tasks, progress\n"
             "along every grid axis, failed tasks with their reasons, and the runs table\n"
             "(start, end, ranks, tasks done, SLURM job id, exit state).  Opens the file\n"
             "read-only without locking, so it works while a run is writing.\n\n"
             "options:\n"
             "  --json      one JSON object\n"
-            "  -h, --help  this help\n");
+            "  --verify    recompute every finished row's checksum (reads the whole file)\n"
+            "  -h, --help  this help\n\n"
+            "The file's structure is always checked, and status bytes outside 0..3 are\n"
+            "reported as damage.  Exit codes: 0, or 2 if the file is damaged (damaged rows\n"
+            "are listed; `critsweep run` computes them again).  Rows of a critsweep 0.1.0\n"
+            "file carry no checksum and are reported as unverified.\n");
 }
 
 typedef struct {
@@ -454,6 +482,7 @@ typedef struct {
     int8_t *status;
     int32_t *attempts;
     char *reasons;            /* (n_tasks, CS_REASON_LEN) */
+    store_integrity integ;    /* damaged rows (status range; checksums if verified) */
 } rfile;
 
 static void rfile_free(rfile *r)
@@ -469,6 +498,7 @@ static void rfile_free(rfile *r)
     free(r->status);
     free(r->attempts);
     free(r->reasons);
+    store_integrity_free(&r->integ);
     if (r->f >= 0)
         H5Fclose(r->f);
     memset(r, 0, sizeof *r);
@@ -508,10 +538,13 @@ static int read_all(rfile *r, const char *name, hid_t mt, void *buf, cs_err *err
     return rc;
 }
 
-static int rfile_open(rfile *r, const char *path, int want_reasons, cs_err *err)
+static int rfile_open(rfile *r, const char *path, int want_reasons, int verify, cs_err *err)
 {
     memset(r, 0, sizeof *r);
     r->path = path;
+    r->f = -1;
+    if (store_validate(path, verify, &r->integ, err))
+        return err->code;
     r->f = store_open_read(path, err);
     if (r->f < 0)
         return err->code;
@@ -603,7 +636,7 @@ static int completed(int8_t s)
 int cli_status(int argc, char **argv)
 {
     const char *path = NULL;
-    int json = 0;
+    int json = 0, verify = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -611,6 +644,8 @@ int cli_status(int argc, char **argv)
             return CS_EXIT_OK;
         } else if (!strcmp(a, "--json")) {
             json = 1;
+        } else if (!strcmp(a, "--verify")) {
+            verify = 1;
         } else if (a[0] == '-' && a[1]) {
             return cli_usage_error("status", "unknown option '%s' (critsweep status --help)", a);
         } else if (path) {
@@ -623,7 +658,7 @@ int cli_status(int argc, char **argv)
         return cli_usage_error("status", "which file? usage: critsweep status FILE [--json]");
     rfile r;
     cs_err err = {0, ""};
-    int rc = rfile_open(&r, path, 1, &err);
+    int rc = rfile_open(&r, path, 1, verify, &err);
     store_run *runs = NULL;
     long n_runs = 0;
     if (!rc)
@@ -637,8 +672,13 @@ int cli_status(int argc, char **argv)
     char *hash = store_read_string_attr(r.f, "sweep_hash");
     char *created = store_read_string_attr(r.f, "created");
     long cnt[4] = {0, 0, 0, 0}, interrupted = 0;
+    long damaged = r.integ.n_bad_status + r.integ.n_bad_checksum;
+    const char *checks = !r.integ.has_checksums ? "unverified (critsweep 0.1.0 file: no row checksums)"
+                         : r.integ.rows_verified ? "verified" : "not checked (--verify checks them)";
     for (long t = 0; t < r.n_tasks; t++) {
         int s = r.status[t];
+        if (r.integ.damaged && r.integ.damaged[t])
+            continue;
         if (s >= 0 && s < 4)
             cnt[s]++;
         if (s == CS_STATUS_PENDING && r.attempts[t] > 0)
@@ -671,7 +711,9 @@ int cli_status(int argc, char **argv)
         json_int(&w, "failed", cnt[2]);
         json_int(&w, "pending", cnt[0]);
         json_int(&w, "interrupted", interrupted);
-        json_bool(&w, "complete", cnt[0] == 0);
+        json_int(&w, "damaged", damaged);
+        json_str(&w, "checksums", checks);
+        json_bool(&w, "complete", cnt[0] == 0 && damaged == 0);
         json_num(&w, "percent_complete", pct);
         json_object_begin(&w, "axes");
         for (int a = 0; a < 5; a++) {
@@ -706,6 +748,25 @@ int cli_status(int argc, char **argv)
             json_str(&e, "reason", r.reasons + t * CS_REASON_LEN);
             fputs("}", stdout);
         }
+        fputs("], \"damaged_tasks\": [", stdout);
+        k = 0;
+        for (long t = 0; r.integ.damaged && t < r.n_tasks; t++) {
+            if (!r.integ.damaged[t])
+                continue;
+            if (k++)
+                fputs(", ", stdout);
+            json_writer e;
+            json_begin(&e, stdout);
+            json_int(&e, "task", t);
+            for (int a = 0; a < 5; a++) {
+                axis_label(&r, a, axis_index(&r, t, a), lab, sizeof lab);
+                json_str(&e, axis_names[a], lab);
+            }
+            json_int(&e, "status_byte", r.status[t]);
+            json_str(&e, "damage", r.status[t] < 0 || r.status[t] > 3 ? "status outside 0..3"
+                                                                     : "checksum mismatch");
+            fputs("}", stdout);
+        }
         fputs("], \"runs\": [", stdout);
         for (long i = 0; i < n_runs; i++) {
             if (i)
@@ -729,6 +790,27 @@ int cli_status(int argc, char **argv)
                "mid-task); %.1f%% complete%s\n",
                r.n_tasks, cnt[1], cnt[3], cnt[2], cnt[0], interrupted, pct,
                cnt[0] == 0 ? "" : " (run the same command again to resume)");
+        printf("row checksums: %s\n", checks);
+        if (damaged) {
+            printf("DAMAGED rows: %ld (%ld status bytes outside 0..3, %ld checksum mismatches); "
+                   "`critsweep run` on the sweep computes them again:\n",
+                   damaged, r.integ.n_bad_status, r.integ.n_bad_checksum);
+            long shown = 0;
+            for (long t = 0; t < r.n_tasks && shown < 20; t++) {
+                if (!r.integ.damaged[t])
+                    continue;
+                shown++;
+                printf("  task %ld (", t);
+                for (int a = 0; a < 5; a++) {
+                    axis_label(&r, a, axis_index(&r, t, a), lab, sizeof lab);
+                    printf("%s%s=%s", a ? ", " : "", axis_names[a], lab);
+                }
+                printf("): %s\n", r.status[t] < 0 || r.status[t] > 3 ? "status byte outside 0..3"
+                                                                    : "checksum mismatch");
+            }
+            if (damaged > shown)
+                printf("  … %ld more (critsweep status --json lists all)\n", damaged - shown);
+        }
         for (int a = 0; a < 5; a++) {
             printf("  %-10s", axis_names[a]);
             for (int i = 0; i < r.n[a]; i++) {
@@ -776,6 +858,11 @@ int cli_status(int argc, char **argv)
     free(created);
     free(runs);
     rfile_free(&r);
+    if (damaged) {
+        fprintf(stderr, "critsweep status: %s is damaged: %ld rows (listed above)\n", path,
+                damaged);
+        return CS_EXIT_USAGE;
+    }
     return CS_EXIT_OK;
 }
 
@@ -859,7 +946,12 @@ int cli_export(int argc, char **argv)
         return cli_usage_error("export", "choose a format: --csv (the only one)");
     rfile r;
     cs_err err = {0, ""};
-    int rc = rfile_open(&r, path, 1, &err);
+    int rc = rfile_open(&r, path, 1, 1, &err);
+    if (!rc && r.integ.damaged)
+        rc = cs_fail(&err, CS_EXIT_USAGE, "%s is damaged: %ld finished rows do not match their "
+                     "checksum and %ld status bytes are outside 0..3; `critsweep run` on its "
+                     "sweep computes them again (`critsweep status --verify` lists them); "
+                     "nothing was exported", path, r.integ.n_bad_checksum, r.integ.n_bad_status);
     if (rc) {
         fprintf(stderr, "critsweep export: %s\n", err.msg);
         rfile_free(&r);

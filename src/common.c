@@ -1,9 +1,13 @@
 /* common.c — the error record and strict number parsing. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "critsweep/common.h"
 
@@ -43,4 +47,53 @@ int cs_parse_long(const char *s, long *out)
         return -1;
     *out = v;
     return 0;
+}
+
+/* ---- the structure-read deadline ---- */
+
+static char watchdog_msg[1400];
+static size_t watchdog_len;
+
+static void watchdog_fire(int sig)
+{
+    (void)sig;
+    /* Only async-signal-safe calls: write and _exit. */
+    ssize_t w = write(STDERR_FILENO, watchdog_msg, watchdog_len);
+    (void)w;
+    _exit(CS_EXIT_USAGE);
+}
+
+void cs_watchdog_arm(double seconds, const char *message)
+{
+    int n = snprintf(watchdog_msg, sizeof watchdog_msg, "critsweep: %s\n", message);
+    watchdog_len = n < 0 ? 0 : (size_t)n >= sizeof watchdog_msg ? sizeof watchdog_msg - 1 : (size_t)n;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = watchdog_fire;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, NULL);
+    struct itimerval it;
+    memset(&it, 0, sizeof it);
+    it.it_value.tv_sec = (time_t)seconds;
+    it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+    if (!it.it_value.tv_sec && !it.it_value.tv_usec)
+        it.it_value.tv_usec = 1;
+    setitimer(ITIMER_REAL, &it, NULL);
+}
+
+void cs_watchdog_disarm(void)
+{
+    struct itimerval it;
+    memset(&it, 0, sizeof it);
+    setitimer(ITIMER_REAL, &it, NULL);
+    signal(SIGALRM, SIG_DFL);
+}
+
+double cs_open_timeout(void)
+{
+    double v;
+    const char *e = getenv("CRITSWEEP_OPEN_TIMEOUT");
+    if (e && !cs_parse_double(e, &v) && v > 0 && v < 1e6)
+        return v;
+    return 10.0;
 }

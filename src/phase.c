@@ -19,6 +19,7 @@
 #include "critsweep/fit.h"
 #include "critsweep/meanfield.h"
 #include "critsweep/phase.h"
+#include "critsweep/store.h"
 #include "critsweep/task.h"
 
 static const char *const AXES[5] = {"activation", "width", "sigma_b2", "sigma_w2", "seed"};
@@ -301,6 +302,18 @@ int phase_file_open(phase_file *pf, const char *path, cs_err *err)
 {
     memset(pf, 0, sizeof *pf);
     h5_quiet();
+    /* Nothing is computed from, or written into, a file that is damaged. */
+    store_integrity g;
+    int vrc = store_validate(path, 1, &g, err);
+    if (!vrc && g.damaged) {
+        vrc = cs_fail(err, CS_EXIT_USAGE, "%s is damaged: %ld finished rows do not match their "
+                      "checksum and %ld status bytes are outside 0..3; `critsweep run` on its "
+                      "sweep computes them again (`critsweep status --verify` lists them); "
+                      "nothing was changed", path, g.n_bad_checksum, g.n_bad_status);
+    }
+    store_integrity_free(&g);
+    if (vrc)
+        return vrc;
     struct stat st;
     if (stat(path, &st) != 0)
         return cs_fail(err, CS_EXIT_USAGE, "%s: %s", path, strerror(errno));
@@ -726,247 +739,97 @@ int phase_derived_compute(const phase_file *pf, phase_derived *d, cs_err *err)
 
 /* ------------------------------------------------------------------ writing */
 
-static int set_str_attr(hid_t obj, const char *name, const char *value)
+/* The computed values of derived dataset `name` (store_derived_fields), or NULL. */
+static const void *derived_values(const phase_derived *d, const char *name)
 {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    if (H5Aexists(obj, name) > 0)
-        H5Adelete(obj, name);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t rc = a >= 0 ? H5Awrite(a, t, &value) : -1;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return rc < 0 ? -1 : 0;
+    const struct {
+        const char *name;
+        const void *v;
+    } map[] = {
+        {"S_mean_seedavg", d->S_mean_seedavg}, {"S_mean_seedstd", d->S_mean_seedstd},
+        {"chi", d->chi}, {"chi_b", d->chi_b},
+        {"tau_s_pooled", d->tau_s_pooled}, {"tau_s_pooled_err", d->tau_s_pooled_err},
+        {"tau_d_pooled", d->tau_d_pooled}, {"tau_d_pooled_err", d->tau_d_pooled_err},
+        {"gamma_pooled", d->gamma_pooled}, {"gamma_pooled_err", d->gamma_pooled_err},
+        {"widom_sigma_w2", d->widom_sigma_w2}, {"chi_max", d->chi_max},
+        {"accuracy_ridge_sigma_w2", d->accuracy_ridge_sigma_w2},
+        {"edge_sigma_w2", d->edge_sigma_w2},
+        {"spearman_acc_chi", d->spearman_acc_chi}, {"spearman_acc_edge", d->spearman_acc_edge},
+        {"ridge_dist_widom", d->ridge_dist_widom}, {"ridge_dist_edge", d->ridge_dist_edge},
+        {"n_spearman_acc_chi", d->n_acc_chi}, {"n_spearman_acc_edge", d->n_acc_edge},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (!strcmp(map[i].name, name))
+            return map[i].v;
+    return NULL;
 }
 
-typedef struct {
-    const char *name;
-    int rank;
-    const char *dims[4];
-    const double *data;
-    const int *idata;       /* instead of data: int32 counts */
-    const char *units, *long_name, *description;
-} derived_spec;
-
-static int write_derived_one(hid_t fid, const phase_file *pf, const derived_spec *s,
-                             cs_err *err)
+/* 1 if every derived dataset exists with its space allocated (files since 0.2.0 reserve
+ * them at creation; in a 0.1.0 file they exist once its `phase` wrote them). */
+static int derived_reserved(hid_t fid)
 {
-    hsize_t dims[4];
-    for (int k = 0; k < s->rank; k++) {
-        const char *dn = s->dims[k];
-        dims[k] = !strcmp(dn, "activation") ? (hsize_t)pf->n_act
-                : !strcmp(dn, "width")      ? (hsize_t)pf->n_width
-                : !strcmp(dn, "sigma_b2")   ? (hsize_t)pf->n_sb2
-                                            : (hsize_t)pf->n_sw2;
-    }
-    hid_t mtype = s->idata ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE;
-    hid_t ftype = s->idata ? H5T_STD_I32LE : H5T_IEEE_F64LE;
-    hid_t d = -1;
-    if (H5Lexists(fid, s->name, H5P_DEFAULT) > 0) {
-        d = H5Dopen2(fid, s->name, H5P_DEFAULT);
-        int same = 0;
-        if (d >= 0) {
-            hid_t sp = H5Dget_space(d), ft = H5Dget_type(d);
-            hsize_t cur[8];
-            int r = H5Sget_simple_extent_ndims(sp);
-            same = r == s->rank && H5Tequal(ft, ftype) > 0;
-            if (same) {
-                H5Sget_simple_extent_dims(sp, cur, NULL);
-                for (int k = 0; k < r; k++)
-                    same &= cur[k] == dims[k];
-            }
-            H5Sclose(sp);
-            H5Tclose(ft);
-        }
-        if (!same) {
-            /* An older shape or type: replace it (detach scales first so no stale
-             * back-references stay on the coordinates). */
-            if (d >= 0) {
-                for (int k = 0; k < s->rank; k++) {
-                    hid_t sc = H5Dopen2(fid, s->dims[k], H5P_DEFAULT);
-                    if (sc >= 0) {
-                        if (H5DSis_attached(d, sc, (unsigned)k) > 0)
-                            H5DSdetach_scale(d, sc, (unsigned)k);
-                        H5Dclose(sc);
-                    }
-                }
-                H5Dclose(d);
-                d = -1;
-            }
-            if (H5Ldelete(fid, s->name, H5P_DEFAULT) < 0)
-                return cs_fail(err, CS_EXIT_ERROR, "%s: cannot replace dataset '%s'",
-                               pf->path, s->name);
-        }
-    }
-    if (d < 0) {
-        hid_t sp = H5Screate_simple(s->rank, dims, NULL);
-        hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-        double fnan = NAN;
-        int fneg = -1;
-        H5Pset_fill_value(dcpl, ftype, s->idata ? (const void *)&fneg : (const void *)&fnan);
-        d = H5Dcreate2(fid, s->name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-        H5Pclose(dcpl);
-        H5Sclose(sp);
+    const store_derived_field *df;
+    int n = store_derived_fields(&df);
+    for (int i = 0; i < n; i++) {
+        if (H5Lexists(fid, df[i].name, H5P_DEFAULT) <= 0)
+            return 0;
+        hid_t d = H5Dopen2(fid, df[i].name, H5P_DEFAULT);
         if (d < 0)
-            return cs_fail(err, CS_EXIT_ERROR, "%s: cannot create dataset '%s' (file "
-                           "read-only or full?)", pf->path, s->name);
+            return 0;
+        hid_t sp = H5Dget_space(d);
+        hssize_t np = H5Sget_simple_extent_npoints(sp);
+        hsize_t have = H5Dget_storage_size(d);
+        H5Sclose(sp);
+        H5Dclose(d);
+        if (np <= 0 || have != (hsize_t)np * (df[i].is_int ? 4 : 8))
+            return 0;
     }
-    const void *buf = s->idata ? (const void *)s->idata : (const void *)s->data;
-    int rc = 0;
-    if (H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot write dataset '%s' (disk full?)",
-                     pf->path, s->name);
-    if (!rc && (set_str_attr(d, "units", s->units) || set_str_attr(d, "long_name", s->long_name) ||
-                set_str_attr(d, "description", s->description)))
-        rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot write the attributes of '%s'", pf->path,
-                     s->name);
-    for (int k = 0; k < s->rank && !rc; k++) {
-        hid_t sc = H5Dopen2(fid, s->dims[k], H5P_DEFAULT);
-        if (sc < 0)
-            continue;
-        if (H5DSis_scale(sc) > 0 && H5DSis_attached(d, sc, (unsigned)k) <= 0 &&
-            H5DSattach_scale(d, sc, (unsigned)k) < 0)
-            rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot attach dimension scale '%s' to '%s'",
-                         pf->path, s->dims[k], s->name);
-        H5Dclose(sc);
-    }
-    H5Dclose(d);
-    return rc;
+    return 1;
 }
 
-/* 1 if the last row of the runs table has no end time: a run has the file open. */
+/* 1 if a run holds the file's writer lock (a killed run holds none). */
 int phase_file_run_active(const phase_file *pf)
 {
-    hid_t fid = (hid_t)pf->fid;
-    if (H5Lexists(fid, "runs", H5P_DEFAULT) <= 0)
-        return 0;
-    hid_t d = H5Dopen2(fid, "runs", H5P_DEFAULT);
-    if (d < 0)
-        return 0;
-    int active = 0;
-    hid_t ft = H5Dget_type(d), sp = H5Dget_space(d);
-    hsize_t n = 0;
-    int idx = H5Tget_class(ft) == H5T_COMPOUND ? H5Tget_member_index(ft, "end") : -1;
-    if (idx >= 0 && H5Sget_simple_extent_ndims(sp) == 1 &&
-        H5Sget_simple_extent_dims(sp, &n, NULL) == 1 && n > 0) {
-        hid_t st = H5Tget_member_type(ft, (unsigned)idx);
-        if (H5Tget_class(st) == H5T_STRING) {
-            /* Memory type: the member alone, same string flavour as the file's. */
-            size_t sz = H5Tget_size(st);
-            hid_t mt = H5Tcreate(H5T_COMPOUND, sz);
-            H5Tinsert(mt, "end", 0, st);
-            hsize_t start = n - 1, count = 1;
-            H5Sselect_hyperslab(sp, H5S_SELECT_SET, &start, NULL, &count, NULL);
-            hid_t ms = H5Screate_simple(1, &count, NULL);
-            char buf[4096] = {0};
-            if (sz < sizeof buf && H5Dread(d, mt, ms, sp, H5P_DEFAULT, buf) >= 0) {
-                if (H5Tis_variable_str(st) > 0) {
-                    char *s;
-                    memcpy(&s, buf, sizeof s);
-                    active = !s || !s[0];
-                    H5Dvlen_reclaim(mt, ms, H5P_DEFAULT, buf);
-                } else {
-                    active = !buf[0];
-                }
-            }
-            H5Sclose(ms);
-            H5Tclose(mt);
-        }
-        H5Tclose(st);
-    }
-    H5Sclose(sp);
-    H5Tclose(ft);
-    H5Dclose(d);
-    return active;
+    return store_lock_held(pf->path);
 }
 
 int phase_derived_write(phase_file *pf, const phase_derived *d, cs_err *err)
 {
     h5_quiet();
+    if (!derived_reserved((hid_t)pf->fid))
+        return PHASE_NOT_RESERVED;
     /* HDF5 refuses a second, read-write open of a file this process holds read-only. */
     if (pf->fid > 0)
         H5Fclose((hid_t)pf->fid);
     pf->fid = 0;
-    hid_t fid = H5Fopen(pf->path, H5F_ACC_RDWR, H5P_DEFAULT);
-    if (fid < 0) {
-        int rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot open for writing (read-only, or a "
-                         "run still has it open; `critsweep phase` can write the derived "
-                         "tables later)", pf->path);
-        hid_t fapl = fapl_nolock();
-        pf->fid = H5Fopen(pf->path, H5F_ACC_RDONLY, fapl);
-        H5Pclose(fapl);
-        return rc;
-    }
-#define C4 {"activation", "width", "sigma_b2", "sigma_w2"}
-#define C3 {"activation", "width", "sigma_b2"}
-#define C2 {"activation", "width"}
-    const derived_spec specs[] = {
-        {"S_mean_seedavg", 4, C4, d->S_mean_seedavg, NULL, "1", "mean avalanche size, seed average",
-         "mean of S_mean over the completed seeds of each cell (NaN: none completed)"},
-        {"S_mean_seedstd", 4, C4, d->S_mean_seedstd, NULL, "1", "mean avalanche size, seed spread",
-         "sample standard deviation (ddof 1) of S_mean over the completed seeds (NaN: fewer than two)"},
-        {"chi", 4, C4, d->chi, NULL, "1", "susceptibility dS/dsigma_w2",
-         "derivative of S_mean_seedavg along sigma_w2: second-order central differences inside, "
-         "first-order one-sided at the ends, non-uniform spacing (numpy.gradient)"},
-        {"chi_b", 4, C4, d->chi_b, NULL, "1", "susceptibility dS/dsigma_b2",
-         "derivative of S_mean_seedavg along sigma_b2 (numpy.gradient); NaN when the sigma_b2 "
-         "axis has a single point"},
-        {"tau_s_pooled", 4, C4, d->tau_s_pooled, NULL, "1", "size exponent, pooled over seeds",
-         "continuous power-law MLE from the summed sufficient statistics of the completed seeds"},
-        {"tau_s_pooled_err", 4, C4, d->tau_s_pooled_err, NULL, "1", "error of tau_s_pooled",
-         "(tau - 1)/sqrt(n)"},
-        {"tau_d_pooled", 4, C4, d->tau_d_pooled, NULL, "1", "duration exponent, pooled over seeds",
-         "discrete power-law MLE (Hurwitz zeta) from the summed duration counts"},
-        {"tau_d_pooled_err", 4, C4, d->tau_d_pooled_err, NULL, "1", "error of tau_d_pooled",
-         "(tau - 1)/sqrt(n)"},
-        {"gamma_pooled", 4, C4, d->gamma_pooled, NULL, "1", "<S>(D) exponent, pooled over seeds",
-         "weighted regression of log10 M(D) on log10 D from the summed per-duration sums"},
-        {"gamma_pooled_err", 4, C4, d->gamma_pooled_err, NULL, "1", "error of gamma_pooled",
-         "sqrt(s^2/Sxx)"},
-        {"widom_sigma_w2", 3, C3, d->widom_sigma_w2, NULL, "1", "Widom line sigma_w2*",
-         "sigma_w2 of the chi maximum, refined by the parabola through the maximum and its two "
-         "neighbours (the grid value at an edge)"},
-        {"chi_max", 3, C3, d->chi_max, NULL, "1", "maximum susceptibility",
-         "largest chi on the sigma_w2 grid"},
-        {"accuracy_ridge_sigma_w2", 3, C3, d->accuracy_ridge_sigma_w2, NULL, "1",
-         "accuracy ridge", "sigma_w2 of the highest seed-averaged test accuracy (grid value)"},
-        {"edge_sigma_w2", 2, {"activation", "sigma_b2"}, d->edge_sigma_w2, NULL, "1",
-         "edge of chaos sigma_w2_c", "mean-field chi_1 = 1 (Gauss-Hermite quadrature, bracketing "
-         "root); NaN where none in (0, 100]"},
-        {"spearman_acc_chi", 2, C2, d->spearman_acc_chi, NULL, "1",
-         "Spearman(accuracy, chi)",
-         "rank correlation over the (sigma_b2, sigma_w2) cells of seed-averaged test accuracy "
-         "with chi (cells with a NaN dropped; ties by average ranks)"},
-        {"spearman_acc_edge", 2, C2, d->spearman_acc_edge, NULL, "1",
-         "Spearman(accuracy, -|chi1 - 1|)",
-         "rank correlation over the cells of seed-averaged test accuracy with the closeness "
-         "to the edge of chaos -|chi1 - 1|"},
-        {"ridge_dist_widom", 2, C2, d->ridge_dist_widom, NULL, "1",
-         "accuracy ridge to Widom line", "mean over sigma_b2 of |ridge - widom_sigma_w2|"},
-        {"ridge_dist_edge", 2, C2, d->ridge_dist_edge, NULL, "1",
-         "accuracy ridge to edge of chaos", "mean over sigma_b2 of |ridge - edge_sigma_w2|"},
-        {"n_spearman_acc_chi", 2, C2, NULL, d->n_acc_chi, "1", "cells in Spearman(accuracy, chi)",
-         "number of cells with both values finite"},
-        {"n_spearman_acc_edge", 2, C2, NULL, d->n_acc_edge, "1",
-         "cells in Spearman(accuracy, edge)", "number of cells with both values finite"},
-    };
-#undef C4
-#undef C3
-#undef C2
-    int rc = 0;
-    for (size_t i = 0; i < sizeof specs / sizeof *specs && !rc; i++) {
-        if (!d->has_pooled && strstr(specs[i].name, "_pooled"))
-            continue;
-        rc = write_derived_one(fid, pf, &specs[i], err);
-    }
-    if (H5Fclose(fid) < 0 && !rc)
-        rc = cs_fail(err, CS_EXIT_ERROR, "%s: closing after writing the derived tables failed "
-                     "(disk full?)", pf->path);
     hid_t fapl = fapl_nolock();
+    hid_t fid = H5Fopen(pf->path, H5F_ACC_RDWR, fapl);
+    H5Pclose(fapl);
+    int rc = 0;
+    if (fid < 0)
+        rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot open for writing the derived tables "
+                     "(read-only?); nothing was changed", pf->path);
+    /* Data only, into space allocated when the file was made: no dataset, attribute or
+     * other metadata changes, so a full disk or a kill here cannot touch the task rows. */
+    const store_derived_field *df;
+    int n = store_derived_fields(&df);
+    for (int i = 0; i < n && !rc; i++) {
+        const void *v = derived_values(d, df[i].name);
+        if (!v || (!d->has_pooled && strstr(df[i].name, "_pooled")))
+            continue;
+        hid_t ds = H5Dopen2(fid, df[i].name, H5P_DEFAULT);
+        if (ds < 0 || H5Dwrite(ds, df[i].is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, H5S_ALL,
+                               H5S_ALL, H5P_DEFAULT, v) < 0)
+            rc = cs_fail(err, CS_EXIT_ERROR, "%s: writing the derived dataset '%s' failed "
+                         "(disk full? I/O error?); the task rows are untouched", pf->path,
+                         df[i].name);
+        if (ds >= 0)
+            H5Dclose(ds);
+    }
+    if (fid >= 0 && H5Fclose(fid) < 0 && !rc)
+        rc = cs_fail(err, CS_EXIT_ERROR, "%s: closing after writing the derived tables failed "
+                     "(disk full?); the task rows are untouched", pf->path);
+    fapl = fapl_nolock();
     pf->fid = H5Fopen(pf->path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     if (pf->fid < 0 && !rc)

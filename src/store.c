@@ -17,8 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <hdf5.h>
 #include <hdf5_hl.h>
+#include <zlib.h>
 
 #include "critsweep/grid.h"
 #include "critsweep/store.h"
@@ -100,6 +106,64 @@ static const field_def field_defs[] = {
 #define N_FIELDS ((int)(sizeof field_defs / sizeof *field_defs))
 
 static store_field fields_public[N_FIELDS];
+
+#define C4 {"activation", "width", "sigma_b2", "sigma_w2"}
+#define C3 {"activation", "width", "sigma_b2"}
+#define C2 {"activation", "width"}
+static const store_derived_field derived_defs[] = {
+    {"S_mean_seedavg", 4, C4, 0, "1", "mean avalanche size, seed average",
+     "mean of S_mean over the completed seeds of each cell (NaN: none completed)"},
+    {"S_mean_seedstd", 4, C4, 0, "1", "mean avalanche size, seed spread",
+     "sample standard deviation (ddof 1) of S_mean over the completed seeds (NaN: fewer than two)"},
+    {"chi", 4, C4, 0, "1", "susceptibility dS/dsigma_w2",
+     "derivative of S_mean_seedavg along sigma_w2: second-order central differences inside, "
+     "first-order one-sided at the ends, non-uniform spacing (numpy.gradient)"},
+    {"chi_b", 4, C4, 0, "1", "susceptibility dS/dsigma_b2",
+     "derivative of S_mean_seedavg along sigma_b2 (numpy.gradient); NaN when the sigma_b2 "
+     "axis has a single point"},
+    {"tau_s_pooled", 4, C4, 0, "1", "size exponent, pooled over seeds",
+     "continuous power-law MLE from the summed sufficient statistics of the completed seeds"},
+    {"tau_s_pooled_err", 4, C4, 0, "1", "error of tau_s_pooled", "(tau - 1)/sqrt(n)"},
+    {"tau_d_pooled", 4, C4, 0, "1", "duration exponent, pooled over seeds",
+     "discrete power-law MLE (Hurwitz zeta) from the summed duration counts"},
+    {"tau_d_pooled_err", 4, C4, 0, "1", "error of tau_d_pooled", "(tau - 1)/sqrt(n)"},
+    {"gamma_pooled", 4, C4, 0, "1", "<S>(D) exponent, pooled over seeds",
+     "weighted regression of log10 M(D) on log10 D from the summed per-duration sums"},
+    {"gamma_pooled_err", 4, C4, 0, "1", "error of gamma_pooled", "sqrt(s^2/Sxx)"},
+    {"widom_sigma_w2", 3, C3, 0, "1", "Widom line sigma_w2*",
+     "sigma_w2 of the chi maximum, refined by the parabola through the maximum and its two "
+     "neighbours (the grid value at an edge)"},
+    {"chi_max", 3, C3, 0, "1", "maximum susceptibility", "largest chi on the sigma_w2 grid"},
+    {"accuracy_ridge_sigma_w2", 3, C3, 0, "1", "accuracy ridge",
+     "sigma_w2 of the highest seed-averaged test accuracy (grid value)"},
+    {"edge_sigma_w2", 2, {"activation", "sigma_b2"}, 0, "1", "edge of chaos sigma_w2_c",
+     "mean-field chi_1 = 1 (Gauss-Hermite quadrature, bracketing root); NaN where none in "
+     "(0, 100]"},
+    {"spearman_acc_chi", 2, C2, 0, "1", "Spearman(accuracy, chi)",
+     "rank correlation over the (sigma_b2, sigma_w2) cells of seed-averaged test accuracy "
+     "with chi (cells with a NaN dropped; ties by average ranks)"},
+    {"spearman_acc_edge", 2, C2, 0, "1", "Spearman(accuracy, -|chi1 - 1|)",
+     "rank correlation over the cells of seed-averaged test accuracy with the closeness "
+     "to the edge of chaos -|chi1 - 1|"},
+    {"ridge_dist_widom", 2, C2, 0, "1", "accuracy ridge to Widom line",
+     "mean over sigma_b2 of |ridge - widom_sigma_w2|"},
+    {"ridge_dist_edge", 2, C2, 0, "1", "accuracy ridge to edge of chaos",
+     "mean over sigma_b2 of |ridge - edge_sigma_w2|"},
+    {"n_spearman_acc_chi", 2, C2, 1, "1", "cells in Spearman(accuracy, chi)",
+     "number of cells with both values finite"},
+    {"n_spearman_acc_edge", 2, C2, 1, "1", "cells in Spearman(accuracy, edge)",
+     "number of cells with both values finite"},
+};
+#undef C4
+#undef C3
+#undef C2
+#define N_DERIVED ((int)(sizeof derived_defs / sizeof *derived_defs))
+
+int store_derived_fields(const store_derived_field **out)
+{
+    *out = derived_defs;
+    return N_DERIVED;
+}
 
 int store_fields(const store_field **out)
 {
@@ -445,6 +509,12 @@ static int make_task_datasets(creator *c)
     if (make_task_dataset(c, "attempts", H5T_STD_I32LE, &zero32, NULL, NULL, 0, "1",
                           "attempts started", "times this task was started (written at start)"))
         return -1;
+    const uint32_t zero_u32 = 0;
+    if (make_task_dataset(c, "checksum", H5T_STD_U32LE, &zero_u32, NULL, NULL, 0, "1",
+                          "row checksum",
+                          "zlib crc32 of the task's row (task index, every per-task dataset "
+                          "in file order, failure_reason, status), written just before status"))
+        return -1;
     hid_t ct = char_type();
     hid_t trail = c->scale_reason;
     hsize_t tn = CS_REASON_LEN;
@@ -463,38 +533,104 @@ static int make_task_datasets(creator *c)
 
 static int make_runs(creator *c)
 {
-    /* Row 0 is written while the file is still under its temporary name, which allocates
-     * the first chunk: the next 63 runs append without allocating file space (only the
-     * extent in two object headers changes), the least metadata a start can write. */
-    hsize_t zero = 0, unlim = H5S_UNLIMITED, chunk = 64;
-    hid_t sp = H5Screate_simple(1, &zero, &unlim);
-    hid_t p = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_chunk(p, 1, &chunk);
-    H5Pset_obj_track_times(p, 0);
-    int32_t fill_row = -1;
-    H5Pset_fill_value(p, H5T_NATIVE_INT32, &fill_row);
+    /* All CS_RUNS_MAX rows exist from the start (unused ones have an empty start), so a
+     * run writes into its row and never changes the file's metadata: a full disk or a
+     * kill during that write cannot damage anything else. */
+    hsize_t n = CS_RUNS_MAX;
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    hid_t p = dcpl_contiguous(H5T_STD_I32LE, NULL);
     hid_t run = H5Dcreate2(c->file, "run", H5T_STD_I32LE, sp, H5P_DEFAULT, p, H5P_DEFAULT);
-    H5Pset_fill_value(p, H5T_NATIVE_INT32, NULL);
+    H5Pclose(p);
     hid_t ft = runs_file_type();
+    p = dcpl_contiguous(ft, NULL);
     hid_t runs = H5Dcreate2(c->file, "runs", ft, sp, H5P_DEFAULT, p, H5P_DEFAULT);
     H5Tclose(ft);
     H5Pclose(p);
     H5Sclose(sp);
     int rc = run < 0 || runs < 0;
     if (!rc) {
+        int32_t *rows = malloc(CS_RUNS_MAX * sizeof *rows);
+        for (int i = 0; rows && i < CS_RUNS_MAX; i++)
+            rows[i] = i;
+        rc |= !rows || H5Dwrite(run, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0;
+        free(rows);
         rc |= H5DSset_scale(run, "run") < 0;
         rc |= put_string_attr(run, "long_name", "run number (one row per `critsweep run`)");
         rc |= H5DSattach_scale(runs, run, 0) < 0;
         rc |= put_string_attr(runs, "long_name", "runs of this sweep");
         rc |= put_string_attr(runs, "description",
                               "start, end (ISO 8601 UTC; end empty while running or if killed), "
-                              "ranks, tasks_done, slurm_job_id, exit_state");
+                              "ranks, tasks_done, slurm_job_id, exit_state; rows with an empty "
+                              "start are not used yet");
     }
     if (run >= 0)
         H5Dclose(run);
     if (runs >= 0)
         H5Dclose(runs);
     return rc;
+}
+
+static hid_t creator_scale(const creator *c, const char *dim, hsize_t *n)
+{
+    const cs_sweep *s = c->s;
+    if (!strcmp(dim, "activation"))
+        return *n = (hsize_t)s->n_activation, c->scale_act;
+    if (!strcmp(dim, "width"))
+        return *n = (hsize_t)s->n_width, c->scale_width;
+    if (!strcmp(dim, "sigma_b2"))
+        return *n = (hsize_t)s->n_sigma_b2, c->scale_sb2;
+    return *n = (hsize_t)s->n_sigma_w2, c->scale_sw2;
+}
+
+static int make_derived(creator *c)
+{
+    const double nan = NAN;
+    const int32_t minus1 = -1;
+    for (int i = 0; i < N_DERIVED; i++) {
+        const store_derived_field *f = &derived_defs[i];
+        hsize_t dims[4];
+        hid_t scales[4];
+        for (int k = 0; k < f->rank; k++)
+            scales[k] = creator_scale(c, f->dims[k], &dims[k]);
+        hid_t ft = f->is_int ? H5T_STD_I32LE : H5T_IEEE_F64LE;
+        hid_t sp = H5Screate_simple(f->rank, dims, NULL);
+        hid_t p = dcpl_contiguous(ft, f->is_int ? (const void *)&minus1 : (const void *)&nan);
+        hid_t d = H5Dcreate2(c->file, f->name, ft, sp, H5P_DEFAULT, p, H5P_DEFAULT);
+        H5Pclose(p);
+        H5Sclose(sp);
+        if (d < 0)
+            return -1;
+        int rc = 0;
+        for (int k = 0; k < f->rank; k++)
+            rc |= H5DSattach_scale(d, scales[k], (unsigned)k) < 0;
+        rc |= put_string_attr(d, "units", f->units);
+        rc |= put_string_attr(d, "long_name", f->long_name);
+        rc |= put_string_attr(d, "description", f->description);
+        H5Dclose(d);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* crc32 over what a reader trusts the coordinates and root attributes for: damage to
+ * any of them (a flipped byte in the global heap, a coordinate's data) changes it. */
+static uint32_t schema_crc(const char *hash, const char *name, const char *yaml,
+                           const char *const *act, int n_act, const int32_t *width, int n_w,
+                           const double *sb2, int n_b, const double *sw2, int n_s,
+                           const int64_t *seed, int n_seed)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    const char *strs[3] = {hash, name, yaml};
+    for (int i = 0; i < 3; i++)
+        crc = crc32(crc, (const Bytef *)strs[i], (uInt)strlen(strs[i]) + 1);
+    for (int i = 0; i < n_act; i++)
+        crc = crc32(crc, (const Bytef *)act[i], (uInt)strlen(act[i]) + 1);
+    crc = crc32(crc, (const Bytef *)width, (uInt)n_w * sizeof *width);
+    crc = crc32(crc, (const Bytef *)sb2, (uInt)n_b * sizeof *sb2);
+    crc = crc32(crc, (const Bytef *)sw2, (uInt)n_s * sizeof *sw2);
+    crc = crc32(crc, (const Bytef *)seed, (uInt)n_seed * sizeof *seed);
+    return (uint32_t)crc;
 }
 
 static int make_root_attrs(creator *c)
@@ -516,6 +652,27 @@ static int make_root_attrs(creator *c)
     rc |= put_string_attr(c->file, "mode", mode_name(s->avalanche.mode));
     rc |= put_num_attr(c->file, "n_tasks", H5T_NATIVE_INT64, &ntasks, 0);
     rc |= put_num_attr(c->file, "max_attempts", H5T_NATIVE_INT32, &maxatt, 0);
+    const char **act = malloc((size_t)s->n_activation * sizeof *act);
+    int32_t *w = malloc((size_t)s->n_width * sizeof *w);
+    int64_t *seeds = malloc((size_t)s->n_seed * sizeof *seeds);
+    if (!act || !w || !seeds) {
+        rc = -1;
+    } else {
+        for (int i = 0; i < s->n_activation; i++)
+            act[i] = activation_name(s->activation[i]);
+        for (int i = 0; i < s->n_width; i++)
+            w[i] = (int32_t)s->width[i];
+        for (int i = 0; i < s->n_seed; i++)
+            seeds[i] = (int64_t)s->seeds[i];
+        uint32_t crc = schema_crc(s->hash_hex, s->name ? s->name : "",
+                                  s->yaml_text ? s->yaml_text : "", act, s->n_activation, w,
+                                  s->n_width, s->sigma_b2, s->n_sigma_b2, s->sigma_w2,
+                                  s->n_sigma_w2, seeds, s->n_seed);
+        rc |= put_num_attr(c->file, "schema_crc32", H5T_NATIVE_UINT32, &crc, 0);
+    }
+    free(act);
+    free(w);
+    free(seeds);
     return rc;
 }
 
@@ -551,8 +708,98 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
-int store_create(const char *path, const cs_sweep *s, const store_run *first_run, cs_err *err)
+/* The creation proper, under the temporary name tmp, in whichever process runs it. */
+static int create_file(const char *tmp, const cs_sweep *s, const store_run *first_run,
+                       cs_err *err)
 {
+    creator c;
+    memset(&c, 0, sizeof c);
+    c.scale_act = c.scale_width = c.scale_sb2 = c.scale_sw2 = c.scale_seed = -1;
+    c.scale_epoch = c.scale_duration = c.scale_size_bin = c.scale_shape_d = -1;
+    c.scale_profile_x = c.scale_reason = -1;
+    c.s = s;
+    c.path = tmp;
+    trailing_lengths(s, &c.epochs, &c.depth, &c.n_profile_d);
+
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_sec2(fapl);
+    c.file = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    if (c.file < 0)
+        return cs_fail(err, CS_EXIT_USAGE, "cannot create the results file (HDF5 could not "
+                                           "create %s: permissions? read-only or full file "
+                                           "system?); choose another path with -o", tmp);
+    const char *stage = "coordinates";
+    if (make_scales(&c) || (stage = "per-task datasets", make_task_datasets(&c)) ||
+        (stage = "runs table", make_runs(&c)) ||
+        (stage = "derived datasets", make_derived(&c)) ||
+        (stage = "root attributes", make_root_attrs(&c))) {
+        close_scales(&c);
+        H5Fclose(c.file);
+        return cs_fail(err, CS_EXIT_ERROR, "writing the %s failed (disk full?); nothing was "
+                                           "left behind", stage);
+    }
+    close_scales(&c);
+    if (H5Fclose(c.file) < 0)
+        return cs_fail(err, CS_EXIT_ERROR, "closing the new file failed (disk full?); nothing "
+                                           "was left behind");
+    if (first_run) {
+        long row;
+        int rc = store_runs_append(tmp, first_run, &row, err);
+        if (rc)
+            return rc;
+    }
+    /* The data must be on disk before the name points at it. */
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fsync(fd) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return cs_fail(err, CS_EXIT_ERROR, "flushing the new file failed: %s", strerror(e));
+    }
+    close(fd);
+    return 0;
+}
+
+/* Temporary names are "<path>.partial-create.<host>.<pid>"; one left by a creator on
+ * this host that no longer exists (killed mid-creation) is ours to remove. */
+static void remove_stale_temporaries(const char *path, const char *host)
+{
+    char *dir = dir_of(path);
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t n = strlen(base) + strlen(host) + 32;
+    char *prefix = malloc(n);
+    DIR *d = dir && prefix ? opendir(dir) : NULL;
+    if (d) {
+        snprintf(prefix, n, "%s.partial-create.%s.", base, host);
+        size_t pl = strlen(prefix);
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            long pid;
+            if (strncmp(e->d_name, prefix, pl) || cs_parse_long(e->d_name + pl, &pid) || pid <= 0)
+                continue;
+            if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+                continue;
+            size_t m = strlen(dir) + strlen(e->d_name) + 2;
+            char *full = malloc(m);
+            if (full) {
+                snprintf(full, m, "%s/%s", dir, e->d_name);
+                unlink(full);
+                free(full);
+            }
+        }
+        closedir(d);
+    }
+    free(prefix);
+    free(dir);
+}
+
+int store_create(const char *path, const cs_sweep *s, const store_run *first_run, int *lock_fd,
+                 cs_err *err)
+{
+    if (lock_fd)
+        *lock_fd = -1;
     quiet_hdf5();
     struct stat st;
     if (stat(path, &st) == 0)
@@ -567,74 +814,152 @@ int store_create(const char *path, const cs_sweep *s, const store_run *first_run
         return CS_EXIT_USAGE;
     }
     free(dir);
-    size_t n = strlen(path) + 32;
+    char host[64] = "host";
+    gethostname(host, sizeof host - 1);
+    host[sizeof host - 1] = 0;
+    for (char *h = host; *h; h++)
+        if (*h == '/' || *h == '.')
+            *h = '_';
+    remove_stale_temporaries(path, host);
+    size_t n = strlen(path) + strlen(host) + 48;
     char *tmp = malloc(n);
     if (!tmp)
         return cs_fail(err, CS_EXIT_ERROR, "out of memory");
-    snprintf(tmp, n, "%s.partial-create", path);
-    unlink(tmp); /* a leftover of an earlier crash during creation: ours to replace */
+    snprintf(tmp, n, "%s.partial-create.%s.%ld", path, host, (long)getpid());
+    unlink(tmp); /* ours by name: this very process */
 
-    creator c;
-    memset(&c, 0, sizeof c);
-    c.scale_act = c.scale_width = c.scale_sb2 = c.scale_sw2 = c.scale_seed = -1;
-    c.scale_epoch = c.scale_duration = c.scale_size_bin = c.scale_shape_d = -1;
-    c.scale_profile_x = c.scale_reason = -1;
-    c.s = s;
-    c.path = path;
-    trailing_lengths(s, &c.epochs, &c.depth, &c.n_profile_d);
-
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_fapl_sec2(fapl);
-    c.file = H5Fcreate(tmp, H5F_ACC_EXCL, H5P_DEFAULT, fapl);
-    H5Pclose(fapl);
-    int rc = 0;
-    if (c.file < 0) {
-        rc = cs_fail(err, CS_EXIT_USAGE, "%s: cannot create the results file (HDF5 could not "
-                                         "create %s: permissions? read-only or full file "
-                                         "system?); choose another path with -o", path, tmp);
-        goto out;
-    }
-    const char *stage = "coordinates";
-    if (make_scales(&c) || (stage = "per-task datasets", make_task_datasets(&c)) ||
-        (stage = "runs table", make_runs(&c)) ||
-        (stage = "root attributes", make_root_attrs(&c))) {
-        rc = cs_fail(err, CS_EXIT_ERROR, "%s: writing the %s failed (disk full?); remove it and "
-                                         "run again", tmp, stage);
-        close_scales(&c);
-        H5Fclose(c.file);
-        unlink(tmp);
-        goto out;
-    }
-    close_scales(&c);
-    if (H5Fclose(c.file) < 0) {
-        rc = cs_fail(err, CS_EXIT_ERROR, "%s: closing the new file failed (disk full?)", tmp);
-        unlink(tmp);
-        goto out;
-    }
-    if (first_run) {
-        long row;
-        if ((rc = store_runs_append(tmp, first_run, &row, err))) {
+    /* The child only runs serial HDF5 and leaves with _exit: no MPI call, no exit-time
+     * handler, so a crash of HDF5's clean-up after a failed write stays in the child. */
+    int rc = 0, pfd[2] = {-1, -1};
+    cs_err child_err = {0, ""};
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = pipe2(pfd, O_CLOEXEC) == 0 ? fork() : -1;
+    if (pid == 0) {
+        close(pfd[0]);
+        int crc = create_file(tmp, s, first_run, &child_err);
+        if (crc) {
             unlink(tmp);
-            goto out;
+            ssize_t w = write(pfd[1], &child_err, sizeof child_err);
+            (void)w;
         }
+        _exit(crc);
+    } else if (pid < 0) {
+        /* No fork (or no pipe): create in this process. */
+        if (pfd[0] >= 0) {
+            close(pfd[0]);
+            close(pfd[1]);
+        }
+        rc = create_file(tmp, s, first_run, &child_err);
+    } else {
+        close(pfd[1]);
+        size_t got = 0;
+        while (got < sizeof child_err) {
+            ssize_t r = read(pfd[0], (char *)&child_err + got, sizeof child_err - got);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            got += (size_t)r;
+        }
+        close(pfd[0]);
+        int status;
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        if (WIFSIGNALED(status))
+            cs_fail(&child_err, CS_EXIT_ERROR, "creating the file crashed (signal %d; disk "
+                                               "full?); nothing was left behind",
+                    WTERMSIG(status));
+        else if (WEXITSTATUS(status) != 0 && got < sizeof child_err)
+            cs_fail(&child_err, WEXITSTATUS(status), "creating the file failed (exit %d)",
+                    WEXITSTATUS(status));
+        rc = WIFSIGNALED(status) ? CS_EXIT_ERROR : WEXITSTATUS(status);
     }
-    /* link() refuses to replace an existing name, unlike rename(): another process that
-     * created the same path meanwhile keeps its file. */
+    if (rc) {
+        unlink(tmp);
+        cs_fail(err, rc, "%s: %s", path, child_err.msg);
+        free(tmp);
+        return rc;
+    }
+    /* The lock first, on the new inode: whoever finds the file under its real name finds
+     * it locked until this run ends. */
+    int fd = -1;
+    if (lock_fd && (rc = store_lock(tmp, &fd, err))) {
+        unlink(tmp);
+        free(tmp);
+        return rc;
+    }
+    /* link() refuses to replace an existing name, unlike rename(): of two runs creating
+     * the same file, exactly one wins. */
     if (link(tmp, path) != 0) {
         int e = errno;
         if (e == EEXIST)
-            rc = cs_fail(err, CS_EXIT_USAGE, "%s: appeared while it was being created; "
-                                             "not replaced", path);
-        else if (rename(tmp, path) == 0) /* file systems without hard links */
-            goto out;
-        else
+            rc = cs_fail(err, CS_EXIT_USAGE, "%s: another critsweep run is creating/writing "
+                                             "this file (it appeared while this run created "
+                                             "it); not replaced", path);
+        else if (rename(tmp, path) != 0) /* file systems without hard links */
             rc = cs_fail(err, CS_EXIT_USAGE, "%s: cannot move %s into place: %s", path, tmp,
                          strerror(e));
     }
     unlink(tmp);
-out:
     free(tmp);
+    if (rc && fd >= 0)
+        close(fd);
+    else if (lock_fd)
+        *lock_fd = fd;
     return rc;
+}
+
+/* ---- the writer's lock ---- */
+
+static void lock_byte(struct flock *fl, short type)
+{
+    memset(fl, 0, sizeof *fl);
+    fl->l_type = type;
+    fl->l_whence = SEEK_SET;
+    /* One byte far beyond the data: MPI-IO implementations lock the ranges they write
+     * (ROMIO does on NFS), and must never wait for this lock. */
+    fl->l_start = (off_t)1 << 62;
+    fl->l_len = 1;
+}
+
+int store_lock(const char *path, int *fd_out, cs_err *err)
+{
+    /* Open-file-description locks are independent of the flock() locks HDF5 takes, so
+     * readers are not blocked, and unlike classic POSIX locks they survive HDF5 opening
+     * and closing the file in this process. */
+    *fd_out = -1;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return cs_fail(err, CS_EXIT_USAGE, "%s: cannot open for writing: %s", path,
+                       strerror(errno));
+    struct flock fl;
+    lock_byte(&fl, F_WRLCK);
+    if (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+        int e = errno;
+        close(fd);
+        if (e == EAGAIN || e == EACCES)
+            return cs_fail(err, CS_EXIT_USAGE, "%s: another critsweep run is creating/writing "
+                                               "this file; wait for it to finish or stop it",
+                           path);
+        fprintf(stderr, "critsweep: warning: %s: cannot lock (%s); make sure no other run "
+                        "writes this file\n", path, strerror(e));
+        return 0;
+    }
+    *fd_out = fd;
+    return 0;
+}
+
+int store_lock_held(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct flock fl;
+    lock_byte(&fl, F_WRLCK);
+    int held = fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+    close(fd);
+    return held;
 }
 
 /* ---- checking and reading ---- */
@@ -661,6 +986,417 @@ hid_t store_open_read(const char *path, cs_err *err)
     if (f < 0)
         cs_fail(err, CS_EXIT_USAGE, "%s: cannot open as HDF5 (damaged or truncated?)", path);
     return f;
+}
+
+/* ---- integrity ---- */
+
+static int read_whole(hid_t f, const char *name, hid_t mtype, void *buf, long n,
+                      const char *path, cs_err *err);
+
+void store_integrity_free(store_integrity *g)
+{
+    free(g->damaged);
+    memset(g, 0, sizeof *g);
+}
+
+void store_task_label(const cs_sweep *s, long task, char *buf, size_t n)
+{
+    grid_index g;
+    grid_coords(s, task, &g);
+    snprintf(buf, n, "task %ld (%s, N=%d, sigma_b2=%g, sigma_w2=%g, seed %ld)", task,
+             activation_name(s->activation[g.activation]), s->width[g.width],
+             s->sigma_b2[g.sigma_b2], s->sigma_w2[g.sigma_w2], (long)s->seeds[g.seed]);
+}
+
+/* Checks one dataset's shape against the task axes (first nd_task dims), its type
+ * class and size, and that its data lies inside the file.  Returns a static
+ * description of what is wrong, NULL if nothing. */
+static const char *check_dataset(hid_t f, const char *name, const hsize_t *axes, int nd_task,
+                                 int min_rank, int max_rank, H5T_class_t cls, size_t tsize,
+                                 off_t fsize, hssize_t *npoints)
+{
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0)
+        return "missing or unreadable";
+    const char *why = NULL;
+    hid_t sp = H5Dget_space(d), t = H5Dget_type(d);
+    hsize_t dims[8];
+    int nd = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    if (sp < 0 || t < 0 || nd < min_rank || nd > max_rank || nd > 8)
+        why = "has the wrong rank";
+    else {
+        H5Sget_simple_extent_dims(sp, dims, NULL);
+        for (int k = 0; k < nd_task && !why; k++)
+            if (dims[k] != axes[k])
+                why = "does not match the coordinates' lengths";
+        if (!why && (H5Tget_class(t) != cls || H5Tget_size(t) != tsize))
+            why = "has the wrong type";
+    }
+    if (!why) {
+        hssize_t np = H5Sget_simple_extent_npoints(sp);
+        hsize_t want = (hsize_t)np * tsize, have = H5Dget_storage_size(d);
+        haddr_t off = H5Dget_offset(d);
+        if (np < 0 || have != want)
+            why = "does not have its space allocated";
+        else if (off == HADDR_UNDEF || off + want > (haddr_t)fsize)
+            why = "points outside the file";
+        if (npoints)
+            *npoints = np;
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    return why;
+}
+
+/* Reads a 1-D coordinate of n elements (n from the file) into a malloc'd buffer. */
+static void *read_coord(hid_t f, const char *name, hid_t mt, size_t elem, int *n)
+{
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0)
+        return NULL;
+    hid_t sp = H5Dget_space(d);
+    hssize_t m = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 ? H5Sget_simple_extent_npoints(sp) : -1;
+    if (sp >= 0)
+        H5Sclose(sp);
+    void *buf = m >= 1 && m < (1 << 24) ? calloc((size_t)m, elem) : NULL;
+    if (buf && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+        free(buf);
+        buf = NULL;
+    }
+    H5Dclose(d);
+    *n = buf ? (int)m : 0;
+    return buf;
+}
+
+/* The structural checks, run under the deadline.  0 or CS_EXIT_USAGE. */
+static int validate_structure(hid_t f, const char *path, off_t fsize, store_integrity *g,
+                              int *has_checksums, cs_err *err)
+{
+#define DAMAGED(...) cs_fail(err, CS_EXIT_USAGE, __VA_ARGS__)
+    char *hash = store_read_string_attr(f, "sweep_hash");
+    char *name = store_read_string_attr(f, "sweep_name");
+    char *yaml = store_read_string_attr(f, "sweep_yaml");
+    int rc = 0, n[5] = {0};
+    char **act = NULL;
+    int32_t *width = NULL;
+    double *sb2 = NULL, *sw2 = NULL;
+    int64_t *seed = NULL;
+    if (!hash || H5Lexists(f, "status", H5P_DEFAULT) <= 0) {
+        rc = DAMAGED("%s: not a critsweep results file (no sweep_hash or status; damaged?); "
+                     "nothing was changed", path);
+        goto out;
+    }
+    if (strlen(hash) != 16 || strspn(hash, "0123456789abcdef") != 16) {
+        rc = DAMAGED("%s is damaged: its sweep_hash attribute is not a hash; nothing was "
+                     "changed", path);
+        goto out;
+    }
+    /* activation: variable-length strings (the global heap) */
+    {
+        hid_t vt = vlen_utf8();
+        char **tmp = read_coord(f, "activation", vt, sizeof(char *), &n[0]);
+        if (tmp) {
+            act = calloc((size_t)n[0], sizeof *act);
+            for (int i = 0; i < n[0]; i++) {
+                if (act)
+                    act[i] = strdup(tmp[i] ? tmp[i] : "");
+                if (tmp[i])
+                    H5free_memory(tmp[i]);
+            }
+            free(tmp);
+        }
+        H5Tclose(vt);
+    }
+    width = read_coord(f, "width", H5T_NATIVE_INT32, sizeof *width, &n[1]);
+    sb2 = read_coord(f, "sigma_b2", H5T_NATIVE_DOUBLE, sizeof *sb2, &n[2]);
+    sw2 = read_coord(f, "sigma_w2", H5T_NATIVE_DOUBLE, sizeof *sw2, &n[3]);
+    seed = read_coord(f, "seed", H5T_NATIVE_INT64, sizeof *seed, &n[4]);
+    static const char *const axis[5] = {"activation", "width", "sigma_b2", "sigma_w2", "seed"};
+    for (int k = 0; k < 5 && !rc; k++)
+        if (!n[k] || (k == 0 && !act))
+            rc = DAMAGED("%s is damaged: its coordinate '%s' cannot be read; nothing was "
+                         "changed", path, axis[k]);
+    if (rc)
+        goto out;
+    long n_tasks = (long)n[0] * n[1] * n[2] * n[3] * n[4];
+    g->n_tasks = n_tasks;
+    int64_t nt_attr = -1;
+    if (H5Aexists(f, "n_tasks") > 0) {
+        hid_t a = H5Aopen(f, "n_tasks", H5P_DEFAULT);
+        if (a < 0 || H5Aread(a, H5T_NATIVE_INT64, &nt_attr) < 0)
+            nt_attr = -2;
+        if (a >= 0)
+            H5Aclose(a);
+        if (nt_attr != n_tasks) {
+            rc = DAMAGED("%s is damaged: %ld tasks by its coordinates, %lld by its n_tasks "
+                         "attribute; nothing was changed", path, n_tasks, (long long)nt_attr);
+            goto out;
+        }
+    }
+    if (H5Aexists(f, "schema_crc32") > 0) {
+        uint32_t want = 0;
+        hid_t a = H5Aopen(f, "schema_crc32", H5P_DEFAULT);
+        int ok = a >= 0 && H5Aread(a, H5T_NATIVE_UINT32, &want) >= 0;
+        if (a >= 0)
+            H5Aclose(a);
+        uint32_t have = schema_crc(hash, name ? name : "", yaml ? yaml : "",
+                                   (const char *const *)act, n[0], width, n[1], sb2, n[2], sw2,
+                                   n[3], seed, n[4]);
+        if (!ok || have != want) {
+            rc = DAMAGED("%s is damaged: its coordinates or root attributes (sweep hash, "
+                         "name, YAML text) do not match their checksum; nothing was changed",
+                         path);
+            goto out;
+        }
+    }
+    hsize_t axes[5];
+    for (int k = 0; k < 5; k++)
+        axes[k] = (hsize_t)n[k];
+    const char *why;
+    for (int i = 0; i < N_FIELDS && !rc; i++) {
+        const store_field *fl = &field_defs[i].f;
+        int tr = fl->trailing == STORE_TR_NONE ? 0 : fl->trailing == STORE_TR_PROFILE ? 2 : 1;
+        size_t ts = fl->type == STORE_F64 || fl->type == STORE_I64 ? 8 : fl->type == STORE_I32 ? 4 : 1;
+        H5T_class_t cls = fl->type == STORE_F64 ? H5T_FLOAT : H5T_INTEGER;
+        if (H5Lexists(f, fl->name, H5P_DEFAULT) <= 0 && H5Aexists(f, "schema_crc32") <= 0)
+            continue; /* a field newer than a 0.1.0 file */
+        if ((why = check_dataset(f, fl->name, axes, 5, 5 + tr, 5 + tr, cls, ts, fsize, NULL)))
+            rc = DAMAGED("%s is damaged: dataset '%s' %s; nothing was changed", path, fl->name, why);
+    }
+    if (!rc && (why = check_dataset(f, "status", axes, 5, 5, 5, H5T_INTEGER, 1, fsize, NULL)))
+        rc = DAMAGED("%s is damaged: dataset 'status' %s; nothing was changed", path, why);
+    if (!rc && (why = check_dataset(f, "attempts", axes, 5, 5, 5, H5T_INTEGER, 4, fsize, NULL)))
+        rc = DAMAGED("%s is damaged: dataset 'attempts' %s; nothing was changed", path, why);
+    if (!rc && (why = check_dataset(f, "failure_reason", axes, 5, 6, 6, H5T_STRING, 1, fsize, NULL)))
+        rc = DAMAGED("%s is damaged: dataset 'failure_reason' %s; nothing was changed", path, why);
+    *has_checksums = H5Lexists(f, "checksum", H5P_DEFAULT) > 0;
+    if (!rc && H5Aexists(f, "schema_crc32") > 0 && !*has_checksums)
+        rc = DAMAGED("%s is damaged: dataset 'checksum' is missing; nothing was changed", path);
+    if (!rc && *has_checksums &&
+        (why = check_dataset(f, "checksum", axes, 5, 5, 5, H5T_INTEGER, 4, fsize, NULL)))
+        rc = DAMAGED("%s is damaged: dataset 'checksum' %s; nothing was changed", path, why);
+    /* Derived datasets: reserved in files since 0.2.0, written later by 0.1.0's phase. */
+    for (int i = 0; i < N_DERIVED && !rc; i++) {
+        const store_derived_field *df = &derived_defs[i];
+        if (H5Lexists(f, df->name, H5P_DEFAULT) <= 0) {
+            if (H5Aexists(f, "schema_crc32") > 0)
+                rc = DAMAGED("%s is damaged: derived dataset '%s' is missing; nothing was "
+                             "changed", path, df->name);
+            continue;
+        }
+        hsize_t dax[4];
+        for (int k = 0; k < df->rank; k++)
+            for (int a = 0; a < 5; a++)
+                if (!strcmp(df->dims[k], axis[a]))
+                    dax[k] = axes[a];
+        if ((why = check_dataset(f, df->name, dax, df->rank, df->rank, df->rank,
+                                 df->is_int ? H5T_INTEGER : H5T_FLOAT, df->is_int ? 4 : 8,
+                                 fsize, NULL)))
+            rc = DAMAGED("%s is damaged: derived dataset '%s' %s; nothing was changed", path,
+                         df->name, why);
+    }
+    if (!rc) {
+        store_run *rows = NULL;
+        long nr = 0;
+        cs_err e2 = {0, ""};
+        if (store_read_runs(f, &rows, &nr, &e2))
+            rc = DAMAGED("%s is damaged: its runs table cannot be read; nothing was changed",
+                         path);
+        free(rows);
+    }
+out:
+    if (act)
+        for (int i = 0; i < n[0]; i++)
+            free(act[i]);
+    free(act);
+    free(width);
+    free(sb2);
+    free(sw2);
+    free(seed);
+    free(hash);
+    free(name);
+    free(yaml);
+    return rc;
+#undef DAMAGED
+}
+
+/* Recomputes every finished row's checksum (store_write_result's order) and marks the
+ * rows that do not match.  One dataset in memory at a time. */
+static int verify_rows(hid_t f, const char *path, const int8_t *status, uint32_t *crc,
+                       long n_tasks, cs_err *err)
+{
+    for (long t = 0; t < n_tasks; t++)
+        crc[t] = store_row_crc_begin(t);
+    for (int i = 0; i < N_FIELDS; i++) {
+        const store_field *fl = &field_defs[i].f;
+        hid_t d = H5Dopen2(f, fl->name, H5P_DEFAULT);
+        if (d < 0)
+            continue; /* absent in an older file: then there are no checksums either */
+        hid_t sp = H5Dget_space(d);
+        hssize_t np = H5Sget_simple_extent_npoints(sp);
+        H5Sclose(sp);
+        size_t per = (size_t)(np / n_tasks);
+        void *buf = malloc((size_t)np * 8 + 8);
+        int bad = !buf || H5Dread(d, fl->type == STORE_F64 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64,
+                                  H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0;
+        H5Dclose(d);
+        if (bad) {
+            free(buf);
+            return cs_fail(err, CS_EXIT_USAGE, "%s is damaged: dataset '%s' cannot be read; "
+                                               "nothing was changed", path, fl->name);
+        }
+        for (long t = 0; t < n_tasks; t++)
+            crc[t] = store_row_crc_add(crc[t], (const char *)buf + (size_t)t * per * 8, per * 8);
+        free(buf);
+    }
+    char *reason = malloc((size_t)n_tasks * CS_REASON_LEN);
+    hid_t d = H5Dopen2(f, "failure_reason", H5P_DEFAULT);
+    hid_t ct = char_type();
+    int bad = !reason || d < 0 || H5Dread(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, reason) < 0;
+    H5Tclose(ct);
+    if (d >= 0)
+        H5Dclose(d);
+    if (!bad)
+        for (long t = 0; t < n_tasks; t++) {
+            crc[t] = store_row_crc_add(crc[t], reason + (size_t)t * CS_REASON_LEN, CS_REASON_LEN);
+            crc[t] = store_row_crc_add(crc[t], &status[t], 1);
+        }
+    free(reason);
+    if (bad)
+        return cs_fail(err, CS_EXIT_USAGE, "%s is damaged: dataset 'failure_reason' cannot be "
+                                           "read; nothing was changed", path);
+    return 0;
+}
+
+int store_validate(const char *path, int verify, store_integrity *g, cs_err *err)
+{
+    store_integrity local;
+    if (!g)
+        g = &local;
+    memset(g, 0, sizeof *g);
+    quiet_hdf5();
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return cs_fail(err, CS_EXIT_USAGE, "%s: %s", path, strerror(errno));
+    if (!S_ISREG(st.st_mode))
+        return cs_fail(err, CS_EXIT_USAGE, "%s: not a regular file (a critsweep results file "
+                                           "is an HDF5 file)", path);
+    double limit = cs_open_timeout();
+    char msg[1200];
+    snprintf(msg, sizeof msg, "%s is damaged: reading its structure did not finish within "
+                              "%g s (HDF5 loops inside damaged metadata); nothing was changed "
+                              "(CRITSWEEP_OPEN_TIMEOUT sets the limit)", path, limit);
+    cs_watchdog_arm(limit, msg);
+    if (H5Fis_hdf5(path) <= 0) {
+        cs_watchdog_disarm();
+        return cs_fail(err, CS_EXIT_USAGE, "%s: not an HDF5 file (a critsweep results file is "
+                                           "HDF5; damaged?)", path);
+    }
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_sec2(fapl);
+    H5Pset_file_locking(fapl, 0, 1);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (f < 0) {
+        cs_watchdog_disarm();
+        return cs_fail(err, CS_EXIT_USAGE, "%s: HDF5 cannot open it (damaged or truncated?); "
+                                           "nothing was changed", path);
+    }
+    int has_ck = 0;
+    int rc = validate_structure(f, path, st.st_size, g, &has_ck, err);
+    cs_watchdog_disarm();
+    g->has_checksums = has_ck;
+    long n = g->n_tasks;
+    int8_t *status = NULL;
+    uint32_t *want = NULL, *have = NULL;
+    if (!rc) {
+        status = malloc((size_t)n);
+        if (!status)
+            rc = cs_fail(err, CS_EXIT_ERROR, "out of memory for %ld tasks", n);
+        else if (read_whole(f, "status", H5T_NATIVE_INT8, status, n, path, err))
+            rc = cs_fail(err, CS_EXIT_USAGE, "%s is damaged: its status cannot be read; "
+                                             "nothing was changed", path);
+    }
+    if (!rc)
+        for (long t = 0; t < n; t++)
+            if (status[t] < CS_STATUS_PENDING || status[t] > CS_STATUS_DIVERGED) {
+                if (!g->damaged && !(g->damaged = calloc((size_t)n, 1))) {
+                    rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
+                    break;
+                }
+                g->damaged[t] = 1;
+                g->n_bad_status++;
+            }
+    if (!rc && verify && has_ck) {
+        want = malloc((size_t)n * sizeof *want);
+        have = malloc((size_t)n * sizeof *have);
+        if (!want || !have)
+            rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
+        else if (read_whole(f, "checksum", H5T_NATIVE_UINT32, want, n, path, err) ||
+                 verify_rows(f, path, status, have, n, err))
+            rc = err && err->code ? err->code : CS_EXIT_USAGE;
+        for (long t = 0; !rc && t < n; t++) {
+            if (status[t] == CS_STATUS_PENDING || (g->damaged && g->damaged[t]) ||
+                want[t] == have[t])
+                continue;
+            if (!g->damaged && !(g->damaged = calloc((size_t)n, 1))) {
+                rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
+                break;
+            }
+            g->damaged[t] = 1;
+            g->n_bad_checksum++;
+        }
+        g->rows_verified = !rc;
+    }
+    free(status);
+    free(want);
+    free(have);
+    H5Fclose(f);
+    if (g == &local)
+        store_integrity_free(g);
+    return rc;
+}
+
+/* The file's coordinates are exactly the sweep's grid (the hash says they should be;
+ * a difference is damage). */
+static int check_coords(hid_t f, const char *path, const cs_sweep *s, cs_err *err)
+{
+    int n[5] = {0}, ok = 1;
+    hid_t vt = vlen_utf8();
+    char **act = read_coord(f, "activation", vt, sizeof(char *), &n[0]);
+    H5Tclose(vt);
+    int32_t *w = read_coord(f, "width", H5T_NATIVE_INT32, sizeof *w, &n[1]);
+    double *b = read_coord(f, "sigma_b2", H5T_NATIVE_DOUBLE, sizeof *b, &n[2]);
+    double *sw = read_coord(f, "sigma_w2", H5T_NATIVE_DOUBLE, sizeof *sw, &n[3]);
+    int64_t *seed = read_coord(f, "seed", H5T_NATIVE_INT64, sizeof *seed, &n[4]);
+    ok = act && w && b && sw && seed && n[0] == s->n_activation && n[1] == s->n_width &&
+         n[2] == s->n_sigma_b2 && n[3] == s->n_sigma_w2 && n[4] == s->n_seed;
+    for (int i = 0; ok && i < n[0]; i++)
+        ok = act[i] && !strcmp(act[i], activation_name(s->activation[i]));
+    for (int i = 0; ok && i < n[1]; i++)
+        ok = w[i] == s->width[i];
+    for (int i = 0; ok && i < n[2]; i++)
+        ok = b[i] == s->sigma_b2[i];
+    for (int i = 0; ok && i < n[3]; i++)
+        ok = sw[i] == s->sigma_w2[i];
+    for (int i = 0; ok && i < n[4]; i++)
+        ok = seed[i] == (int64_t)s->seeds[i];
+    if (act)
+        for (int i = 0; i < n[0]; i++)
+            H5free_memory(act[i]);
+    free(act);
+    free(w);
+    free(b);
+    free(sw);
+    free(seed);
+    if (!ok)
+        return cs_fail(err, CS_EXIT_USAGE, "%s is damaged: its coordinates differ from this "
+                                           "sweep's grid although the hashes match; nothing was "
+                                           "changed (use --fresh to start over)", path);
+    return 0;
 }
 
 int store_check(const char *path, const cs_sweep *s, cs_err *err)
@@ -695,6 +1431,8 @@ int store_check(const char *path, const cs_sweep *s, cs_err *err)
             H5Sclose(sp);
         if (d >= 0)
             H5Dclose(d);
+        if (!rc)
+            rc = check_coords(f, path, s, err);
     }
     free(hash);
     H5Fclose(f);
@@ -756,11 +1494,16 @@ int store_read_runs(hid_t file, store_run **rows, long *n, cs_err *err)
             *rows = NULL;
             rc = cs_fail(err, CS_EXIT_ERROR, "reading the runs table failed");
         } else {
-            *n = (long)m;
-            for (long i = 0; i < m; i++) { /* NULLPAD fields: make sure they terminate */
-                (*rows)[i].start[CS_RUN_STR - 1] = (*rows)[i].end[CS_RUN_STR - 1] = 0;
-                (*rows)[i].slurm_job_id[CS_RUN_STR - 1] = (*rows)[i].exit_state[CS_RUN_STR - 1] = 0;
+            long k = 0;
+            for (long i = 0; i < m; i++) {
+                store_run *x = &(*rows)[i];
+                /* NULLPAD fields: make sure they terminate */
+                x->start[CS_RUN_STR - 1] = x->end[CS_RUN_STR - 1] = 0;
+                x->slurm_job_id[CS_RUN_STR - 1] = x->exit_state[CS_RUN_STR - 1] = 0;
+                if (x->start[0]) /* an unused row of a table allocated whole */
+                    (*rows)[k++] = *x;
             }
+            *n = k;
         }
         H5Tclose(mt);
     }
@@ -817,14 +1560,32 @@ static int runs_write(const char *path, long *row, const store_run *r, int appen
         rc = cs_fail(err, CS_EXIT_USAGE, "%s: no runs table (not a critsweep results file?)", path);
     } else {
         hid_t sp = H5Dget_space(runs);
-        long m = (long)H5Sget_simple_extent_npoints(sp);
+        hsize_t m = 0, maxm = 0;
+        H5Sget_simple_extent_dims(sp, &m, &maxm);
         H5Sclose(sp);
-        if (append)
-            *row = m;
-        else if (*row < 0 || *row >= m)
+        /* critsweep 0.1.0 made the table extensible: there a run appends a row. */
+        int extensible = maxm == H5S_UNLIMITED;
+        if (append && extensible) {
+            *row = (long)m;
+        } else if (append) {
+            store_run *rows = calloc(m ? m : 1, sizeof *rows);
+            hid_t mt = runs_mem_type();
+            if (!rows || H5Dread(runs, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0)
+                rc = cs_fail(err, CS_EXIT_ERROR, "%s: reading the runs table failed", path);
+            H5Tclose(mt);
+            *row = -1;
+            for (hsize_t i = 0; !rc && i < m; i++)
+                if (!rows[i].start[0]) {
+                    *row = (long)i;
+                    break;
+                }
+            free(rows);
+        } else if (*row < 0 || *row >= (long)m) {
             rc = cs_fail(err, CS_EXIT_ERROR, "%s: runs row %ld does not exist", path, *row);
-        if (!rc && write_run_row(runs, run, *row, r, append))
-            rc = cs_fail(err, CS_EXIT_ERROR, "%s: writing the runs table failed", path);
+        }
+        if (!rc && *row >= 0 && write_run_row(runs, run, *row, r, append && extensible))
+            rc = cs_fail(err, CS_EXIT_ERROR, "%s: writing the runs table failed (disk full?)",
+                         path);
     }
     if (runs >= 0)
         H5Dclose(runs);
@@ -850,8 +1611,8 @@ int store_runs_update(const char *path, long row, const store_run *run, cs_err *
 void store_writer_init(store_writer *w)
 {
     memset(w, 0, sizeof *w);
-    w->file = w->status = w->attempts = w->reason = -1;
-    w->status_space = w->attempts_space = w->reason_space = -1;
+    w->file = w->status = w->attempts = w->reason = w->checksum = -1;
+    w->status_space = w->attempts_space = w->reason_space = w->checksum_space = -1;
 }
 
 static hid_t open_ds(store_writer *w, const char *name, hid_t *space, cs_err *err)
@@ -905,6 +1666,10 @@ int store_writer_open(store_writer *w, const char *path, const cs_sweep *s, MPI_
     if ((w->status = open_ds(w, "status", &w->status_space, err)) < 0 ||
         (w->attempts = open_ds(w, "attempts", &w->attempts_space, err)) < 0 ||
         (w->reason = open_ds(w, "failure_reason", &w->reason_space, err)) < 0)
+        return err ? err->code : CS_EXIT_USAGE;
+    /* A file of critsweep 0.1.0 has no checksums: its rows stay unverified. */
+    if (H5Lexists(w->file, "checksum", H5P_DEFAULT) > 0 &&
+        (w->checksum = open_ds(w, "checksum", &w->checksum_space, err)) < 0)
         return err ? err->code : CS_EXIT_USAGE;
     return 0;
 }
@@ -968,64 +1733,116 @@ int store_write_attempts(store_writer *w, long task, int attempts, cs_err *err)
     return 0;
 }
 
+/* Elements per task of a dataset (the product of its trailing dimensions). */
+static hsize_t row_length(hid_t space)
+{
+    hsize_t dims[NDIM_TASK + 2];
+    int nd = H5Sget_simple_extent_dims(space, dims, NULL);
+    hsize_t n = 1;
+    for (int i = NDIM_TASK; i < nd; i++)
+        n *= dims[i];
+    return n;
+}
+
+/* The values r holds for array field fd, and how many. */
+static const double *result_array(const field_def *fd, const cs_result *r, hsize_t *n)
+{
+    const char *name = fd->f.name;
+    *n = 0;
+    if (!strcmp(name, "test_accuracy_per_epoch"))
+        return *n = (hsize_t)r->epochs, r->test_accuracy_per_epoch;
+    if (!strcmp(name, "train_loss_per_epoch"))
+        return *n = (hsize_t)r->epochs, r->train_loss_per_epoch;
+    if (!strcmp(name, "S_hist"))
+        return *n = CS_SIZE_BINS, r->S_hist;
+    if (!strcmp(name, "D_count"))
+        return *n = (hsize_t)r->stats.dmax, r->stats.count_d;
+    if (!strcmp(name, "gcount"))
+        return *n = (hsize_t)r->stats.dmax, r->stats.gcount;
+    if (!strcmp(name, "gsum_S"))
+        return *n = (hsize_t)r->stats.dmax, r->stats.gsum_S;
+    if (!strcmp(name, "gsum_log10S"))
+        return *n = (hsize_t)r->stats.dmax, r->stats.gsum_log10S;
+    if (!strcmp(name, "gsum_log10S2"))
+        return *n = (hsize_t)r->stats.dmax, r->stats.gsum_log10S2;
+    if (!strcmp(name, "profile"))
+        return *n = (hsize_t)r->n_profile_d * CS_PROFILE_POINTS, r->profile;
+    if (!strcmp(name, "profile_count"))
+        return *n = (hsize_t)r->n_profile_d, r->profile_count;
+    return NULL;
+}
+
+uint32_t store_row_crc_begin(long task)
+{
+    int64_t t = task;
+    return (uint32_t)crc32(crc32(0L, Z_NULL, 0), (const Bytef *)&t, sizeof t);
+}
+
+uint32_t store_row_crc_add(uint32_t crc, const void *bytes, size_t n)
+{
+    return (uint32_t)crc32(crc, (const Bytef *)bytes, (uInt)n);
+}
+
 int store_write_result(store_writer *w, long task, const cs_result *r, cs_err *err)
 {
+    /* Every row is written whole (fill after a shorter array) so that the checksum
+     * covers exactly the bytes the file holds. */
     const char *bad = NULL;
+    uint32_t crc = store_row_crc_begin(task);
+    size_t cap = 0;
+    double *row = NULL;
     for (int i = 0; i < N_FIELDS && !bad; i++) {
         const field_def *fd = &field_defs[i];
         const char *base = (const char *)r;
         int e = 0;
         if (fd->src == SRC_DOUBLE) {
             double v = *(const double *)(base + fd->off);
+            crc = store_row_crc_add(crc, &v, sizeof v);
             e = write_row(w, w->dset[i], w->space[i], task, H5T_NATIVE_DOUBLE, &v, 1);
         } else if (fd->src == SRC_LONG || fd->src == SRC_INT) {
             int64_t v = fd->src == SRC_LONG ? (int64_t)*(const long *)(base + fd->off)
                                             : (int64_t)*(const int *)(base + fd->off);
+            crc = store_row_crc_add(crc, &v, sizeof v);
             e = write_row(w, w->dset[i], w->space[i], task, H5T_NATIVE_INT64, &v, 1);
         } else {
-            const double *a = NULL;
-            hsize_t n = 0;
-            const char *name = fd->f.name;
-            if (!strcmp(name, "test_accuracy_per_epoch"))
-                a = r->test_accuracy_per_epoch, n = (hsize_t)r->epochs;
-            else if (!strcmp(name, "train_loss_per_epoch"))
-                a = r->train_loss_per_epoch, n = (hsize_t)r->epochs;
-            else if (!strcmp(name, "S_hist"))
-                a = r->S_hist, n = CS_SIZE_BINS;
-            else if (!strcmp(name, "D_count"))
-                a = r->stats.count_d, n = (hsize_t)r->stats.dmax;
-            else if (!strcmp(name, "gcount"))
-                a = r->stats.gcount, n = (hsize_t)r->stats.dmax;
-            else if (!strcmp(name, "gsum_S"))
-                a = r->stats.gsum_S, n = (hsize_t)r->stats.dmax;
-            else if (!strcmp(name, "gsum_log10S"))
-                a = r->stats.gsum_log10S, n = (hsize_t)r->stats.dmax;
-            else if (!strcmp(name, "gsum_log10S2"))
-                a = r->stats.gsum_log10S2, n = (hsize_t)r->stats.dmax;
-            else if (!strcmp(name, "profile"))
-                a = r->profile, n = (hsize_t)r->n_profile_d * CS_PROFILE_POINTS;
-            else if (!strcmp(name, "profile_count"))
-                a = r->profile_count, n = (hsize_t)r->n_profile_d;
-            if (a && n)
-                e = write_row(w, w->dset[i], w->space[i], task, H5T_NATIVE_DOUBLE, a, n);
+            hsize_t have, n = row_length(w->space[i]);
+            const double *a = result_array(fd, r, &have);
+            if (n > cap) {
+                free(row);
+                cap = n;
+                if (!(row = malloc(cap * sizeof *row))) {
+                    bad = "memory";
+                    break;
+                }
+            }
+            for (hsize_t k = 0; k < n; k++)
+                row[k] = a && k < have ? a[k] : NAN;
+            crc = store_row_crc_add(crc, row, n * sizeof *row);
+            if (n)
+                e = write_row(w, w->dset[i], w->space[i], task, H5T_NATIVE_DOUBLE, row, n);
         }
         if (e)
             bad = fd->f.name;
     }
+    free(row);
     if (!bad) {
         char reason[CS_REASON_LEN];
         memset(reason, 0, sizeof reason);
         memcpy(reason, r->reason, strnlen(r->reason, CS_REASON_LEN - 1));
+        crc = store_row_crc_add(crc, reason, sizeof reason);
         hid_t ct = char_type();
         if (write_row(w, w->reason, w->reason_space, task, ct, reason, CS_REASON_LEN))
             bad = "failure_reason";
         H5Tclose(ct);
     }
-    if (!bad) { /* last: the row is complete once status says so */
-        int8_t st = (int8_t)r->status;
-        if (write_row(w, w->status, w->status_space, task, H5T_NATIVE_INT8, &st, 1))
-            bad = "status";
-    }
+    int8_t st = (int8_t)r->status;
+    crc = store_row_crc_add(crc, &st, 1);
+    if (!bad && w->checksum >= 0 &&
+        write_row(w, w->checksum, w->checksum_space, task, H5T_NATIVE_UINT32, &crc, 1))
+        bad = "checksum";
+    /* last: the row is complete once status says so */
+    if (!bad && write_row(w, w->status, w->status_space, task, H5T_NATIVE_INT8, &st, 1))
+        bad = "status";
     if (bad)
         return cs_fail(err, CS_EXIT_ERROR, "%s: writing %s of task %ld failed (disk full?)",
                        w->path, bad, task);
@@ -1041,9 +1858,9 @@ int store_writer_close(store_writer *w, cs_err *err)
         if (w->space && w->space[i] >= 0)
             H5Sclose(w->space[i]);
     }
-    hid_t ds[] = {w->status, w->attempts, w->reason};
-    hid_t sp[] = {w->status_space, w->attempts_space, w->reason_space};
-    for (int i = 0; i < 3; i++) {
+    hid_t ds[] = {w->status, w->attempts, w->reason, w->checksum};
+    hid_t sp[] = {w->status_space, w->attempts_space, w->reason_space, w->checksum_space};
+    for (int i = 0; i < 4; i++) {
         if (ds[i] >= 0)
             H5Dclose(ds[i]);
         if (sp[i] >= 0)

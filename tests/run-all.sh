@@ -58,7 +58,7 @@ else
 fi
 
 # Script tests: real mpirun, real HDF5 readers, a real local SLURM.
-for dir in cli interop mpi slurm; do
+for dir in cli interop mpi faults slurm; do
   for t in tests/$dir/test_*; do
     [[ -f $t ]] || continue
     case $t in

@@ -29,4 +29,14 @@ int cs_fail(cs_err *e, int code, const char *fmt, ...)
 int cs_parse_double(const char *s, double *out);
 int cs_parse_long(const char *s, long *out);
 
+/* A deadline for reading a file's structure: HDF5 can loop forever inside damaged
+ * metadata (a global heap, a B-tree), where no error is ever returned and SIGTERM is
+ * caught by the run's own handler.  After `seconds` the process writes message to
+ * stderr and exits with CS_EXIT_USAGE (it has changed nothing: only reads run under the
+ * deadline).  One deadline at a time; disarm when the reads are done.  The environment
+ * variable CRITSWEEP_OPEN_TIMEOUT (seconds) overrides the default used by callers. */
+void cs_watchdog_arm(double seconds, const char *message);
+void cs_watchdog_disarm(void);
+double cs_open_timeout(void);
+
 #endif

@@ -9,8 +9,14 @@
 
 #include "critsweep/common.h"
 
+/* Returned instead of 0 when the file has no space reserved for the derived datasets
+ * (a critsweep 0.1.0 file whose `phase` never wrote them): they are not written, since
+ * creating datasets would change the file's metadata in place. */
+#define PHASE_NOT_RESERVED 100
+
 /* Computes the derived datasets (store.h) from a results file and writes them into it
- * (serial HDF5, the file must not be open elsewhere).  0 or an error code. */
+ * (serial HDF5, the file must not be open elsewhere).  0, PHASE_NOT_RESERVED or an
+ * error code. */
 int phase_write_derived(const char *path, cs_err *err);
 
 /* A results file opened read-only (file locking off, so it can be read while a run
@@ -75,10 +81,11 @@ typedef struct {
 int phase_derived_compute(const phase_file *pf, phase_derived *d, cs_err *err);
 void phase_derived_free(phase_derived *d);
 /* Writes d into pf's file: closes pf's read-only handle, opens the file read-write,
- * creates or overwrites the datasets (attributes, dimension scales), and reopens pf
- * read-only.  Fails (file untouched) if the file is read-only or locked. */
+ * writes the values into the derived datasets reserved at creation (data only), and
+ * reopens pf read-only.  PHASE_NOT_RESERVED (nothing written) for a file without them;
+ * an error (task rows untouched) if the file is read-only or the write fails. */
 int phase_derived_write(phase_file *pf, const phase_derived *d, cs_err *err);
-/* 1 if the runs table's last row has no end time (a run is writing the file). */
+/* 1 if a run holds the file's writer lock (it is writing the file). */
 int phase_file_run_active(const phase_file *pf);
 
 /* --- Numerics, exposed for tests. */

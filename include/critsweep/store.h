@@ -26,6 +26,9 @@
  *     int64:   n_inputs n_recorded n_survived diverged_epoch
  *     int8:    status (0 pending, 1 done, 2 failed, 3 diverged; fill 0)
  *     int32:   attempts (fill 0)
+ *     uint32:  checksum (fill 0)
+ *              (the row's zlib crc32, see store_row_crc_begin; written just before
+ *              status; files of critsweep 0.1.0 have none)
  *     failure_reason: fixed CS_REASON_LEN-byte NUL-padded strings
  *     (…, epoch):    test_accuracy_per_epoch train_loss_per_epoch
  *     (…, size_bin): S_hist
@@ -33,17 +36,22 @@
  *     (…, shape_duration, profile_x): profile
  *     (…, shape_duration): profile_count
  *
- *   Derived, written when the sweep completes (and by `critsweep phase`):
+ *   Derived, allocated (NaN / -1) at creation, filled when the sweep completes and by
+ *   `critsweep phase` (store_derived_fields lists them):
  *     (activation, width, sigma_b2, sigma_w2): S_mean_seedavg S_mean_seedstd chi chi_b
  *              tau_s_pooled tau_s_pooled_err tau_d_pooled tau_d_pooled_err
  *              gamma_pooled gamma_pooled_err
- *     (activation, width, sigma_b2): widom_sigma_w2 chi_max
+ *     (activation, width, sigma_b2): widom_sigma_w2 chi_max accuracy_ridge_sigma_w2
  *     (activation, sigma_b2): edge_sigma_w2
+ *     (activation, width): spearman_acc_chi spearman_acc_edge ridge_dist_widom
+ *              ridge_dist_edge n_spearman_acc_chi n_spearman_acc_edge (int32)
  *
  *   Root attributes: critsweep_version, sweep_yaml, sweep_hash (16 hex), sweep_name,
- *     created (ISO 8601 UTC), L_max, q0, convention, mode, and a `runs` table: compound
- *     dataset, unlimited, one row per run: start, end (ISO strings), ranks, tasks_done,
- *     slurm_job_id, exit_state.
+ *     created (ISO 8601 UTC), L_max, q0, convention, mode, schema_crc32 (crc32 of the
+ *     hash, name, YAML text and every task coordinate: damage there is detected), and a
+ *     `runs` table: compound dataset of CS_RUNS_MAX rows allocated at creation, one per
+ *     run, unused rows with an empty start: start, end (ISO strings), ranks,
+ *     tasks_done, slurm_job_id, exit_state.
  *
  * The task index (grid.h) is the linear offset of the task's element in every per-task
  * dataset.  A task's status is written only after all its data. */
@@ -74,6 +82,9 @@
  *     row never changes HDF5 metadata: a process killed mid-run leaves a valid file. */
 
 #define CS_RUN_STR 32
+/* Rows of the runs table, all allocated at creation (a run writes into its row, never
+ * grows the table).  Files of critsweep 0.1.0 have an extensible table instead. */
+#define CS_RUNS_MAX 1024
 
 /* One row of the runs table. */
 typedef struct {
@@ -110,21 +121,75 @@ int store_fields(const store_field **out);
 /* Current UTC time as ISO 8601 ("2026-01-02T03:04:05Z"). */
 void store_now_iso(char out[CS_RUN_STR]);
 
+/* The derived datasets (README, "The results file"): created with their space, fill
+ * values, attributes and dimension scales when the file is created, so that writing
+ * them later (phase.c) changes data only, never the file's metadata. */
+typedef struct {
+    const char *name;
+    int rank;                  /* 2..4 */
+    const char *dims[4];       /* task-axis coordinate names */
+    int is_int;                /* int32 counts (fill -1) instead of float64 (fill NaN) */
+    const char *units, *long_name, *description;
+} store_derived_field;
+int store_derived_fields(const store_derived_field **out);
+
+/* --- Integrity of an existing file. */
+typedef struct {
+    long n_tasks;
+    int has_checksums;         /* 0: a critsweep 0.1.0 file; its rows are unverified */
+    int rows_verified;         /* the checksums were checked (store_validate's verify) */
+    long n_bad_status;         /* status bytes outside 0..3 */
+    long n_bad_checksum;       /* finished rows whose checksum does not match */
+    unsigned char *damaged;    /* (n_tasks) 1 = that row is damaged; NULL if none is */
+} store_integrity;
+void store_integrity_free(store_integrity *g);
+/* Checks that path is a whole critsweep results file: every coordinate, per-task and
+ * derived dataset present with its shape, type and space inside the file, the root
+ * attributes and coordinates matching their checksum (files since 0.2.0), the runs
+ * table readable; all under a deadline (cs_watchdog_arm), because HDF5 can spin
+ * forever inside damaged metadata.  Damage there fails with CS_EXIT_USAGE: "PATH is
+ * damaged: ...; nothing was changed".  Then the status bytes are range-checked, and
+ * with verify_rows every finished row's checksum is recomputed.  Damaged rows are not
+ * an error: g->damaged names them (g may be NULL when the caller only wants the
+ * structural check). */
+int store_validate(const char *path, int verify_rows, store_integrity *g, cs_err *err);
+/* The row checksum: crc32 over the task index (int64), then every per-task dataset's
+ * row in store_fields() order (float64 or int64 values, whole rows), failure_reason's
+ * CS_REASON_LEN bytes, and the status byte. */
+uint32_t store_row_crc_begin(long task);
+uint32_t store_row_crc_add(uint32_t crc, const void *bytes, size_t n);
+/* "task 5 (tanh, N=16, sigma_b2=0, sigma_w2=1.2, seed 1)" for messages. */
+void store_task_label(const cs_sweep *s, long task, char *buf, size_t n);
+
+/* --- The writer's lock: an open-file-description lock on one byte far past the data,
+ * held by rank 0 of the run writing the file.  Readers are never blocked. */
+/* Takes the lock on path (fd_out receives the descriptor to keep open; -1 with only a
+ * warning on file systems without locks).  CS_EXIT_USAGE if another run holds it. */
+int store_lock(const char *path, int *fd_out, cs_err *err);
+/* 1 if another process holds the writer's lock on path, 0 if not (or unknown). */
+int store_lock_held(const char *path);
+
 /* --- Serial operations (rank 0, nobody else has the file open). */
 
-/* Creates path for sweep s: written under "<path>.partial-create" and renamed into place,
- * so a crash never leaves a half-made file under the real name.  first_run (may be
- * NULL) becomes row 0 of the runs table.  Refuses to replace an existing path.
- * Errors: CS_EXIT_USAGE naming the path (unwritable directory, ...). */
+/* Creates path for sweep s.  A child process writes it under a name of its own
+ * ("<path>.partial-create.<pid>"): HDF5 can crash when it exits after a failed write
+ * (a full disk), and the child takes that with it.  The parent then takes the writer's
+ * lock on the new file and links it into place, which fails if the path appeared
+ * meanwhile: of two runs creating one file exactly one wins, and the other gets
+ * CS_EXIT_USAGE "another critsweep run is creating/writing this file".  first_run (may
+ * be NULL) becomes row 0 of the runs table.  *lock_fd (may be NULL: no lock) receives
+ * the lock.  Never replaces an existing path.  Errors: CS_EXIT_USAGE (unwritable
+ * directory, ...), CS_EXIT_ERROR (disk full: nothing is left behind). */
 int store_create(const char *path, const cs_sweep *s, const store_run *first_run,
-                 cs_err *err);
+                 int *lock_fd, cs_err *err);
 /* Checks that an existing path is a critsweep results file of this very sweep (same
  * hash and grid).  CS_EXIT_USAGE with a message naming the path and both hashes. */
 int store_check(const char *path, const cs_sweep *s, cs_err *err);
 /* Reads status and attempts of all n_tasks tasks (either may be NULL). */
 int store_read_progress(const char *path, long n_tasks, int8_t *status, int32_t *attempts,
                         cs_err *err);
-/* Appends a row to the runs table; *row receives its index. */
+/* Appends a row to the runs table; *row receives its index, or -1 when all CS_RUNS_MAX
+ * rows are taken (the run goes on unrecorded; nothing is written). */
 int store_runs_append(const char *path, const store_run *run, long *row, cs_err *err);
 /* Overwrites row `row` (in place: fixed-size fields, no metadata change). */
 int store_runs_update(const char *path, long row, const store_run *run, cs_err *err);
@@ -144,8 +209,8 @@ typedef struct {
     int n_fields;
     hid_t *dset;         /* (n_fields) per store_fields() */
     hid_t *space;        /* (n_fields) file dataspaces, reused for every selection */
-    hid_t status, attempts, reason;
-    hid_t status_space, attempts_space, reason_space;
+    hid_t status, attempts, reason, checksum;   /* checksum: -1 in a 0.1.0 file */
+    hid_t status_space, attempts_space, reason_space, checksum_space;
     int epochs, depth, n_profile_d;   /* trailing lengths in the file */
     const cs_sweep *sweep;
     char *path;
@@ -159,7 +224,8 @@ int store_writer_open(store_writer *w, const char *path, const cs_sweep *s, MPI_
                       cs_err *err);
 /* Records that `task` starts its attempts-th attempt. */
 int store_write_attempts(store_writer *w, long task, int attempts, cs_err *err);
-/* Writes every dataset of task's row from r, then failure_reason, then status (last). */
+/* Writes every dataset of task's row from r, then failure_reason, then the row's
+ * checksum, then status (last). */
 int store_write_result(store_writer *w, long task, const cs_result *r, cs_err *err);
 /* Closes (collective in MPI mode). */
 int store_writer_close(store_writer *w, cs_err *err);

@@ -32,11 +32,11 @@ def parse_schema():
     key = None
     derived = False
     for l in lines:
-        if "Derived, written" in l:
+        if l.strip().startswith("Derived,"):
             derived = True
             key = None
             continue
-        m = re.match(r"\s*(float64|int64|int8|int32|\([^)]*\)):\s*(.*)$", l)
+        m = re.match(r"\s*(float64|int64|int8|int32|uint32|\([^)]*\)):\s*(.*)$", l)
         if m:
             key, rest = m.group(1), m.group(2)
         elif key and re.match(r"\s{6,}\w", l) and ":" not in l:
@@ -74,7 +74,7 @@ def main():
     schema = parse_schema()
     assert len(schema) >= 50, "schema parse found only %d names: %s" % (len(schema), sorted(schema))
     for must in ("tau_s", "n_inputs", "status", "attempts", "profile", "S_hist", "chi", "widom_sigma_w2",
-                 "edge_sigma_w2", "gsum_log10S2", "tau_s_pooled"):
+                 "edge_sigma_w2", "gsum_log10S2", "tau_s_pooled", "checksum", "n_spearman_acc_chi"):
         assert must in schema, must
     tmp = tempfile.mkdtemp(prefix="critsweep-h5py.")
     try:
@@ -94,16 +94,22 @@ def main():
                 d = f[name]
                 got_dims = [d.dims[i][0].name.lstrip("/") if len(d.dims[i]) else None for i in range(d.ndim)]
                 assert got_dims == dims, (name, got_dims, dims)
-                want_type = {"float64": "f8", "int64": "i8", "int8": "i1", "int32": "i4", "derived": None}[kind]
+                want_type = {"float64": "f8", "int64": "i8", "int8": "i1", "int32": "i4", "uint32": "u4",
+                             "derived": None}[kind]
                 if name in ("status",):
                     want_type = "i1"
                 if name == "attempts":
                     want_type = "i4"
                 if want_type:
                     assert d.dtype == np.dtype(want_type), (name, d.dtype, want_type)
+                # Derived datasets too are allocated at creation (later writes change data only).
+                assert d.chunks is None, (name, "not contiguous")
+                assert d.id.get_storage_size() == d.size * d.dtype.itemsize, (name, "space not allocated")
+                if kind == "derived":
+                    assert d.dtype in (np.dtype("f8"), np.dtype("i4")), (name, d.dtype)
                 if kind != "derived":
                     fill = d.fillvalue
-                    want_fill = {"f8": np.nan, "i8": -1, "i1": 0, "i4": 0}[d.dtype.str[1:]]
+                    want_fill = {"f8": np.nan, "i8": -1, "i1": 0, "i4": 0, "u4": 0}[d.dtype.str[1:]]
                     assert (np.isnan(fill) if np.isnan(want_fill) else fill == want_fill), (name, fill)
                     assert d.chunks is None, (name, "not contiguous")
                     assert d.id.get_storage_size() == d.size * d.dtype.itemsize, (name, "space not allocated")
@@ -148,7 +154,12 @@ def main():
             assert a["convention"] == "reference" and a["mode"] == "difference"
             runs = f["runs"][()]
             assert runs.dtype.names == ("start", "end", "ranks", "tasks_done", "slurm_job_id", "exit_state")
-            assert len(runs) == 1 and runs[0]["slurm_job_id"] == b"4242" and runs[0]["tasks_done"] == 32
+            # All rows exist from creation; unused ones have an empty start.
+            assert len(runs) == 1024 and list(f["run"][()]) == list(range(1024)), len(runs)
+            used = runs[runs["start"] != b""]
+            assert len(used) == 1, len(used)
+            runs = used
+            assert runs[0]["slurm_job_id"] == b"4242" and runs[0]["tasks_done"] == 32
             assert runs[0]["exit_state"] == b"complete" and runs[0]["ranks"] == 1
             n_all = 0
 

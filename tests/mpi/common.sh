@@ -16,9 +16,9 @@ tmp=$(mktemp -d /tmp/critsweep-mpi.XXXXXX)
 [[ -n ${KEEP_TMP:-} ]] || trap 'rm -rf "$tmp"' EXIT
 
 # Machine-dependent datasets: wall times and throughputs; the runs table (timestamps,
-# rank counts) and its `run` scale.  Root attributes are compared by compare_results.py
+# rank counts) and its `run` scale; each row's checksum (it covers the wall times).  Root attributes are compared by compare_results.py
 # (all but `created`).  Everything else must be bit-identical.
-TIMING_EXCLUDES=(seconds avalanches_per_s samples_per_s runs run)
+TIMING_EXCLUDES=(seconds avalanches_per_s samples_per_s runs run checksum)
 
 # run_mpi N ARGS...: critsweep on N ranks (1 master + N-1 workers when N > 1).
 run_mpi() {

@@ -35,11 +35,11 @@ import sys, json, h5py
 with h5py.File(sys.argv[1], "r") as f:
     print(json.dumps({"status": f["status"][()].ravel().tolist(),
                       "attempts": f["attempts"][()].ravel().tolist(),
-                      "runs": len(f["runs"])}))' "$out" >>"$snap"
+                      "runs": int((f["runs"]["start"] != b"").sum())}))' "$out" >>"$snap"
 }
 n_runs_in_file() {
   [[ -f $out ]] || { echo 0; return; }
-  "$PYTHON" -c 'import sys, h5py; print(len(h5py.File(sys.argv[1], "r")["runs"]))' "$out" 2>/dev/null || echo 0
+  "$PYTHON" -c 'import sys, h5py; print(int((h5py.File(sys.argv[1], "r")["runs"]["start"] != b"").sum()))' "$out" 2>/dev/null || echo 0
 }
 
 finished=0
@@ -91,6 +91,7 @@ with h5py.File(path, "r") as f:
     st = f["status"][()].ravel()
     att = f["attempts"][()].ravel()
     runs = f["runs"][()]
+    runs = runs[runs["start"] != b""]  # unused rows of the table are empty
 assert (st == 1).all() or (st != 0).all(), "tasks missing: %d pending" % (st == 0).sum()
 assert (att >= 1).all(), "a task never started"
 restarts = att - 1

@@ -22,7 +22,7 @@ wait_started() { # wait until the file's runs table has $1 rows and a task is ru
     if [[ -f $out ]] && "$PYTHON" -c '
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
-sys.exit(0 if len(f["runs"]) >= int(sys.argv[2]) and (f["attempts"][()] > 0).sum() > int(sys.argv[3]) else 1)' \
+sys.exit(0 if (f["runs"]["start"] != b"").sum() >= int(sys.argv[2]) and (f["attempts"][()] > 0).sum() > int(sys.argv[3]) else 1)' \
         "$out" "$want" "${3:-0}" 2>/dev/null; then
       return 0
     fi
@@ -82,6 +82,7 @@ import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")
 st, att = f["status"][()].ravel(), f["attempts"][()].ravel()
 runs = f["runs"][()]
+runs = runs[runs["start"] != b""]  # unused rows of the table are empty
 states = [r["exit_state"].decode() for r in runs]
 print("status counts", np.bincount(st, minlength=4), "max attempts", att.max(), "runs", states)
 assert (st == 1).all(), "not every task done"

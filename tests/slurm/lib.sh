@@ -50,7 +50,7 @@ jobs_table() { squeue -h -t all -o '%i %T %r %M' 2>/dev/null | sort -n; }
 # difference (must be 0: the design promises bit-identical results).
 compare_results() { # ref file
   local ref=$1 out=$2 ex=() p
-  for p in seconds avalanches_per_s samples_per_s attempts runs run; do ex+=(--exclude-path "/$p"); done
+  for p in seconds avalanches_per_s samples_per_s attempts runs run checksum; do ex+=(--exclude-path "/$p"); done
   for p in / /activation /width /sigma_b2 /sigma_w2 /seed /epoch /duration /size_bin /profile_x \
            /shape_duration /reason_char; do
     ex+=(--exclude-attribute "$p")
