@@ -1013,7 +1013,7 @@ void store_task_label(const cs_sweep *s, long task, char *buf, size_t n)
  * description of what is wrong, NULL if nothing. */
 static const char *check_dataset(hid_t f, const char *name, const hsize_t *axes, int nd_task,
                                  int min_rank, int max_rank, H5T_class_t cls, size_t tsize,
-                                 off_t fsize, hssize_t *npoints)
+                                 off_t fsize, int strict, hssize_t *npoints)
 {
     hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
     if (d < 0)
@@ -1033,12 +1033,18 @@ static const char *check_dataset(hid_t f, const char *name, const hsize_t *axes,
             why = "has the wrong type";
     }
     if (!why) {
+        /* critsweep allocates every dataset whole at creation (strict); a file made by
+         * other tools may leave some unallocated (they read as fill) or chunked. */
         hssize_t np = H5Sget_simple_extent_npoints(sp);
         hsize_t want = (hsize_t)np * tsize, have = H5Dget_storage_size(d);
         haddr_t off = H5Dget_offset(d);
-        if (np < 0 || have != want)
+        hid_t dcpl = H5Dget_create_plist(d);
+        int contiguous = dcpl >= 0 && H5Pget_layout(dcpl) == H5D_CONTIGUOUS;
+        if (dcpl >= 0)
+            H5Pclose(dcpl);
+        if (np < 0 || (strict && (!contiguous || have != want)) || (contiguous && have && have != want))
             why = "does not have its space allocated";
-        else if (off == HADDR_UNDEF || off + want > (haddr_t)fsize)
+        else if (contiguous && have && (off == HADDR_UNDEF || off + want > (haddr_t)fsize))
             why = "points outside the file";
         if (npoints)
             *npoints = np;
@@ -1155,6 +1161,7 @@ static int validate_structure(hid_t f, const char *path, off_t fsize, store_inte
     hsize_t axes[5];
     for (int k = 0; k < 5; k++)
         axes[k] = (hsize_t)n[k];
+    const int strict = H5Aexists(f, "schema_crc32") > 0; /* made by critsweep 0.2.0 on */
     const char *why;
     for (int i = 0; i < N_FIELDS && !rc; i++) {
         const store_field *fl = &field_defs[i].f;
@@ -1163,20 +1170,20 @@ static int validate_structure(hid_t f, const char *path, off_t fsize, store_inte
         H5T_class_t cls = fl->type == STORE_F64 ? H5T_FLOAT : H5T_INTEGER;
         if (H5Lexists(f, fl->name, H5P_DEFAULT) <= 0 && H5Aexists(f, "schema_crc32") <= 0)
             continue; /* a field newer than a 0.1.0 file */
-        if ((why = check_dataset(f, fl->name, axes, 5, 5 + tr, 5 + tr, cls, ts, fsize, NULL)))
+        if ((why = check_dataset(f, fl->name, axes, 5, 5 + tr, 5 + tr, cls, ts, fsize, strict, NULL)))
             rc = DAMAGED("%s is damaged: dataset '%s' %s; nothing was changed", path, fl->name, why);
     }
-    if (!rc && (why = check_dataset(f, "status", axes, 5, 5, 5, H5T_INTEGER, 1, fsize, NULL)))
+    if (!rc && (why = check_dataset(f, "status", axes, 5, 5, 5, H5T_INTEGER, 1, fsize, strict, NULL)))
         rc = DAMAGED("%s is damaged: dataset 'status' %s; nothing was changed", path, why);
-    if (!rc && (why = check_dataset(f, "attempts", axes, 5, 5, 5, H5T_INTEGER, 4, fsize, NULL)))
+    if (!rc && (why = check_dataset(f, "attempts", axes, 5, 5, 5, H5T_INTEGER, 4, fsize, strict, NULL)))
         rc = DAMAGED("%s is damaged: dataset 'attempts' %s; nothing was changed", path, why);
-    if (!rc && (why = check_dataset(f, "failure_reason", axes, 5, 6, 6, H5T_STRING, 1, fsize, NULL)))
+    if (!rc && (why = check_dataset(f, "failure_reason", axes, 5, 6, 6, H5T_STRING, 1, fsize, strict, NULL)))
         rc = DAMAGED("%s is damaged: dataset 'failure_reason' %s; nothing was changed", path, why);
     *has_checksums = H5Lexists(f, "checksum", H5P_DEFAULT) > 0;
     if (!rc && H5Aexists(f, "schema_crc32") > 0 && !*has_checksums)
         rc = DAMAGED("%s is damaged: dataset 'checksum' is missing; nothing was changed", path);
     if (!rc && *has_checksums &&
-        (why = check_dataset(f, "checksum", axes, 5, 5, 5, H5T_INTEGER, 4, fsize, NULL)))
+        (why = check_dataset(f, "checksum", axes, 5, 5, 5, H5T_INTEGER, 4, fsize, strict, NULL)))
         rc = DAMAGED("%s is damaged: dataset 'checksum' %s; nothing was changed", path, why);
     /* Derived datasets: reserved in files since 0.2.0, written later by 0.1.0's phase. */
     for (int i = 0; i < N_DERIVED && !rc; i++) {
@@ -1194,7 +1201,7 @@ static int validate_structure(hid_t f, const char *path, off_t fsize, store_inte
                     dax[k] = axes[a];
         if ((why = check_dataset(f, df->name, dax, df->rank, df->rank, df->rank,
                                  df->is_int ? H5T_INTEGER : H5T_FLOAT, df->is_int ? 4 : 8,
-                                 fsize, NULL)))
+                                 fsize, strict, NULL)))
             rc = DAMAGED("%s is damaged: derived dataset '%s' %s; nothing was changed", path,
                          df->name, why);
     }

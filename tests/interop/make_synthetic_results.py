@@ -144,7 +144,8 @@ def main():
         d[...] = status
         d = make("attempts", "i4", 0)
         d[...] = (status != 0).astype(np.int32)
-        d = f.create_dataset("failure_reason", shape=shape, dtype="S160")
+        # netCDF char layout, as store.h: one byte per element over a trailing reason_char
+        d = f.create_dataset("failure_reason", shape=shape + (160,), dtype="S1")
         for i, dn in enumerate(dims):
             d.dims[i].attach_scale(f[dn])
         attrs(d, "1", "failure reason", "why a task failed")
@@ -160,8 +161,9 @@ def main():
             dd[...] = np.where(done[..., None], Dc, np.nan)
         make("profile", "f8", np.nan, extra=("shape_duration", "profile_x"))
         make("profile_count", "f8", np.nan, extra=("shape_duration",))
-        rt = np.dtype([("start", VLEN), ("end", VLEN), ("ranks", "i4"), ("tasks_done", "i8"),
-                       ("slurm_job_id", VLEN), ("exit_state", VLEN)])
+        # fixed-length strings, as store.h (CS_RUN_STR = 32)
+        rt = np.dtype([("start", "S32"), ("end", "S32"), ("ranks", "<i4"), ("tasks_done", "<i8"),
+                       ("slurm_job_id", "S32"), ("exit_state", "S32")])
         runs = f.create_dataset("runs", shape=(1,), maxshape=(None,), dtype=rt, chunks=(16,))
         runs[0] = ("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 3, int(done.sum()), "",
                    "complete")

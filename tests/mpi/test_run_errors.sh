@@ -57,7 +57,7 @@ pid=$!
 for _ in $(seq 100); do [[ -f $tmp/b.h5 ]] && break; sleep 0.1; done
 sleep 1
 kill -0 "$pid" 2>/dev/null || die "the long run ended too early for this test"
-expect 2 "another critsweep run is writing" "$CRITSWEEP" run "$sweep" -o "$tmp/b.h5" "${fast[@]}" --set avalanche.inputs=150000
+expect 2 "another critsweep run is (creating/)?writing" "$CRITSWEEP" run "$sweep" -o "$tmp/b.h5" "${fast[@]}" --set avalanche.inputs=150000
 "$CRITSWEEP" status "$tmp/b.h5" >"$tmp/st.txt" || die "status failed while a run writes"
 "$CRITSWEEP" status "$tmp/b.h5" --json | "$PYTHON" -c '
 import json, sys
