@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CS_VERSION "0.1.0"
+#define CS_VERSION "0.2.0"
 
 /* Process exit codes (README, "Commands"). */
 enum {
