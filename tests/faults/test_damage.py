@@ -205,9 +205,31 @@ def main():
         if rows(d) != ref_rows or run("status", d, "--verify")[0] != 0:
             fail("checksum: after run the file differs or does not verify")
         print("  a flipped byte in task 7's S_mean: status --verify, export, phase name it; run recomputes it")
+
+        # The hang the deadline exists for: in the 0.1.0 fixture, 16 bytes XOR-ed at
+        # offset 2048 (its first global heap) make HDF5 spin forever reading the
+        # activation names (0.1.0's status, run and phase never returned).
+        fixture = os.path.join(ROOT, "tests", "faults", "fixtures", "tiny-0.1.0-interrupted.h5")
+        d = os.path.join(tmp, "hang.h5")
+        shutil.copyfile(fixture, d)
+        xor(d, 2048)
+        h0 = sha(d)
+        for cmd in (["status", d], ["export", d, "--csv"], ["phase", d, "-o", os.path.join(tmp, "fig")],
+                    ["run", SWEEP, *SET, "--set", "avalanche.inputs=6000", "-o", d]):
+            import time
+            t0 = time.monotonic()
+            rc, _, err = run(*cmd)
+            dt = time.monotonic() - t0
+            if rc != 2 or dt > 3 + 5 or sha(d) != h0 or "damaged" not in err:
+                fail("0.1.0 file damaged at 2048: %s exit %d after %.1f s (want 2 within the "
+                     "3 s deadline + 5 s), file %s: %s" % (cmd[0], rc, dt,
+                     "unchanged" if sha(d) == h0 else "CHANGED", err.strip()[-200:]))
+            else:
+                print("  0.1.0 file damaged at offset 2048: %-6s exit 2 after %.1f s, file unchanged"
+                      % (cmd[0], dt))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    n_cases = 50 + 2 + 1
+    n_cases = 50 + 2 + 1 + 1
     print("damage: %d cases, %d failed assertions" % (n_cases, len(failures)))
     sys.exit(1 if failures else 0)
 
