@@ -628,6 +628,32 @@ static void axis_label(const rfile *r, int a, int i, char *buf, size_t n)
 
 static const char *const axis_names[5] = {"activation", "width", "sigma_b2", "sigma_w2", "seed"};
 
+/* One element of a JSON array of tasks: separator, then the object opened with the
+ * task index and its coordinates. */
+static void json_task_begin(json_writer *e, const rfile *r, long t, int index)
+{
+    char lab[64];
+    if (index)
+        fputs(", ", stdout);
+    json_begin(e, stdout);
+    json_int(e, "task", t);
+    for (int a = 0; a < 5; a++) {
+        axis_label(r, a, axis_index(r, t, a), lab, sizeof lab);
+        json_str(e, axis_names[a], lab);
+    }
+}
+
+/* "  task 5 (activation=tanh, width=16, ...)" without the closing parenthesis. */
+static void print_task(const rfile *r, long t)
+{
+    char lab[64];
+    printf("  task %ld (", t);
+    for (int a = 0; a < 5; a++) {
+        axis_label(r, a, axis_index(r, t, a), lab, sizeof lab);
+        printf("%s%s=%s", a ? ", " : "", axis_names[a], lab);
+    }
+}
+
 static int completed(int8_t s)
 {
     return s == CS_STATUS_DONE || s == CS_STATUS_DIVERGED;
@@ -735,15 +761,8 @@ int cli_status(int argc, char **argv)
         for (long t = 0; t < r.n_tasks; t++) {
             if (r.status[t] != CS_STATUS_FAILED)
                 continue;
-            if (k++)
-                fputs(", ", stdout);
             json_writer e;
-            json_begin(&e, stdout);
-            json_int(&e, "task", t);
-            for (int a = 0; a < 5; a++) {
-                axis_label(&r, a, axis_index(&r, t, a), lab, sizeof lab);
-                json_str(&e, axis_names[a], lab);
-            }
+            json_task_begin(&e, &r, t, k++);
             json_int(&e, "attempts", r.attempts[t]);
             json_str(&e, "reason", r.reasons + t * CS_REASON_LEN);
             fputs("}", stdout);
@@ -753,15 +772,8 @@ int cli_status(int argc, char **argv)
         for (long t = 0; r.integ.damaged && t < r.n_tasks; t++) {
             if (!r.integ.damaged[t])
                 continue;
-            if (k++)
-                fputs(", ", stdout);
             json_writer e;
-            json_begin(&e, stdout);
-            json_int(&e, "task", t);
-            for (int a = 0; a < 5; a++) {
-                axis_label(&r, a, axis_index(&r, t, a), lab, sizeof lab);
-                json_str(&e, axis_names[a], lab);
-            }
+            json_task_begin(&e, &r, t, k++);
             json_int(&e, "status_byte", r.status[t]);
             json_str(&e, "damage", r.status[t] < 0 || r.status[t] > 3 ? "status outside 0..3"
                                                                      : "checksum mismatch");
@@ -800,11 +812,7 @@ int cli_status(int argc, char **argv)
                 if (!r.integ.damaged[t])
                     continue;
                 shown++;
-                printf("  task %ld (", t);
-                for (int a = 0; a < 5; a++) {
-                    axis_label(&r, a, axis_index(&r, t, a), lab, sizeof lab);
-                    printf("%s%s=%s", a ? ", " : "", axis_names[a], lab);
-                }
+                print_task(&r, t);
                 printf("): %s\n", r.status[t] < 0 || r.status[t] > 3 ? "status byte outside 0..3"
                                                                     : "checksum mismatch");
             }
@@ -830,11 +838,7 @@ int cli_status(int argc, char **argv)
                 if (r.status[t] != CS_STATUS_FAILED)
                     continue;
                 shown++;
-                printf("  task %ld (", t);
-                for (int a = 0; a < 5; a++) {
-                    axis_label(&r, a, axis_index(&r, t, a), lab, sizeof lab);
-                    printf("%s%s=%s", a ? ", " : "", axis_names[a], lab);
-                }
+                print_task(&r, t);
                 printf("), attempts %d: %s\n", r.attempts[t], r.reasons + t * CS_REASON_LEN);
             }
             if (cnt[2] > shown)
