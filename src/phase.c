@@ -935,7 +935,7 @@ int phase_derived_write(phase_file *pf, const phase_derived *d, cs_err *err)
         {"accuracy_ridge_sigma_w2", 3, C3, d->accuracy_ridge_sigma_w2, NULL, "1",
          "accuracy ridge", "sigma_w2 of the highest seed-averaged test accuracy (grid value)"},
         {"edge_sigma_w2", 2, {"activation", "sigma_b2"}, d->edge_sigma_w2, NULL, "1",
-         "edge of chaos sigma_w2_c", "mean-field chi_1 = 1 (Gauss-Hermite quadrature, bracketing "
+         "edge of chaos sigma_w2_c", "mean-field chi_1 = 1 (GSL adaptive quadrature, Brent "
          "root); NaN where none in (0, 100]"},
         {"spearman_acc_chi", 2, C2, d->spearman_acc_chi, NULL, "1",
          "Spearman(accuracy, chi)",

@@ -65,7 +65,8 @@ static const field_def field_defs[] = {
     F64(P_surv, "1", "survival probability", "n_survived / n_inputs: order parameter of the absorbing transition", 0),
     F64(branching, "1", "branching parameter m", "geometric mean of r_(l+1)/r_l over layers and avalanches", 0),
     F64(lyapunov, "1/layer", "largest finite-time Lyapunov exponent",
-        "mean log growth per layer of a renormalised tangent vector", 0),
+        "mean log growth per layer of a renormalised tangent vector along the "
+        "first still-active driven trajectory of each network (README §7)", 0),
     F64(avalanches_per_s, "1/s", "avalanche throughput", "inputs driven per second of wall time (machine-dependent)", 1),
     F64(q_star, "1", "mean-field fixed point q*", "q = sigma_w2 E[phi(sqrt(q) z)^2] + sigma_b2", 0),
     F64(chi1, "1", "mean-field chi_1", "sigma_w2 E[phi'(sqrt(q*) z)^2]; edge of chaos at 1", 0),
