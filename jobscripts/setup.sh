@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential meson ninja-build pkg-config
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
-  libopenblas-dev libyaml-dev libplfit-dev zlib1g-dev
+  libopenblas-dev libyaml-dev libplfit-dev zlib1g-dev libgsl-dev
   libplplot-dev plplot-driver-cairo
   dataset-fashion-mnist
 )

@@ -3,8 +3,8 @@
  *
  * One network at a time: its c ≤ K drives are the rows of one batch-major matrix
  *   X (c + 2, N):  row 0 the baseline trajectory h^ℓ(x0), rows 1..B the driven
- *                  trajectories h^ℓ(x0 + δ_i) still active, row B+1 the tangent vector
- *                  (Lyapunov),
+ *                  trajectories h^ℓ(x0 + δ_i) still active (in input order), row B+1
+ *                  the tangent vector (Lyapunov),
  * and every layer is one sgemm over all rows (the baseline row is skipped when it is
  * identically 0: σ_b² = 0).  Rows absorbed at a layer are compacted
  * out before the next one, and layer ℓ is drawn only if some row is still active, into
@@ -24,11 +24,16 @@
  *    actually computed: ℓ = 0 … k−1 for one absorbed at k (the pair into the absorbing
  *    layer included), ℓ = 0 … L−1 for a survivor; pairs with a zero r are skipped.
  *  - Lyapunov λ_0: per network a unit tangent vector v (CS_STREAM_TANGENT, index n)
- *    rides along as one more sgemm row: v ← W^ℓ diag(φ'(h^{ℓ−1}(x0))) v on the baseline
- *    trajectory, log ‖v‖ accumulated and v renormalised each layer, through every layer
- *    the network draws; λ_0 = Σ log-growths / Σ layers over all networks.  Its cost is
- *    one row out of c + 2 (flops_tangent reports it).  If the tangent is annihilated
- *    (ReLU at the baseline 0 with σ_b² = 0: φ'(0) = 0), λ_0 = −∞.
+ *    rides along as one more sgemm row: v ← W^ℓ diag(φ'(h^{ℓ−1})) v, log ‖v‖
+ *    accumulated and v renormalised each layer, through every layer the network draws;
+ *    λ_0 = Σ log-growths / Σ layers over all networks.  h^{ℓ−1} is the driven trajectory
+ *    h^{ℓ−1}(x0 + δ_i) of the lowest-numbered input i still active at layer ℓ: input 0
+ *    until it is absorbed (or explodes), then the next one, and so on; some input is
+ *    active at every layer the network draws.  Not the baseline: with σ_b² = 0 it sits at
+ *    the fixed point 0, where ReLU's φ'(0) = 0 annihilates v and tanh's φ'(0) = 1 misses
+ *    the saturation the network's activity feels.  Its cost is one row out of c + 2
+ *    (flops_tangent reports it); the avalanche rows are untouched.  If v is annihilated
+ *    all the same (every unit of the carrier at a zero of φ'), λ_0 = −∞.
  *  - Unbounded φ (linear, ReLU) in the supercritical phase can overflow float over
  *    L_max layers: once Σ(·)² exceeds 1e70 (or is not finite) the avalanche is stopped
  *    as a survivor, counted in n_exploded, its S the (finite) sum so far. */
@@ -258,7 +263,7 @@ typedef struct {
     float *X;        /* (K + 2, N) rows: baseline, active avalanches, tangent; then
                       * up to AVALANCHE_ROW_BLOCK − 1 padding rows */
     float *A;        /* (K + 2 + padding, N) the sgemm's left operand */
-    float *slope;    /* (2, N) φ' of the baseline; the tangent vector */
+    float *slope;    /* (2, N) φ' of the tangent's carrier row; the tangent vector */
     int *id;         /* (K) input number of each active row */
     double *p1, *p2, *p3; /* (K) r_ℓ, r_{ℓ−1}, r_{ℓ−2} of each input */
     double *s;       /* (K) Σ_{j=1}^{ℓ−3} (r_j − √q0) */
@@ -388,7 +393,7 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
         return rc;
     w.X = aligned_alloc(64, ((rows * N * sizeof(float)) + 63) & ~(size_t)63);
     w.A = aligned_alloc(64, ((rows * N * sizeof(float)) + 63) & ~(size_t)63);
-    w.slope = malloc(2 * (size_t)N * sizeof *w.slope); /* φ'(h_base), then the tangent */
+    w.slope = malloc(2 * (size_t)N * sizeof *w.slope); /* φ'(carrier), then the tangent */
     w.id = malloc((size_t)K * sizeof *w.id);
     w.p1 = malloc((size_t)K * sizeof(double));
     w.p2 = malloc((size_t)K * sizeof(double));
@@ -452,6 +457,9 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
             snprintf(name, sizeof name, "drive_%ld.f32", net);
             if ((rc = write_f32(dump, name, Xa, (size_t)c * rowN, err)))
                 goto fail;
+            snprintf(name, sizeof name, "tangent_%ld.f32", net);
+            if ((rc = write_f32(dump, name, tan, rowN, err)))
+                goto fail;
         }
 
         int B = c; /* active avalanches */
@@ -459,13 +467,14 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
         /* A's avalanche rows of layer 1; later layers get them from the survivor loop
          * below, written while the row is still in cache (no compaction copy of X) */
         activation_forward(p->activation, Xa, w.A + rowN, (size_t)B * rowN);
+        /* the tangent's carrier at layer 1: input 0's drive */
+        activation_slope(p->activation, Xa, w.slope, rowN);
         while (B > 0 && l < L) {
             l++;
             /* rows: 0 baseline, 1..B avalanches, B+1 tangent.
-             * A = φ(h) on rows 0..B, φ'(h_base) ⊙ v on row B+1 */
+             * A = φ(h) on rows 0..B, φ'(h_carrier) ⊙ v on row B+1 */
             float *At = w.A + (size_t)(B + 1) * rowN, *Xt = w.X + (size_t)(B + 1) * rowN;
             activation_forward(p->activation, Xb, w.A, rowN);
-            activation_slope(p->activation, Xb, w.slope, rowN);
             for (int j = 0; j < N; j++)
                 At[j] = w.slope[j] * tan[j];
             t0 = now_s();
@@ -559,6 +568,8 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
                 w.p2[i] = w.p1[i];
                 w.p1[i] = rl;
                 activation_forward(p->activation, x, w.A + (size_t)(keep + 1) * rowN, rowN);
+                if (keep == 0) /* the first row still active carries the tangent */
+                    activation_slope(p->activation, x, w.slope, rowN);
                 w.id[keep++] = i;
             }
             B = keep;

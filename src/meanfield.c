@@ -2,134 +2,109 @@
  *
  * q* solves q = σ_w² E_z[φ(√q z)²] + σ_b²; χ_1 = σ_w² E_z[φ'(√q* z)²]; ξ_c = −1/ln χ_1.
  *
- * Expectations over z ~ Normal(0, 1) use Gauss–Hermite quadrature for the smooth
- * activations (tanh, erf).  The rule comes from Golub–Welsch: the nodes are the
- * eigenvalues of the Jacobi matrix of the probabilists' Hermite polynomials
- * (OpenBLAS's LAPACK dstev, eigenvalues only), the weights are the Christoffel numbers
- * 1/Σ_k p_k(x_i)² of the orthonormal polynomials (O(n²), where the eigenvector route of
- * Golub–Welsch would cost O(n³)).  A fixed 64-node rule is not enough: φ(√q z) varies on
- * the scale 1/√q of z, so the node count grows with the largest q the map can reach
- * (64 … 2048 nodes; q ≤ σ_w² + σ_b² for bounded φ).  Hard-tanh and ReLU have kinks
- * where quadrature converges only algebraically, and linear is trivial, so those use
- * their closed forms.
+ * Expectations over z ~ Normal(0, 1) of the smooth activations (tanh, erf) are adaptive
+ * Gauss–Kronrod integrals from GSL (QAGS on finite pieces, QAGIU on the tail).  No fixed
+ * rule serves every q: φ(√q z) varies on the scale 1/√q of z and the Gaussian on the
+ * scale 1, and far into the chaotic phase (q* ≈ σ_w², up to 10⁶) φ'(√q z)² is a spike
+ * of width ~1/√q that falls between a Gauss–Hermite rule's nodes (χ_1 came out 0 at
+ * σ_w² = 10⁶ instead of 532).  So the half-line is split where each factor's structure
+ * ends: z = ACT_RANGE/√q, beyond which φ² and φ'² are constant to double precision, and
+ * z = GAUSS_RANGE, beyond which the Gaussian is.  Hard-tanh, ReLU and linear use closed
+ * forms (kinks make quadrature converge only algebraically).
  *
- * Root finding (the fixed point and the edge of chaos) is Brent's method, written here
- * because none of the project's libraries (OpenBLAS, libplfit, …) exports one and GSL
- * is not a dependency. */
-#include <float.h>
+ * At q = 0 (the degenerate fixed point at σ_b² = 0) E[φ'(√q z)²] is its limit q → 0⁺:
+ * φ'(0)² where φ' is continuous at 0, ½ for ReLU (= P(z > 0)), so χ_1 = σ_w²/2 there
+ * whatever value φ'(0) itself is given (activation.c follows PyTorch: relu'(0) = 0).
+ *
+ * Roots (the fixed point, the edge of chaos) come from GSL's Brent solver. */
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_integration.h>
+#include <gsl/gsl_roots.h>
+
 #include "critsweep/meanfield.h"
 
-/* LAPACK from OpenBLAS (Fortran calling convention; lapacke.h is not always installed). */
-extern void dstev_(const char *jobz, const int *n, double *d, double *e, double *z,
-                   const int *ldz, double *work, int *info);
+/* |x| beyond which tanh², erf² and their φ'² equal their limits to double precision
+ * (1 − tanh² = sech² < 2e-17 at 20; erf's φ'² = e^{−πx²/2} is below 1e-270 there). */
+#define ACT_RANGE 20.0
+/* z beyond which the Gaussian density is below 1e-22 of its peak. */
+#define GAUSS_RANGE 10.0
+#define QUAD_LIMIT 200
+#define QUAD_EPSREL 1e-12
 
-#define GH_RULES 6
-static const int gh_sizes[GH_RULES] = {64, 128, 256, 512, 1024, 2048};
-static double *gh_x[GH_RULES], *gh_w[GH_RULES];
-static pthread_once_t gh_once[GH_RULES] = {PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT,
-                                           PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT,
-                                           PTHREAD_ONCE_INIT, PTHREAD_ONCE_INIT};
+static const double inv_sqrt_2pi = 0.39894228040143267794;
 
-static void gh_build(int r)
+/* GSL's default error handler aborts the process; every status is checked here instead. */
+static pthread_once_t gsl_once = PTHREAD_ONCE_INIT;
+static void gsl_quiet(void) { gsl_set_error_handler_off(); }
+
+typedef struct {
+    double (*f)(double x, const void *ctx);
+    const void *ctx;
+    double sq; /* √q */
+    int even;  /* f(−x) = f(x): one evaluation per node instead of two */
+} gauss_integrand;
+
+/* (f(√q z) + f(−√q z)) ϕ(z): the expectation as an integral over z ≥ 0. */
+static double gauss_fold(double z, void *p)
 {
-    int n = gh_sizes[r], info = 0, one = 1;
-    double *x = malloc((size_t)n * sizeof *x), *w = malloc((size_t)n * sizeof *w);
-    double *e = malloc((size_t)n * sizeof *e);
-    if (!x || !w || !e) {
-        free(x), free(w), free(e);
-        return;
-    }
-    /* Jacobi matrix of He_k: zero diagonal, off-diagonal sqrt(k). */
-    for (int i = 0; i < n; i++) {
-        x[i] = 0;
-        e[i] = sqrt((double)(i + 1));
-    }
-    double dummy = 0;
-    dstev_("N", &n, x, e, &dummy, &one, &dummy, &info);
-    free(e);
-    if (info != 0) {
-        free(x), free(w);
-        return;
-    }
-    for (int i = 0; i < n; i++) {
-        /* Orthonormal p_{k+1} = (x p_k − sqrt(k) p_{k−1}) / sqrt(k+1); one Newton step on
-         * p_n (p_n' = sqrt(n) p_{n−1}) polishes the eigenvalue. */
-        double xi = x[i];
-        for (int it = 0; it < 2; it++) {
-            double p0 = 1, p1 = xi, sum = 1 + xi * xi;
-            for (int k = 1; k < n; k++) {
-                double p2 = (xi * p1 - sqrt((double)k) * p0) / sqrt((double)k + 1);
-                p0 = p1;
-                p1 = p2;
-                if (k < n - 1)
-                    sum += p1 * p1;
-            }
-            /* p1 = p_n, p0 = p_{n−1}; sum = Σ_{k<n} p_k². */
-            if (it == 0) {
-                double step = p1 / (sqrt((double)n) * p0);
-                if (isfinite(step) && fabs(step) < 1e-6)
-                    xi -= step;
-            } else {
-                w[i] = isfinite(sum) ? 1 / sum : 0; /* sum overflows only where w < 1e-308 */
-            }
-        }
-        x[i] = xi;
-    }
-    /* Symmetrise: the rule is exactly symmetric in exact arithmetic. */
-    for (int i = 0; i < n / 2; i++) {
-        double a = 0.5 * (x[n - 1 - i] - x[i]), b = 0.5 * (w[i] + w[n - 1 - i]);
-        x[i] = -a, x[n - 1 - i] = a;
-        w[i] = w[n - 1 - i] = b;
-    }
-    gh_x[r] = x;
-    gh_w[r] = w;
+    const gauss_integrand *g = p;
+    double x = g->sq * z;
+    double fx = g->even ? 2 * g->f(x, g->ctx) : g->f(x, g->ctx) + g->f(-x, g->ctx);
+    return fx * inv_sqrt_2pi * exp(-0.5 * z * z);
 }
 
-static void gh_build0(void) { gh_build(0); }
-static void gh_build1(void) { gh_build(1); }
-static void gh_build2(void) { gh_build(2); }
-static void gh_build3(void) { gh_build(3); }
-static void gh_build4(void) { gh_build(4); }
-static void gh_build5(void) { gh_build(5); }
-static void (*const gh_builders[GH_RULES])(void) = {gh_build0, gh_build1, gh_build2,
-                                                    gh_build3, gh_build4, gh_build5};
-
-/* Index of the rule for expectations of φ(√q z) with q up to qmax. */
-static int gh_rule_for(double qmax)
+/* E_z[f(√q z)] with workspace ws (QUAD_LIMIT intervals); NaN if GSL fails beyond
+ * rounding. */
+static double gauss_expect_ws(gsl_integration_workspace *ws,
+                              double (*f)(double, const void *), const void *ctx, double q,
+                              int even)
 {
-    int r = 0;
-    while (r < GH_RULES - 1 && gh_sizes[r] < 128.0 * qmax)
-        r++;
-    return r;
-}
-
-static double gh_expect(int r, double (*f)(double, const void *), const void *ctx, double q)
-{
-    pthread_once(&gh_once[r], gh_builders[r]);
-    if (!gh_x[r])
-        return NAN;
-    double s = 0, sq = sqrt(q > 0 ? q : 0);
-    int n = gh_sizes[r];
-    for (int i = 0; i < n; i++)
-        if (gh_w[r][i] > 0)
-            s += gh_w[r][i] * f(sq * gh_x[r][i], ctx);
-    return s;
+    pthread_once(&gsl_once, gsl_quiet);
+    gauss_integrand g = {f, ctx, sqrt(q > 0 ? q : 0), even};
+    if (g.sq == 0)
+        return f(0, ctx);
+    gsl_function F = {gauss_fold, &g};
+    double cut[3] = {0, ACT_RANGE / g.sq, GAUSS_RANGE};
+    int n = cut[1] < GAUSS_RANGE ? 3 : 2; /* finite pieces end at cut[n − 1] */
+    if (n == 2)
+        cut[1] = GAUSS_RANGE;
+    double sum = 0, err = 0;
+    for (int k = 0; k <= n - 1; k++) {
+        /* a later piece need not be resolved below 1e-15 of the pieces before it: the
+         * Gaussian tail (~1e-50) could never meet a relative tolerance of its own */
+        double r = 0, e = 0, abs_tol = 1e-15 * fabs(sum);
+        int st = k < n - 1 ? gsl_integration_qags(&F, cut[k], cut[k + 1], abs_tol,
+                                                  QUAD_EPSREL, QUAD_LIMIT, ws, &r, &e)
+                           : gsl_integration_qagiu(&F, cut[k], abs_tol, QUAD_EPSREL,
+                                                   QUAD_LIMIT, ws, &r, &e);
+        /* GSL_EROUND: rounding, not the rule, limits the accuracy; the estimate is used */
+        if (st != GSL_SUCCESS && st != GSL_EROUND)
+            return NAN;
+        sum += r;
+        err += e;
+    }
+    return err <= 1e-9 * fabs(sum) + 1e-300 ? sum : NAN;
 }
 
 double meanfield_gauss_expect(double (*f)(double x, const void *ctx), const void *ctx, double q)
 {
-    return gh_expect(gh_rule_for(q), f, ctx, q);
+    gsl_integration_workspace *ws = gsl_integration_workspace_alloc(QUAD_LIMIT);
+    if (!ws)
+        return NAN;
+    double e = gauss_expect_ws(ws, f, ctx, q, 0);
+    gsl_integration_workspace_free(ws);
+    return e;
 }
 
 /* --- E[φ²] and E[φ'²] for each activation. ----------------------------------------- */
 
 typedef struct {
     cs_activation a;
-    int rule; /* Gauss–Hermite rule chosen for this (σ_w², σ_b²) */
+    gsl_integration_workspace *ws; /* for tanh and erf */
 } act_ctx;
 
 static double phi2(double x, const void *c)
@@ -143,8 +118,6 @@ static double dphi2(double x, const void *c)
     double v = activation_derivative(((const act_ctx *)c)->a, x);
     return v * v;
 }
-
-static const double inv_sqrt_2pi = 0.39894228040143267794;
 
 /* E_z[φ(√q z)²] */
 static double e_phi2(const act_ctx *c, double q)
@@ -160,86 +133,62 @@ static double e_phi2(const act_ctx *c, double q)
         return q / 2;
     case CS_ACT_HARDTANH: {
         double a = 1 / sqrt(q), P = erf(a / M_SQRT2), pdf = inv_sqrt_2pi * exp(-a * a / 2);
-        return q * (P - 2 * a * pdf) + (1 - P); /* q E[z²; |z|<a] + P(|z| ≥ a) */
+        return q * (P - 2 * a * pdf) + erfc(a / M_SQRT2); /* q E[z²; |z|<a] + P(|z| ≥ a) */
     }
     default:
-        return gh_expect(c->rule, phi2, c, q);
+        return gauss_expect_ws(c->ws, phi2, c, q, 1); /* φ odd: φ² even */
     }
 }
 
-/* E_z[φ'(√q z)²] */
+/* E_z[φ'(√q z)²]; at q = 0 its limit q → 0⁺ (see the top of this file) */
 static double e_dphi2(const act_ctx *c, double q)
 {
-    if (q <= 0) { /* degenerate fixed point: the signal is exactly 0 */
-        double v = activation_derivative(c->a, 0);
-        return v * v;
-    }
     switch (c->a) {
     case CS_ACT_LINEAR:
         return 1;
     case CS_ACT_RELU:
-        return 0.5;
+        return 0.5; /* P(z > 0) for every q > 0, hence also the limit */
     case CS_ACT_HARDTANH:
-        return erf(1 / sqrt(2 * q)); /* P(|√q z| < 1) */
+        return q > 0 ? erf(1 / sqrt(2 * q)) : 1; /* P(|√q z| < 1) */
     default:
-        return gh_expect(c->rule, dphi2, c, q);
+        if (q <= 0) { /* φ' continuous at 0 */
+            double v = activation_derivative(c->a, 0);
+            return v * v;
+        }
+        return gauss_expect_ws(c->ws, dphi2, c, q, 1);
     }
 }
 
-/* --- Brent's method. ----------------------------------------------------------------- */
+/* --- roots -------------------------------------------------------------------------- */
 
-/* Root of f in [a, b] with f(a), f(b) of opposite signs (or one zero). */
-static double brent(double (*f)(double, void *), void *ctx, double a, double b, double fa,
-                    double fb, double tol)
+/* Root of f in [lo, hi], f(lo) and f(hi) of opposite signs (or one of them 0), to
+ * |x − root| < epsabs + epsrel·|x| (GSL's Brent); NaN if the solver fails. */
+static double root_brent(double (*f)(double, void *), void *ctx, double lo, double hi,
+                         double flo, double fhi, double epsabs, double epsrel)
 {
-    if (fa == 0)
-        return a;
-    if (fb == 0)
-        return b;
-    double c = a, fc = fa, d = b - a, e = d;
-    for (int it = 0; it < 200; it++) {
-        if ((fb > 0) == (fc > 0)) {
-            c = a, fc = fa;
-            d = e = b - a;
-        }
-        if (fabs(fc) < fabs(fb)) {
-            a = b, b = c, c = a;
-            fa = fb, fb = fc, fc = fa;
-        }
-        double t = 2 * DBL_EPSILON * fabs(b) + 0.5 * tol, m = 0.5 * (c - b);
-        if (fabs(m) <= t || fb == 0)
-            return b;
-        if (fabs(e) >= t && fabs(fa) > fabs(fb)) {
-            double s = fb / fa, p, q, r;
-            if (a == c) {
-                p = 2 * m * s;
-                q = 1 - s;
-            } else {
-                q = fa / fc;
-                r = fb / fc;
-                p = s * (2 * m * q * (q - r) - (b - a) * (r - 1));
-                q = (q - 1) * (r - 1) * (s - 1);
+    if (flo == 0)
+        return lo;
+    if (fhi == 0)
+        return hi;
+    pthread_once(&gsl_once, gsl_quiet);
+    gsl_function F = {f, ctx};
+    gsl_root_fsolver *s = gsl_root_fsolver_alloc(gsl_root_fsolver_brent);
+    if (!s)
+        return NAN;
+    double x = NAN;
+    if (gsl_root_fsolver_set(s, &F, lo, hi) == GSL_SUCCESS)
+        for (int it = 0; it < 200; it++) {
+            if (gsl_root_fsolver_iterate(s) != GSL_SUCCESS) {
+                x = NAN;
+                break;
             }
-            if (p > 0)
-                q = -q;
-            else
-                p = -p;
-            if (2 * p < fmin(3 * m * q - fabs(t * q), fabs(e * q))) {
-                e = d;
-                d = p / q;
-            } else {
-                d = m;
-                e = m;
-            }
-        } else {
-            d = m;
-            e = m;
+            x = gsl_root_fsolver_root(s);
+            if (gsl_root_test_interval(gsl_root_fsolver_x_lower(s), gsl_root_fsolver_x_upper(s),
+                                       epsabs, epsrel) == GSL_SUCCESS)
+                break;
         }
-        a = b, fa = fb;
-        b += fabs(d) > t ? d : (m > 0 ? t : -t);
-        fb = f(b, ctx);
-    }
-    return b;
+    gsl_root_fsolver_free(s);
+    return x;
 }
 
 typedef struct {
@@ -275,14 +224,19 @@ static double q_star(const act_ctx *c, double sw, double sb)
         return 0;
     double fhi = fp_residual(hi, &f);
     if (sb > 0)
-        return brent(fp_residual, &f, 0, hi, sb, fhi, 1e-15 * hi);
-    /* σ_b² = 0: q = 0 is always a fixed point.  A second, stable one exists when the
-     * map grows near 0 (σ_w² φ'(0)² > 1); look for q with a positive residual. */
+        return root_brent(fp_residual, &f, 0, hi, sb, fhi, 0, 1e-14);
+    /* σ_b² = 0: q = 0 is always a fixed point.  |φ(x)| ≤ φ'(0)|x| (strictly on a set of
+     * positive measure) for these φ, so the residual is < (σ_w² φ'(0)² − 1) q: no other
+     * fixed point unless σ_w² φ'(0)² > 1.  Then the map grows near 0 and a second, stable
+     * one exists: look for q with a positive residual. */
+    double d0 = activation_derivative(c->a, 0);
+    if (sw * d0 * d0 <= 1)
+        return 0;
     for (double lo = hi / 2; lo > 1e-300; lo /= 2) {
         double flo = fp_residual(lo, &f);
-        /* Positive beyond rounding (Σ w_i = 1 only to a few ulp): a genuine root. */
-        if (flo > 1e-13 * lo)
-            return brent(fp_residual, &f, lo, hi, flo, fhi, 1e-15 * lo);
+        /* positive beyond the quadrature's relative error: a genuine root */
+        if (flo > 1e-10 * lo)
+            return root_brent(fp_residual, &f, lo, hi, flo, fhi, 0, 1e-14);
     }
     return 0;
 }
@@ -292,21 +246,30 @@ int meanfield_evaluate(cs_activation a, double sigma_w2, double sigma_b2, meanfi
     out->q_star = out->chi1 = out->xi_c = NAN;
     if (!(sigma_w2 >= 0) || !(sigma_b2 >= 0) || (int)a < 0 || a >= CS_ACT_COUNT)
         return -1;
-    act_ctx c = {a, gh_rule_for(sigma_w2 + sigma_b2)};
+    act_ctx c = {a, NULL};
+    if (a == CS_ACT_TANH || a == CS_ACT_ERF) {
+        c.ws = gsl_integration_workspace_alloc(QUAD_LIMIT);
+        if (!c.ws)
+            return -1;
+    }
     double q = q_star(&c, sigma_w2, sigma_b2);
+    int rc = -1;
     /* For ReLU and linear, E[φ'²] does not depend on q, so χ_1 is defined even where q*
      * is not (it then says by how much the signal grows per layer). */
     if (a == CS_ACT_RELU || a == CS_ACT_LINEAR)
         out->chi1 = sigma_w2 * e_dphi2(&c, 1);
-    if (!isfinite(q))
-        return -1;
-    out->q_star = q;
-    out->chi1 = sigma_w2 * e_dphi2(&c, q);
-    if (out->chi1 == 1)
-        out->xi_c = INFINITY;
-    else if (out->chi1 < 1)
-        out->xi_c = -1 / log(out->chi1);
-    return 0;
+    if (isfinite(q)) {
+        out->q_star = q;
+        out->chi1 = sigma_w2 * e_dphi2(&c, q);
+        if (out->chi1 == 1)
+            out->xi_c = INFINITY;
+        else if (out->chi1 < 1)
+            out->xi_c = -1 / log(out->chi1);
+        rc = isfinite(out->chi1) ? 0 : -1;
+    }
+    if (c.ws)
+        gsl_integration_workspace_free(c.ws);
+    return rc;
 }
 
 typedef struct {
@@ -337,7 +300,7 @@ double meanfield_edge_sigma_w2(cs_activation a, double sigma_b2)
         if (f == 0)
             return sw;
         if (f > 0)
-            return brent(edge_residual, &e, prev, sw, fprev, f, 1e-13);
+            return root_brent(edge_residual, &e, prev, sw, fprev, f, 1e-13, 0);
         prev = sw, fprev = f;
     }
     return NAN;

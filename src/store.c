@@ -71,7 +71,8 @@ static const field_def field_defs[] = {
     F64(P_surv, "1", "survival probability", "n_survived / n_inputs: order parameter of the absorbing transition", 0),
     F64(branching, "1", "branching parameter m", "geometric mean of r_(l+1)/r_l over layers and avalanches", 0),
     F64(lyapunov, "1/layer", "largest finite-time Lyapunov exponent",
-        "mean log growth per layer of a renormalised tangent vector", 0),
+        "mean log growth per layer of a renormalised tangent vector along the "
+        "first still-active driven trajectory of each network (README §7)", 0),
     F64(avalanches_per_s, "1/s", "avalanche throughput", "inputs driven per second of wall time (machine-dependent)", 1),
     F64(q_star, "1", "mean-field fixed point q*", "q = sigma_w2 E[phi(sqrt(q) z)^2] + sigma_b2", 0),
     F64(chi1, "1", "mean-field chi_1", "sigma_w2 E[phi'(sqrt(q*) z)^2]; edge of chaos at 1", 0),
@@ -137,7 +138,7 @@ static const store_derived_field derived_defs[] = {
     {"accuracy_ridge_sigma_w2", 3, C3, 0, "1", "accuracy ridge",
      "sigma_w2 of the highest seed-averaged test accuracy (grid value)"},
     {"edge_sigma_w2", 2, {"activation", "sigma_b2"}, 0, "1", "edge of chaos sigma_w2_c",
-     "mean-field chi_1 = 1 (Gauss-Hermite quadrature, bracketing root); NaN where none in "
+     "mean-field chi_1 = 1 (GSL adaptive quadrature, Brent root); NaN where none in "
      "(0, 100]"},
     {"spearman_acc_chi", 2, C2, 0, "1", "Spearman(accuracy, chi)",
      "rank correlation over the (sigma_b2, sigma_w2) cells of seed-averaged test accuracy "

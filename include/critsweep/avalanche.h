@@ -59,10 +59,11 @@ typedef struct {
                                * into the absorbing layer included), 0..L-1 if it survived */
     double lyapunov;          /* largest finite-time Lyapunov exponent per layer (§7): one
                                * unit tangent per network pushed through
-                               * W^l diag(φ'(h^{l-1}(x0))) along the baseline trajectory,
-                               * renormalised each layer, through every layer the network
-                               * drew; mean log growth over all those layers (-inf if
-                               * φ' annihilates it: ReLU at the baseline 0) */
+                               * W^l diag(φ'(h^{l-1})) along the driven trajectory
+                               * h^{l-1}(x0 + δ_i) of the lowest-numbered input i still
+                               * active at layer l, renormalised each layer, through every
+                               * layer the network drew; mean log growth over all those
+                               * layers (-inf if φ' annihilates the tangent) */
     double seconds;           /* wall time of avalanche_run */
     double avalanches_per_s;  /* n_inputs / seconds */
     long layers_drawn;        /* weight matrices drawn in all (layers some avalanche reached) */
@@ -91,6 +92,7 @@ void avalanche_result_free(avalanche_result *r);
  *   drive_<n>.f32       (c, N)  the drives δ of network n (c = its number of inputs)
  *   W_<n>_<l>.f32       (N, N)  W^l of network n, row-major W[i][j] (output i, input j)
  *   b_<n>_<l>.f32       (N)     b^l (zeros when σ_b² = 0)
+ *   tangent_<n>.f32     (N)     the unit tangent vector network n starts from
  * for every layer it draws (only the layers some avalanche reached), so that an
  * independent implementation can replay the same cascades
  * (tests/interop/test_engine_numpy.py).  Meant for small runs: it writes N² floats per

@@ -10,7 +10,9 @@ h(x0 = 0) pushed through the same weights.  It compares, as multisets (the engin
 records avalanches in the order they finish):
   D exactly, S within 1e-4 relative (|dS| <= 1e-4 max(|S|, 1); the engine runs in
   float32 with double norms, float32 rounding moves S by ~1e-6 relative), the survivor count exactly, and ln(branching)
-  within 1e-4.  It also checks that the engine drew exactly the layers some avalanche
+  within 1e-4.  It also replays the Lyapunov tangent of §7 from the dumped start vector:
+  v <- W^l (φ'(h^{l-1}) * v) along the trajectory of the lowest-numbered input still
+  active at layer l, renormalised, through every layer drawn; λ_0 within 1e-4.  It also checks that the engine drew exactly the layers some avalanche
   reached (no W file beyond a network's deepest layer, none missing).
 Cases: tanh reference/difference with sigma_b2 = 0 and 0.05, strict convention,
 absolute mode, ReLU.  Exit 0 pass, 1 fail, 77 skip.
@@ -46,11 +48,24 @@ def phi(name, x):
     raise ValueError(name)
 
 
+def dphi(name, x):
+    if name == "tanh":
+        return 1.0 - np.tanh(x) ** 2
+    if name == "relu":
+        return (x > 0).astype(float)
+    if name == "hardtanh":
+        return (np.abs(x) < 1).astype(float)
+    if name == "linear":
+        return np.ones_like(x)
+    raise ValueError(name)
+
+
 def replay(d, N, L, q0, K, M, act, convention, mode):
-    """Returns (records [(D, S, absorbed)], survivors, ln m, problems)."""
+    """Returns (records [(D, S, absorbed)], survivors, ln m, λ_0, problems)."""
     sq = math.sqrt(q0)
     records, survivors, problems = [], 0, []
     log_sum, n_pairs = 0.0, 0
+    lyap_sum, lyap_layers = 0.0, 0
     n_net = (M + K - 1) // K
     for net in range(n_net):
         c = min(K, M - net * K)
@@ -69,8 +84,10 @@ def replay(d, N, L, q0, K, M, act, convention, mode):
             return cache[l]
 
         deepest = 0
+        traj = []   # per input: h^0, h^1, ... through the last layer it was propagated
         for i in range(c):
             h = drives[i].copy()
+            traj.append([h])
             base = np.zeros(N)
             a = [float(np.linalg.norm(h))]
             prev = a[0]
@@ -78,6 +95,7 @@ def replay(d, N, L, q0, K, M, act, convention, mode):
             for l in range(1, L + 1):
                 W, b = layer(l)
                 h = W @ phi(act, h) + b
+                traj[i].append(h)
                 base = W @ phi(act, base) + b
                 r = float(np.linalg.norm(h - base if mode == "difference" else h))
                 if r > 0 and prev > 0:
@@ -101,13 +119,23 @@ def replay(d, N, L, q0, K, M, act, convention, mode):
             elif k > 0:
                 V = np.array(a[1:k]) - sq
                 records.append((k - 1, math.sqrt(N) * float(V.sum()), 1))
+        # the tangent: at layer l it rides h^{l-1} of the first input active at l
+        v = np.fromfile(os.path.join(d, f"tangent_{net}.f32"), dtype=np.float32)
+        v = v.astype(np.float64)
+        for l in range(1, deepest + 1):
+            carrier = next(t for t in traj if len(t) > l)[l - 1]
+            v = layer(l)[0] @ (dphi(act, carrier) * v)
+            g = float(np.linalg.norm(v))
+            lyap_sum += math.log(g)
+            lyap_layers += 1
+            v /= g
         drawn = sorted(int(f.split("_")[2].split(".")[0]) for f in os.listdir(d)
                        if f.startswith(f"W_{net}_"))
         if drawn != list(range(1, deepest + 1)):
             problems.append(f"network {net}: layers drawn {drawn[:3]}..{drawn[-3:]} "
                             f"({len(drawn)}), deepest layer reached {deepest}")
     lnm = log_sum / n_pairs if n_pairs else float("nan")
-    return records, survivors, lnm, problems
+    return records, survivors, lnm, lyap_sum / lyap_layers, problems
 
 
 def engine(tmp, tag, args):
@@ -146,7 +174,7 @@ def main():
                     "--shape-dmin", "4", "--shape-dmax", "30", "--shape-min-count", "1"]
             try:
                 d, js, eng = engine(tmp, tag, args)
-                ref, surv, lnm, problems = replay(d, N, L, q0, K, M, act, conv, mode)
+                ref, surv, lnm, lyap, problems = replay(d, N, L, q0, K, M, act, conv, mode)
             except (RuntimeError, FileNotFoundError, ValueError) as e:
                 print(f"FAIL {tag}: {e}")
                 failed = True
@@ -172,12 +200,15 @@ def main():
             dm = abs(math.log(js["branching"]) - lnm) if js["branching"] else float("inf")
             if not dm < 1e-4:
                 msg.append(f"ln(branching) {math.log(js['branching']):.6f} vs NumPy {lnm:.6f}")
+            dl = abs(js["lyapunov"] - lyap) if js["lyapunov"] is not None else float("inf")
+            if not dl < 1e-4:
+                msg.append(f"lyapunov {js['lyapunov']} vs NumPy {lyap:.6f}")
             msg += problems
             status = "FAIL" if msg else "ok"
             failed |= bool(msg)
             print(f"{status} {act} sigma_w2={sw2} sigma_b2={sb2} {conv}/{mode}: "
                   f"{len(eng)} records (NumPy {len(ref)}), survivors {js['n_survived']}, "
-                  f"ln m diff {dm:.1e}" + ("; " + "; ".join(msg) if msg else ""))
+                  f"ln m diff {dm:.1e}, lambda_0 {js['lyapunov']:.5f} diff {dl:.1e}" + ("; " + "; ".join(msg) if msg else ""))
     print(f"largest S difference engine vs NumPy: {worst_s:.2e} relative (|dS|/max(|S|,1); "
           f"tolerance 1e-4; D exact)")
     return 1 if failed else 0

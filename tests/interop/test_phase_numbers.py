@@ -123,7 +123,7 @@ def phi_funcs(name):
 
 
 def gauss_expect(f, q):
-    """E_z[f(sqrt(q) z)] by adaptive quadrature (independent of the C Gauss–Hermite)."""
+    """E_z[f(sqrt(q) z)] by adaptive quadrature (SciPy quad, independent of the C code)."""
     if q <= 0:
         return float(f(np.array(0.0)))
     sq = math.sqrt(q)

@@ -1,10 +1,13 @@
 /* test_meanfield.c — mean-field theory (README §5) against closed forms and an
  * independent quadrature:
- *   - Gauss–Hermite moments E[(√q z)^2k] and E[cos(√q z)] = e^{−q/2};
- *   - tanh, σ_b² = 0: σ_w²_c = 1 (to 1e-9), q* = 0 and χ_1 = σ_w² below it;
- *   - ReLU: σ_w²_c = 2 at every σ_b², q* = σ_b² / (1 − σ_w²/2);
+ *   - Gaussian moments E[(√q z)^2k] and E[cos(√q z)] = e^{−q/2} (odd f too);
+ *   - tanh, σ_b² = 0: σ_w²_c = 1 (to 1e-9), q* = 0 and χ_1 = σ_w² below it; far into
+ *     the chaotic phase χ_1 → σ_w² (4/3)/√(2π q*) (the sech⁴ spike's area);
+ *   - ReLU: σ_w²_c = 2 at every σ_b², q* = σ_b² / (1 − σ_w²/2), and χ_1 = σ_w²/2 also
+ *     at the degenerate q* = 0 (the q → 0⁺ limit);
  *   - linear: σ_w²_c = 1, q* = σ_b² / (1 − σ_w²);
- *   - erf(√π/2 x): E[φ²] = (2/π) asin(πq/2 / (1 + πq/2)), E[φ'²] = 1/sqrt(1 + πq);
+ *   - erf(√π/2 x): E[φ²] = (2/π) asin(πq/2 / (1 + πq/2)), E[φ'²] = 1/sqrt(1 + πq), up
+ *     to σ_w² = 10⁶ (1e-9 relative);
  *   - tanh and hard-tanh at σ_b² > 0: q* and χ_1 against composite Simpson on a fine
  *     grid split at the kinks, to 1e-8. */
 #include <math.h>
@@ -29,6 +32,7 @@ static void close_to(const char *what, double got, double want, double tol)
 
 static double f_pow(double x, const void *c) { return pow(x, *(const double *)c); }
 static double f_cos(double x, const void *c) { (void)c; return cos(x); }
+static double f_shift(double x, const void *c) { (void)c; return (x + 1) * (x + 1); }
 
 /* ∫ g(√q z) φ(z) dz over [lo, hi] by composite Simpson, 20000 panels. */
 static double simpson(cs_activation a, int deriv, double q, double lo, double hi)
@@ -58,11 +62,12 @@ static double trap(cs_activation a, int deriv, double q)
 static void test_quadrature(void)
 {
     double k2 = 2, k4 = 4, k6 = 6;
-    close_to("GH E[(sqrt(q) z)^2], q=3", meanfield_gauss_expect(f_pow, &k2, 3), 3, 1e-12);
-    close_to("GH E[(sqrt(q) z)^4], q=3", meanfield_gauss_expect(f_pow, &k4, 3), 27, 1e-10);
-    close_to("GH E[(sqrt(q) z)^6], q=0.5", meanfield_gauss_expect(f_pow, &k6, 0.5), 15 * 0.125, 1e-12);
-    close_to("GH E[cos(sqrt(q) z)] = exp(-q/2), q=2", meanfield_gauss_expect(f_cos, NULL, 2), exp(-1), 1e-14);
-    close_to("GH E[cos(sqrt(q) z)] = exp(-q/2), q=20", meanfield_gauss_expect(f_cos, NULL, 20), exp(-10), 1e-12);
+    close_to("E[(sqrt(q) z)^2], q=3", meanfield_gauss_expect(f_pow, &k2, 3), 3, 1e-12);
+    close_to("E[(sqrt(q) z)^4], q=3", meanfield_gauss_expect(f_pow, &k4, 3), 27, 1e-10);
+    close_to("E[(sqrt(q) z)^6], q=0.5", meanfield_gauss_expect(f_pow, &k6, 0.5), 15 * 0.125, 1e-12);
+    close_to("E[cos(sqrt(q) z)] = exp(-q/2), q=2", meanfield_gauss_expect(f_cos, NULL, 2), exp(-1), 1e-14);
+    close_to("E[cos(sqrt(q) z)] = exp(-q/2), q=20", meanfield_gauss_expect(f_cos, NULL, 20), exp(-10), 1e-12);
+    close_to("E[(sqrt(q) z + 1)^2] = q + 1, q=7", meanfield_gauss_expect(f_shift, NULL, 7), 8, 1e-12);
 }
 
 static void test_tanh_zero_bias(void)
@@ -84,6 +89,15 @@ static void test_tanh_zero_bias(void)
     /* Above the transition q* > 0 solves q = σ_w² E[tanh²] (independent Simpson). */
     meanfield_evaluate(CS_ACT_TANH, 1.5, 0, &m);
     close_to("tanh (1.5, 0): q* fixed-point residual", 1.5 * trap(CS_ACT_TANH, 0, m.q_star), m.q_star, 1e-10);
+    /* Deep in the chaotic phase sech⁴(√q z) is a spike of width ~1/√q on a Gaussian that
+     * is flat there: E ≈ ϕ(0) ∫sech⁴/√q = (4/3)/√(2πq), relative error O(1/q). */
+    const double big[] = {1e4, 1e6};
+    for (int i = 0; i < 2; i++) {
+        meanfield_evaluate(CS_ACT_TANH, big[i], 0, &m);
+        char what[96];
+        snprintf(what, sizeof what, "tanh (%g, 0): chi_1 / (sw (4/3)/sqrt(2 pi q*))", big[i]);
+        close_to(what, m.chi1 / (big[i] * (4.0 / 3) / sqrt(2 * M_PI * m.q_star)), 1, 10 / big[i]);
+    }
 }
 
 static void test_relu_linear(void)
@@ -100,6 +114,14 @@ static void test_relu_linear(void)
     meanfield_evaluate(CS_ACT_RELU, 1.5, 0.3, &m);
     close_to("relu (1.5, 0.3): q* = sb/(1 - sw/2)", m.q_star, 0.3 / (1 - 0.75), 1e-14);
     close_to("relu (1.5, 0.3): chi_1 = sw/2", m.chi1, 0.75, 1e-15);
+    for (int i = 1; i <= 2; i++) { /* q* = 0: χ_1 is the q → 0⁺ limit, not σ_w² relu'(0)² */
+        char what[96];
+        meanfield_evaluate(CS_ACT_RELU, i, 0, &m);
+        snprintf(what, sizeof what, "relu (%d, 0): degenerate q* = 0", i);
+        close_to(what, m.q_star, 0, 0);
+        snprintf(what, sizeof what, "relu (%d, 0): chi_1 = sw/2", i);
+        close_to(what, m.chi1, i / 2.0, 1e-15);
+    }
     int rc = meanfield_evaluate(CS_ACT_RELU, 3, 0.3, &m);
     close_to("relu (3, 0.3): no finite q* (returns -1)", rc, -1, 0);
     close_to("relu (3, 0.3): q* NaN", m.q_star, NAN, 0);
@@ -123,6 +145,20 @@ static void test_erf_closed_form(void)
         snprintf(what, sizeof what, "erf (%g, %g): chi_1 = sw/sqrt(1+pi q*)", sw, sb);
         close_to(what, m.chi1, sw / sqrt(1 + M_PI * q), 1e-9);
     }
+    /* far into the chaotic phase, relative: q* ~ σ_w², χ_1 ~ √(σ_w²/π) */
+    const double big[] = {1e2, 1e4, 1e6};
+    for (int i = 0; i < 3; i++)
+        for (int b = 0; b < 2; b++) {
+            double sw = big[i], sb = b, t;
+            meanfield_point m;
+            meanfield_evaluate(CS_ACT_ERF, sw, sb, &m);
+            t = M_PI * m.q_star / 2;
+            char what[96];
+            snprintf(what, sizeof what, "erf (%g, %g): q* residual / q* (closed form)", sw, sb);
+            close_to(what, (sw * 2 / M_PI * asin(t / (1 + t)) + sb) / m.q_star, 1, 1e-9);
+            snprintf(what, sizeof what, "erf (%g, %g): chi_1 sqrt(1+pi q*)/sw", sw, sb);
+            close_to(what, m.chi1 * sqrt(1 + M_PI * m.q_star) / sw, 1, 1e-9);
+        }
 }
 
 static void test_tanh_hardtanh_trapezoid(void)
