@@ -46,6 +46,7 @@ with h5py.File(sys.argv[1], "r") as a, h5py.File(sys.argv[2], "r") as b, h5py.Fi
         assert same, "%s: a row computed by this version differs from a fresh run's" % name
         xo, yo = x[old], y[old]
         if name == "lyapunov":
+            n += 1
             continue  # 0.2.0 takes it along a driven trajectory (README §7); 0.1.0 rode the baseline
         if x.dtype.kind == "f":
             f = np.isfinite(xo) & np.isfinite(yo)
