@@ -28,7 +28,10 @@
 #define NC_DIM_WITHOUT_VARIABLE "This is a netCDF dimension but not a netCDF variable."
 
 /* Where a field's value sits in cs_result. */
-typedef enum { SRC_DOUBLE, SRC_LONG, SRC_INT, SRC_ARRAY } src_kind;
+typedef enum { SRC_DOUBLE, SRC_LONG, SRC_INT, SRC_ARRAY, SRC_CHARS } src_kind;
+
+/* Text fields share failure_reason's reason_char dimension. */
+_Static_assert(CS_FIT_NOTE_LEN == CS_REASON_LEN, "fit_note is stored over reason_char");
 
 typedef struct {
     store_field f;
@@ -42,6 +45,8 @@ typedef struct {
     {{#name, STORE_I64, STORE_TR_NONE, units, lname, desc, 0}, src, offsetof(cs_result, name)}
 #define ARR(name, tr, units, lname, desc) \
     {{#name, STORE_F64, tr, units, lname, desc, 0}, SRC_ARRAY, 0}
+#define CHR(name, lname, desc) \
+    {{#name, STORE_CHAR, STORE_TR_CHAR, "1", lname, desc, 0}, SRC_CHARS, offsetof(cs_result, name)}
 
 static const field_def field_defs[] = {
     F64(tau_s, "1", "avalanche size exponent tau_s",
@@ -80,9 +85,19 @@ static const field_def field_defs[] = {
     {{"sum_log_s", STORE_F64, STORE_TR_NONE, "1", "size-fit log sum",
       "sum of ln(S/xmin_s) over S >= xmin_s (sufficient statistic for pooled tau_s)", 0},
      SRC_DOUBLE, offsetof(cs_result, stats.sum_log_s)},
+    {{"S_tail_min", STORE_F64, STORE_TR_NONE, "1", "smallest size in the size-fit tail",
+      "min S over S >= xmin_s (pooled tau_s needs two distinct values)", 0},
+     SRC_DOUBLE, offsetof(cs_result, stats.s_tail_min)},
+    {{"S_tail_max", STORE_F64, STORE_TR_NONE, "1", "largest size in the size-fit tail",
+      "max S over S >= xmin_s (pooled tau_s needs two distinct values)", 0},
+     SRC_DOUBLE, offsetof(cs_result, stats.s_tail_max)},
     I64(n_inputs, SRC_LONG, "1", "inputs driven", "avalanches started"),
     I64(n_recorded, SRC_LONG, "1", "avalanches recorded", "avalanches kept by the recording convention"),
     I64(n_survived, SRC_LONG, "1", "avalanches surviving", "avalanches that reached L_max without absorption"),
+    I64(n_exploded, SRC_LONG, "1", "avalanches exploded",
+        "survivors stopped where their activity left float range (their S a lower bound)"),
+    CHR(fit_note, "fit note",
+        "why exponents are NaN: too few events or one distinct value above xmin (NUL-padded UTF-8)"),
     I64(diverged_epoch, SRC_INT, "1", "epoch of divergence", "1-based epoch of the first NaN/inf training loss, 0 if none"),
     ARR(test_accuracy_per_epoch, STORE_TR_EPOCH, "1", "test accuracy per epoch", "after each training epoch"),
     ARR(train_loss_per_epoch, STORE_TR_EPOCH, "1", "training loss per epoch", "mean cross-entropy of each epoch"),
@@ -412,6 +427,26 @@ static int make_task_dataset(creator *c, const char *name, hid_t ftype, const vo
     return rc;
 }
 
+/* A per-task text dataset in netCDF's char layout (store.h): one-byte strings over a
+ * trailing reason_char dimension, NUL fill, _Encoding utf-8. */
+static int make_char_dataset(creator *c, const char *name, const char *long_name,
+                             const char *desc)
+{
+    hid_t ct = char_type();
+    hid_t trail = c->scale_reason;
+    hsize_t tn = CS_REASON_LEN;
+    const char nul = 0;
+    int rc = make_task_dataset(c, name, ct, &nul, &trail, &tn, 1, "1", long_name, desc);
+    if (!rc) {
+        hid_t d = H5Dopen2(c->file, name, H5P_DEFAULT);
+        rc = d < 0 || put_string_attr(d, "_Encoding", "utf-8");
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    H5Tclose(ct);
+    return rc;
+}
+
 static int make_task_datasets(creator *c)
 {
     const double nan = NAN;
@@ -431,6 +466,12 @@ static int make_task_datasets(creator *c)
             trail[0] = c->scale_shape_d, tn[0] = (hsize_t)c->n_profile_d;
             trail[1] = c->scale_profile_x, tn[1] = CS_PROFILE_POINTS, nt = 2;
             break;
+        case STORE_TR_CHAR: break; /* make_char_dataset */
+        }
+        if (f->type == STORE_CHAR) {
+            if (make_char_dataset(c, f->name, f->long_name, f->description))
+                return -1;
+            continue;
         }
         const void *fill = f->type == STORE_F64 ? (const void *)&nan : (const void *)&minus1;
         if (make_task_dataset(c, f->name, file_type(f->type), fill, trail, tn, nt, f->units,
@@ -445,20 +486,8 @@ static int make_task_datasets(creator *c)
     if (make_task_dataset(c, "attempts", H5T_STD_I32LE, &zero32, NULL, NULL, 0, "1",
                           "attempts started", "times this task was started (written at start)"))
         return -1;
-    hid_t ct = char_type();
-    hid_t trail = c->scale_reason;
-    hsize_t tn = CS_REASON_LEN;
-    const char nul = 0;
-    int rc = make_task_dataset(c, "failure_reason", ct, &nul, &trail, &tn, 1, "1",
-                               "failure reason", "why a task failed (NUL-padded UTF-8 characters)");
-    if (!rc) {
-        hid_t d = H5Dopen2(c->file, "failure_reason", H5P_DEFAULT);
-        rc = d < 0 || put_string_attr(d, "_Encoding", "utf-8");
-        if (d >= 0)
-            H5Dclose(d);
-    }
-    H5Tclose(ct);
-    return rc;
+    return make_char_dataset(c, "failure_reason", "failure reason",
+                             "why a task failed (NUL-padded UTF-8 characters)");
 }
 
 static int make_runs(creator *c)
@@ -959,6 +988,19 @@ static int write_row(const store_writer *w, hid_t d, hid_t space, long task, hid
     return e < 0;
 }
 
+/* Writes text, cut to CS_REASON_LEN - 1 bytes and NUL-padded, as task's row of a char
+ * dataset. */
+static int write_chars(const store_writer *w, hid_t d, hid_t space, long task, const char *text)
+{
+    char buf[CS_REASON_LEN];
+    memset(buf, 0, sizeof buf);
+    memcpy(buf, text, strnlen(text, CS_REASON_LEN - 1));
+    hid_t ct = char_type();
+    int e = write_row(w, d, space, task, ct, buf, CS_REASON_LEN);
+    H5Tclose(ct);
+    return e;
+}
+
 int store_write_attempts(store_writer *w, long task, int attempts, cs_err *err)
 {
     int32_t v = attempts;
@@ -982,6 +1024,8 @@ int store_write_result(store_writer *w, long task, const cs_result *r, cs_err *e
             int64_t v = fd->src == SRC_LONG ? (int64_t)*(const long *)(base + fd->off)
                                             : (int64_t)*(const int *)(base + fd->off);
             e = write_row(w, w->dset[i], w->space[i], task, H5T_NATIVE_INT64, &v, 1);
+        } else if (fd->src == SRC_CHARS) {
+            e = write_chars(w, w->dset[i], w->space[i], task, (const char *)r + fd->off);
         } else {
             const double *a = NULL;
             hsize_t n = 0;
@@ -1012,15 +1056,8 @@ int store_write_result(store_writer *w, long task, const cs_result *r, cs_err *e
         if (e)
             bad = fd->f.name;
     }
-    if (!bad) {
-        char reason[CS_REASON_LEN];
-        memset(reason, 0, sizeof reason);
-        memcpy(reason, r->reason, strnlen(r->reason, CS_REASON_LEN - 1));
-        hid_t ct = char_type();
-        if (write_row(w, w->reason, w->reason_space, task, ct, reason, CS_REASON_LEN))
-            bad = "failure_reason";
-        H5Tclose(ct);
-    }
+    if (!bad && write_chars(w, w->reason, w->reason_space, task, r->reason))
+        bad = "failure_reason";
     if (!bad) { /* last: the row is complete once status says so */
         int8_t st = (int8_t)r->status;
         if (write_row(w, w->status, w->status_space, task, H5T_NATIVE_INT8, &st, 1))
