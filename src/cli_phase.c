@@ -1093,6 +1093,17 @@ static int fss_activation(phase_ctx *c, int a, int b, int fit_sc, const char *di
     int n_classes = fit_reference_classes(&classes);
     double dist[16];
     int nearest_cls[64];
+    long *cell_of = calloc((size_t)W, sizeof *cell_of); /* the cell each row's exponents are from */
+    double *exploded = dalloc(pf->n_tasks);
+    if (!cell_of || !exploded) {
+        free(cell_of), free(exploded), free(buf);
+        return cs_fail(err, CS_EXIT_ERROR, "out of memory");
+    }
+    cs_err e_ex = {0};
+    if (!phase_has_dataset(pf, "n_exploded") ||
+        phase_task_values(pf, "n_exploded", exploded, &e_ex) != 0)
+        for (long t = 0; t < pf->n_tasks; t++)
+            exploded[t] = NAN;
 
     for (int w = 0; w < W; w++) {
         long r = ((long)a * W + w) * B + b;
@@ -1108,8 +1119,10 @@ static int fss_activation(phase_ctx *c, int a, int b, int fit_sc, const char *di
         ts[w] = td[w] = gm[w] = tse[w] = tde[w] = gme[w] = NAN;
         near[w] = jn >= 0 ? pf->sigma_w2[jn] : NAN;
         nearest_cls[w < 64 ? w : 63] = -1;
+        cell_of[w] = -1;
         if (jn >= 0) {
             long o = r * S + jn;
+            cell_of[w] = o;
             if (d->has_pooled) {
                 ts[w] = d->tau_s_pooled[o]; tse[w] = d->tau_s_pooled_err[o];
                 td[w] = d->tau_d_pooled[o]; tde[w] = d->tau_d_pooled_err[o];
@@ -1218,6 +1231,24 @@ static int fss_activation(phase_ctx *c, int a, int b, int fit_sc, const char *di
         printf("%6d %12.6g %12.6g %10.4g %8.4f %8.4f %8.4f  %s\n", pf->width[w], cm[w], ws[w],
                near[w], ts[w], td[w], gm[w], cl);
     }
+    /* Why an exponent is NaN, and avalanches whose sizes are only lower bounds. */
+    for (int w = 0; w < W; w++) {
+        long o = cell_of[w];
+        if (o < 0)
+            continue;
+        const char *note = d->has_pooled && d->pooled_note ? d->pooled_note + o * CS_FIT_NOTE_LEN : "";
+        if (note[0])
+            printf("  N = %d, sigma_w2 = %g: %s\n", pf->width[w], near[w], note);
+        double nx = 0;
+        for (int sd = 0; sd < pf->n_seed; sd++)
+            if (isfinite(exploded[o * pf->n_seed + sd]))
+                nx += exploded[o * pf->n_seed + sd];
+        if (nx > 0)
+            printf("  N = %d, sigma_w2 = %g: %.0f avalanches left float range (their S are lower "
+                   "bounds)\n", pf->width[w], near[w], nx);
+    }
+    free(cell_of);
+    free(exploded);
     char e1s[64], e2s[64];
     fmt_err(e1s, sizeof e1s, ff.kappa_err, " +- ");
     fmt_err(e2s, sizeof e2s, ff.inv_nu_err, " +- ");

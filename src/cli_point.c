@@ -116,10 +116,20 @@ static void print_classes(double ts, double td, double g)
     int nc = fit_reference_classes(&cl);
     double dist[8];
     int best = fit_nearest_class(ts, td, g, dist);
-    printf("  nearest class      %s\n", best >= 0 ? cl[best].name : "none (no finite exponent)");
+    if (best < 0) { /* a class from the finite exponents alone would mislead */
+        printf("  nearest class      none (tau_s, tau_d and gamma are not all finite)\n");
+        return;
+    }
+    printf("  nearest class      %s\n", cl[best].name);
     for (int i = 0; i < nc; i++)
         printf("    distance to %-50s %.4g  (τ_s %.4g, τ_d %.4g, γ %.4g)\n", cl[i].name, dist[i],
                cl[i].tau_s, cl[i].tau_d, cl[i].gamma);
+}
+
+static void print_note(const char *note)
+{
+    if (note[0])
+        printf("  %-18s %s\n", "fit note", note);
 }
 
 static void json_classes(json_writer *w, double ts, double td, double g)
@@ -143,7 +153,9 @@ static void point_help(void)
         "usage: critsweep point [options]\n\n"
         "Avalanches and exponents of one grid point (README §2, §4, §5, §7); no MPI.\n"
         "The random key is rng_task_key(0, activation, width, sigma_w2, sigma_b2, seed), so a\n"
-        "point equals the sweep task with sweep seed 0 and the same coordinates.\n\n"
+        "point equals the sweep task with sweep seed 0 and the same coordinates.\n"
+        "Degenerate samples (fewer than %d events at or above xmin, or one distinct value)\n"
+        "give NaN exponents (null in JSON) and a fit_note; exploded avalanches are counted.\n\n"
         "options (defaults are small, to run in about a second):\n"
         "  --width N            neurons per layer (100)\n"
         "  --depth L            maximum depth L_max (100)\n"
@@ -165,7 +177,7 @@ static void point_help(void)
         "  --bootstrap B        bootstrap samples for the KS p-values (0 = none)\n"
         "  --raw FILE           write \"S D absorbed\" per recorded avalanche (text, header line)\n"
         "  --json               one JSON object instead of the human-readable report\n",
-        activation_names());
+        CS_FIT_MIN_EVENTS, activation_names());
 }
 
 static int write_raw(const char *path, const avalanche_result *ar)
@@ -317,6 +329,7 @@ int cli_point(int argc, char **argv)
         json_int(&w, "n_inputs", r.n_inputs);
         json_int(&w, "n_recorded", r.n_recorded);
         json_int(&w, "n_survived", r.n_survived);
+        json_int(&w, "n_exploded", r.n_exploded);
         json_num(&w, "P_surv", r.P_surv);
         json_num(&w, "S_mean", r.S_mean);
         json_num(&w, "S_mean_absorbed", r.S_mean_absorbed);
@@ -339,6 +352,7 @@ int cli_point(int argc, char **argv)
         json_num(&w, "crackling", r.gamma - r.gamma_pred);
         json_num(&w, "gamma_shape", r.gamma_shape);
         json_num(&w, "gamma_shape_err", r.gamma_shape_err);
+        json_str(&w, "fit_note", r.fit_note);
         json_num(&w, "branching", r.branching);
         json_num(&w, "lyapunov", r.lyapunov);
         json_num(&w, "q_star", r.q_star);
@@ -356,6 +370,7 @@ int cli_point(int argc, char **argv)
         printf("  %-18s %ld\n", "inputs", r.n_inputs);
         printf("  %-18s %ld\n", "recorded", r.n_recorded);
         printf("  %-18s %ld\n", "survived", r.n_survived);
+        printf("  %-18s %ld\n", "exploded", r.n_exploded);
         printf("  %-18s %.6g\n", "P_surv", r.P_surv);
         printf("  %-18s %.6g\n", "S mean", r.S_mean);
         printf("  %-18s %.6g\n", "S mean (absorbed)", r.S_mean_absorbed);
@@ -368,6 +383,10 @@ int cli_point(int argc, char **argv)
         print_pm("gamma", r.gamma, r.gamma_err);
         printf("  %-18s %.6g  (gamma − gamma_pred = %.3g)\n", "gamma_pred", r.gamma_pred, r.gamma - r.gamma_pred);
         print_pm("gamma (shape)", r.gamma_shape, r.gamma_shape_err);
+        print_note(r.fit_note);
+        if (r.n_exploded > 0) /* the exponents above fit their lower-bound sizes too */
+            printf("  %-18s %ld of %ld avalanches left float range: their S are lower bounds\n",
+                   "exploded", r.n_exploded, r.n_inputs);
         print_classes(r.tau_s, r.tau_d, r.gamma);
         printf("criticality\n");
         printf("  %-18s %.6g\n", "branching", r.branching);
@@ -393,7 +412,9 @@ static void fit_help(void)
         "usage: critsweep fit FILE [options]\n\n"
         "Power-law exponents of avalanche sizes S and durations D you bring (README §4):\n"
         "τ_s (continuous MLE), τ_d (discrete MLE, Hurwitz zeta), γ (weighted regression of\n"
-        "log10 <S>(D) on log10 D), γ_pred = (τ_d − 1)/(τ_s − 1) and the nearest reference class.\n\n"
+        "log10 <S>(D) on log10 D), γ_pred = (τ_d − 1)/(τ_s − 1) and the nearest reference class.\n"
+        "An exponent whose sample at or above xmin has fewer than %d events or one distinct\n"
+        "value is NaN (null in JSON), fit_note says why, and no class is named.\n\n"
         "FILE is text (whitespace- or comma-separated columns, '#' comments, an optional header\n"
         "line naming the columns) or HDF5 (one-dimensional datasets named S and D).  Without a\n"
         "header, column 1 is S and column 2 is D.  D must hold whole numbers >= 0.\n\n"
@@ -403,7 +424,7 @@ static void fit_help(void)
         "  --xmin-d V|auto     discrete xmin for τ_d (5; auto = KS minimum)\n"
         "  --min-count C       events per duration in the γ regression (100)\n"
         "  --bootstrap B       bootstrap samples for the KS p-values (0 = none)\n"
-        "  --json              one JSON object\n");
+        "  --json              one JSON object\n", CS_FIT_MIN_EVENTS);
 }
 
 typedef struct {
@@ -728,22 +749,15 @@ int cli_fit(int argc, char **argv)
         return rc;
     }
     fo.seed = 0;
-    fit_powerlaw ps, pd;
     cs_err err = {0, ""};
-    double g = NAN, ge = NAN;
-    if ((rc = fit_tau_continuous(d.S, d.n, &fo, fo.xmin_s, &ps, &err)) ||
-        (rc = fit_tau_discrete(d.D, d.n, &fo, fo.xmin_d, &pd, &err))) {
+    fit_exponents ex;
+    if ((rc = fit_exponents_sample(d.S, d.D, d.n, &fo, &ex, &err))) {
         fprintf(stderr, "critsweep fit: %s: %s\n", path, err.msg);
         free(d.S), free(d.D);
         return rc;
     }
-    double gxs = ps.xmin > 0 ? ps.xmin : 0.5, gxd = pd.xmin > 0 ? pd.xmin : 5;
-    if (fit_gamma(d.S, d.D, d.n, gxs, gxd, fo.gamma_min_count, &g, &ge)) {
-        fprintf(stderr, "critsweep fit: %s: out of memory in the γ regression\n", path);
-        free(d.S), free(d.D);
-        return CS_EXIT_ERROR;
-    }
-    double gp = (pd.tau - 1) / (ps.tau - 1);
+    const fit_powerlaw ps = ex.s, pd = ex.d;
+    double g = ex.gamma, ge = ex.gamma_err, gp = ex.gamma_pred;
     if (json) {
         json_writer w;
         json_begin(&w, stdout);
@@ -765,6 +779,7 @@ int cli_fit(int argc, char **argv)
         json_num(&w, "gamma_err", ge);
         json_num(&w, "gamma_pred", gp);
         json_num(&w, "crackling", g - gp);
+        json_str(&w, "fit_note", ex.note);
         json_classes(&w, ps.tau, pd.tau, g);
         json_end(&w);
     } else {
@@ -775,6 +790,7 @@ int cli_fit(int argc, char **argv)
         printf("  %-18s %.6g  (n_tail %ld, KS %.3g, p %.3g)\n", "xmin_d", pd.xmin, pd.n_tail, pd.ks, pd.p_value);
         print_pm("gamma", g, ge);
         printf("  %-18s %.6g  (gamma − gamma_pred = %.3g)\n", "gamma_pred", gp, g - gp);
+        print_note(ex.note);
         print_classes(ps.tau, pd.tau, g);
     }
     free(d.S), free(d.D);

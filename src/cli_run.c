@@ -483,6 +483,9 @@ typedef struct {
     int32_t *attempts;
     char *reasons;            /* (n_tasks, CS_REASON_LEN) */
     store_integrity integ;    /* damaged rows (status range; checksums if verified) */
+    char *notes;              /* (n_tasks, CS_REASON_LEN) fit_note, "" in older files */
+    int64_t *exploded;        /* (n_tasks) n_exploded, -1 where not written or absent */
+    int64_t *inputs;          /* (n_tasks) n_inputs, likewise */
 } rfile;
 
 static void rfile_free(rfile *r)
@@ -499,6 +502,9 @@ static void rfile_free(rfile *r)
     free(r->attempts);
     free(r->reasons);
     store_integrity_free(&r->integ);
+    free(r->notes);
+    free(r->exploded);
+    free(r->inputs);
     if (r->f >= 0)
         H5Fclose(r->f);
     memset(r, 0, sizeof *r);
@@ -536,6 +542,37 @@ static int read_all(rfile *r, const char *name, hid_t mt, void *buf, cs_err *err
         rc = cs_fail(err, CS_EXIT_USAGE, "%s: cannot read %s", r->path, name);
     H5Dclose(d);
     return rc;
+}
+
+/* A per-task char dataset (store.h) as NUL-terminated rows of CS_REASON_LEN bytes; all
+ * "" when the file has none. */
+static int read_chars(rfile *r, const char *name, char **out, cs_err *err)
+{
+    size_t nt = (size_t)(r->n_tasks > 0 ? r->n_tasks : 1);
+    if (!(*out = calloc(nt, CS_REASON_LEN)))
+        return cs_fail(err, CS_EXIT_ERROR, "out of memory");
+    int rc = 0;
+    hid_t ct = H5Tcopy(H5T_C_S1);
+    H5Tset_size(ct, 1);
+    if (r->n_tasks > 0 && H5Lexists(r->f, name, H5P_DEFAULT) > 0)
+        rc = read_all(r, name, ct, *out, err);
+    H5Tclose(ct);
+    for (long t = 0; t < r->n_tasks; t++)
+        (*out)[(t + 1) * CS_REASON_LEN - 1] = 0;
+    return rc;
+}
+
+/* A per-task int64 dataset, -1 everywhere when the file has none. */
+static int read_int64_or_absent(rfile *r, const char *name, int64_t **out, cs_err *err)
+{
+    size_t nt = (size_t)(r->n_tasks > 0 ? r->n_tasks : 1);
+    if (!(*out = malloc(nt * sizeof **out)))
+        return cs_fail(err, CS_EXIT_ERROR, "out of memory");
+    for (size_t t = 0; t < nt; t++)
+        (*out)[t] = -1;
+    if (r->n_tasks > 0 && H5Lexists(r->f, name, H5P_DEFAULT) > 0)
+        return read_all(r, name, H5T_NATIVE_INT64, *out, err);
+    return 0;
 }
 
 static int rfile_open(rfile *r, const char *path, int want_reasons, int verify, cs_err *err)
@@ -592,18 +629,12 @@ static int rfile_open(rfile *r, const char *path, int want_reasons, int verify, 
         ((rc = read_all(r, "status", H5T_NATIVE_INT8, r->status, err)) ||
          (rc = read_all(r, "attempts", H5T_NATIVE_INT32, r->attempts, err))))
         return rc;
-    if (want_reasons) {
-        r->reasons = calloc(nt, CS_REASON_LEN);
-        if (!r->reasons)
-            return cs_fail(err, CS_EXIT_ERROR, "out of memory");
-        hid_t ct = H5Tcopy(H5T_C_S1);
-        H5Tset_size(ct, 1);
-        if (r->n_tasks > 0 && H5Lexists(r->f, "failure_reason", H5P_DEFAULT) > 0)
-            rc = read_all(r, "failure_reason", ct, r->reasons, err);
-        H5Tclose(ct);
-        for (long t = 0; t < r->n_tasks; t++)
-            r->reasons[(t + 1) * CS_REASON_LEN - 1] = 0;
-    }
+    if (want_reasons &&
+        ((rc = read_chars(r, "failure_reason", &r->reasons, err)) ||
+         (rc = read_chars(r, "fit_note", &r->notes, err)) ||
+         (rc = read_int64_or_absent(r, "n_exploded", &r->exploded, err)) ||
+         (rc = read_int64_or_absent(r, "n_inputs", &r->inputs, err))))
+        return rc;
     return rc;
 }
 
@@ -628,22 +659,29 @@ static void axis_label(const rfile *r, int a, int i, char *buf, size_t n)
 
 static const char *const axis_names[5] = {"activation", "width", "sigma_b2", "sigma_w2", "seed"};
 
-/* One element of a JSON array of tasks: separator, then the object opened with the
- * task index and its coordinates. */
-static void json_task_begin(json_writer *e, const rfile *r, long t, int index)
+static int completed(int8_t s)
 {
-    char lab[64];
-    if (index)
-        fputs(", ", stdout);
-    json_begin(e, stdout);
-    json_int(e, "task", t);
-    for (int a = 0; a < 5; a++) {
-        axis_label(r, a, axis_index(r, t, a), lab, sizeof lab);
-        json_str(e, axis_names[a], lab);
-    }
+    return s == CS_STATUS_DONE || s == CS_STATUS_DIVERGED;
 }
 
-/* "  task 5 (activation=tanh, width=16, ...)" without the closing parenthesis. */
+/* Failed tasks; completed tasks whose exponents carry a fit note, or whose avalanches
+ * exploded. */
+static int failed(const rfile *r, long t)
+{
+    return r->status[t] == CS_STATUS_FAILED;
+}
+
+static int noted(const rfile *r, long t)
+{
+    return completed(r->status[t]) && r->notes && r->notes[t * CS_REASON_LEN];
+}
+
+static int exploded(const rfile *r, long t)
+{
+    return completed(r->status[t]) && r->exploded && r->exploded[t] > 0;
+}
+
+/* "task T (activation=..., ..., seed=...)" */
 static void print_task(const rfile *r, long t)
 {
     char lab[64];
@@ -652,11 +690,97 @@ static void print_task(const rfile *r, long t)
         axis_label(r, a, axis_index(r, t, a), lab, sizeof lab);
         printf("%s%s=%s", a ? ", " : "", axis_names[a], lab);
     }
+    printf(")");
 }
 
-static int completed(int8_t s)
+/* Opens one element of a JSON array of tasks: the task index and its coordinates. */
+static void json_task_begin(json_writer *e, const rfile *r, long t)
 {
-    return s == CS_STATUS_DONE || s == CS_STATUS_DIVERGED;
+    char lab[64];
+    json_begin(e, stdout);
+    json_int(e, "task", t);
+    for (int a = 0; a < 5; a++) {
+        axis_label(r, a, axis_index(r, t, a), lab, sizeof lab);
+        json_str(e, axis_names[a], lab);
+    }
+}
+
+/* The tasks of one kind (pred) as a JSON array under key; extra writes their fields. */
+static void json_task_list(const char *key, const rfile *r, int (*pred)(const rfile *, long),
+                           void (*extra)(json_writer *, const rfile *, long))
+{
+    printf(", \"%s\": [", key);
+    int k = 0;
+    for (long t = 0; t < r->n_tasks; t++) {
+        if (!pred(r, t))
+            continue;
+        if (k++)
+            fputs(", ", stdout);
+        json_writer e;
+        json_task_begin(&e, r, t);
+        extra(&e, r, t);
+        fputs("}", stdout);
+    }
+    fputs("]", stdout);
+}
+
+static void json_failed(json_writer *e, const rfile *r, long t)
+{
+    json_int(e, "attempts", r->attempts[t]);
+    json_str(e, "reason", r->reasons + t * CS_REASON_LEN);
+}
+
+static void json_note(json_writer *e, const rfile *r, long t)
+{
+    json_str(e, "fit_note", r->notes + t * CS_REASON_LEN);
+}
+
+/* Rows the integrity check found damaged (status out of range, checksum mismatch). */
+static int damaged_row(const rfile *r, long t)
+{
+    return r->integ.damaged && r->integ.damaged[t];
+}
+
+static const char *damage_kind(const rfile *r, long t)
+{
+    return r->status[t] < 0 || r->status[t] > 3 ? "status outside 0..3" : "checksum mismatch";
+}
+
+static void json_damage(json_writer *e, const rfile *r, long t)
+{
+    json_int(e, "status_byte", r->status[t]);
+    json_str(e, "damage", damage_kind(r, t));
+}
+
+static void json_exploded(json_writer *e, const rfile *r, long t)
+{
+    json_int(e, "n_exploded", r->exploded[t]);
+    json_int(e, "n_inputs", r->inputs[t]);
+}
+
+/* Text: the first 20 tasks of one kind under a heading; the count first. */
+static void print_task_list(const char *heading, const rfile *r,
+                            int (*pred)(const rfile *, long), int is_note)
+{
+    long n = 0, shown = 0;
+    for (long t = 0; t < r->n_tasks; t++)
+        n += pred(r, t);
+    if (!n)
+        return;
+    printf("%s: %ld task%s\n", heading, n, n == 1 ? "" : "s");
+    for (long t = 0; t < r->n_tasks && shown < 20; t++) {
+        if (!pred(r, t))
+            continue;
+        shown++;
+        print_task(r, t);
+        if (is_note)
+            printf(": %s\n", r->notes + t * CS_REASON_LEN);
+        else
+            printf(": %lld of %lld avalanches\n", (long long)r->exploded[t],
+                   (long long)r->inputs[t]);
+    }
+    if (n > shown)
+        printf("  … %ld more (critsweep status --json lists all)\n", n - shown);
 }
 
 int cli_status(int argc, char **argv)
@@ -756,30 +880,11 @@ int cli_status(int argc, char **argv)
         json_object_end(&w);
         /* Arrays of objects: the shared writer has none, so each element is its own
          * object written with it. */
-        fputs(", \"failed_tasks\": [", stdout);
-        int k = 0;
-        for (long t = 0; t < r.n_tasks; t++) {
-            if (r.status[t] != CS_STATUS_FAILED)
-                continue;
-            json_writer e;
-            json_task_begin(&e, &r, t, k++);
-            json_int(&e, "attempts", r.attempts[t]);
-            json_str(&e, "reason", r.reasons + t * CS_REASON_LEN);
-            fputs("}", stdout);
-        }
-        fputs("], \"damaged_tasks\": [", stdout);
-        k = 0;
-        for (long t = 0; r.integ.damaged && t < r.n_tasks; t++) {
-            if (!r.integ.damaged[t])
-                continue;
-            json_writer e;
-            json_task_begin(&e, &r, t, k++);
-            json_int(&e, "status_byte", r.status[t]);
-            json_str(&e, "damage", r.status[t] < 0 || r.status[t] > 3 ? "status outside 0..3"
-                                                                     : "checksum mismatch");
-            fputs("}", stdout);
-        }
-        fputs("], \"runs\": [", stdout);
+        json_task_list("failed_tasks", &r, failed, json_failed);
+        json_task_list("fit_notes", &r, noted, json_note);
+        json_task_list("exploded_tasks", &r, exploded, json_exploded);
+        json_task_list("damaged_tasks", &r, damaged_row, json_damage);
+        fputs(", \"runs\": [", stdout);
         for (long i = 0; i < n_runs; i++) {
             if (i)
                 fputs(", ", stdout);
@@ -813,8 +918,7 @@ int cli_status(int argc, char **argv)
                     continue;
                 shown++;
                 print_task(&r, t);
-                printf("): %s\n", r.status[t] < 0 || r.status[t] > 3 ? "status byte outside 0..3"
-                                                                    : "checksum mismatch");
+                printf(": %s\n", damage_kind(&r, t));
             }
             if (damaged > shown)
                 printf("  … %ld more (critsweep status --json lists all)\n", damaged - shown);
@@ -839,11 +943,14 @@ int cli_status(int argc, char **argv)
                     continue;
                 shown++;
                 print_task(&r, t);
-                printf("), attempts %d: %s\n", r.attempts[t], r.reasons + t * CS_REASON_LEN);
+                printf(", attempts %d: %s\n", r.attempts[t], r.reasons + t * CS_REASON_LEN);
             }
             if (cnt[2] > shown)
                 printf("  … %ld more (critsweep status --json lists all)\n", cnt[2] - shown);
         }
+        print_task_list("exponents NaN (fit_note: degenerate samples)", &r, noted, 1);
+        print_task_list("avalanches left float range (n_exploded > 0: their S are lower bounds)",
+                        &r, exploded, 0);
         printf("runs:\n  %-3s %-21s %-21s %5s %10s %-12s %s\n", "#", "start", "end", "ranks",
                "tasks_done", "slurm_job_id", "exit_state");
         for (long i = 0; i < n_runs; i++)
@@ -878,7 +985,8 @@ static void export_help(FILE *f)
             "usage: critsweep export FILE --csv [-o OUT.csv]\n\n"
             "Writes one CSV row per task: task index, the coordinates (activation, width,\n"
             "sigma_b2, sigma_w2, seed), status (0 pending, 1 done, 2 failed, 3 diverged),\n"
-            "attempts, failure_reason, then every per-task scalar of the results file.\n"
+            "attempts, failure_reason, then every per-task scalar of the results file\n"
+            "(fit_note, why exponents are NaN, among them).\n"
             "Floats are printed in the shortest form that reads back exactly; NaN as nan.\n"
             "Works while a run is writing (read-only, no locking).\n\n"
             "options:\n"
@@ -966,16 +1074,20 @@ int cli_export(int argc, char **argv)
     size_t nt = (size_t)(r.n_tasks > 0 ? r.n_tasks : 1);
     double **vals = calloc((size_t)nf, sizeof *vals);
     int64_t **ivals = calloc((size_t)nf, sizeof *ivals);
+    char **texts = calloc((size_t)nf, sizeof *texts);
     int *present = calloc((size_t)nf, sizeof *present);
-    if (!vals || !ivals || !present) {
+    if (!vals || !ivals || !texts || !present) {
         rfile_free(&r);
         return cli_usage_error("export", "out of memory");
     }
     for (int k = 0; k < nf && !rc; k++) {
-        if (fields[k].trailing != STORE_TR_NONE || H5Lexists(r.f, fields[k].name, H5P_DEFAULT) <= 0)
+        int scalar = fields[k].trailing == STORE_TR_NONE || fields[k].type == STORE_CHAR;
+        if (!scalar || H5Lexists(r.f, fields[k].name, H5P_DEFAULT) <= 0)
             continue;
         present[k] = 1;
-        if (fields[k].type == STORE_F64) {
+        if (fields[k].type == STORE_CHAR) {
+            rc = read_chars(&r, fields[k].name, &texts[k], &err);
+        } else if (fields[k].type == STORE_F64) {
             vals[k] = malloc(nt * sizeof **vals);
             rc = !vals[k] ? cs_fail(&err, CS_EXIT_ERROR, "out of memory")
                           : read_all(&r, fields[k].name, H5T_NATIVE_DOUBLE, vals[k], &err);
@@ -1008,7 +1120,9 @@ int cli_export(int argc, char **argv)
                 if (!present[k])
                     continue;
                 fputc(',', f);
-                if (vals[k])
+                if (texts[k])
+                    csv_string(f, texts[k] + t * CS_REASON_LEN);
+                else if (vals[k])
                     csv_double(f, vals[k][t]);
                 else
                     fprintf(f, "%lld", (long long)ivals[k][t]);
@@ -1023,9 +1137,11 @@ int cli_export(int argc, char **argv)
     for (int k = 0; k < nf; k++) {
         free(vals[k]);
         free(ivals[k]);
+        free(texts[k]);
     }
     free(vals);
     free(ivals);
+    free(texts);
     free(present);
     rfile_free(&r);
     return rc;

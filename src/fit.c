@@ -10,8 +10,12 @@
  *   - τ_d by expanding the per-duration counts back into a sorted sample and running
  *     the same fit (which sorts its sample first, so the result is bit-identical);
  *   - γ from per-duration Σ S, Σ log10 S, Σ (log10 S)², which fit_gamma itself also
- *     uses (accumulated in input order), so both agree bit for bit. */
+ *     uses (accumulated in input order), so both agree bit for bit.
+ * Every exponent obeys the degeneracy rule of fit.h, on samples and on statistics alike,
+ * and fit_exponents_* say in a note why an exponent is NaN. */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,8 +59,32 @@ static void powerlaw_nan(fit_powerlaw *out, double xmin)
     out->tau = out->tau_err = NAN;
     out->xmin = xmin;
     out->n_tail = 0;
+    out->n_distinct = 0;
+    out->tail_min = NAN;
     out->ks = NAN;
     out->p_value = NAN;
+}
+
+/* The degeneracy rule over the values of y[0..m) that are >= xmin: fills n_tail,
+ * n_distinct and tail_min, and says whether a fit may go ahead. */
+static int tail_fittable(const double *y, long m, double xmin, fit_powerlaw *out)
+{
+    long k = 0;
+    int two = 0;
+    double first = NAN, lo = NAN;
+    for (long i = 0; i < m; i++) {
+        if (!(y[i] >= xmin))
+            continue;
+        if (!k++)
+            first = lo = y[i];
+        two |= y[i] != first;
+        if (y[i] < lo)
+            lo = y[i];
+    }
+    out->n_tail = k;
+    out->n_distinct = k ? 1 + two : 0;
+    out->tail_min = lo;
+    return k >= CS_FIT_MIN_EVENTS && two;
 }
 
 /* Copies the values usable by a fit (finite and >= lo) into a new array. */
@@ -71,14 +99,6 @@ static double *usable_copy(const double *x, long n, double lo, long *m)
             y[k++] = x[i];
     *m = k;
     return y;
-}
-
-static long count_at_least(const double *x, long n, double xmin)
-{
-    long k = 0;
-    for (long i = 0; i < n; i++)
-        k += x[i] >= xmin;
-    return k;
 }
 
 void fit_options_default(fit_options *o)
@@ -107,7 +127,7 @@ int fit_tau_continuous(const double *x, long n, const fit_options *o, double xmi
     double *y = usable_copy(x, n, xmin > 0 ? xmin : 0x1p-1074, &m);
     if (!y)
         return cs_fail(err, CS_EXIT_ERROR, "fit_tau_continuous: out of memory for %ld samples", n);
-    if (m < 2) { /* nothing to fit: a result, not an error */
+    if (!tail_fittable(y, m, xmin > 0 ? xmin : 0, out)) { /* a result, not an error */
         free(y);
         return 0;
     }
@@ -131,8 +151,7 @@ int fit_tau_continuous(const double *x, long n, const fit_options *o, double xmi
                        plfit_strerror(rc));
     }
     out->xmin = res.xmin;
-    out->n_tail = count_at_least(y, m, res.xmin);
-    if (out->n_tail > 0 && isfinite(res.alpha)) {
+    if (tail_fittable(y, m, res.xmin, out) && isfinite(res.alpha)) {
         out->tau = res.alpha;
         out->tau_err = (res.alpha - 1) / sqrt((double)out->n_tail);
         out->ks = res.D;
@@ -220,7 +239,7 @@ static int discrete_core(double *y, long m, const fit_options *o, double xmin,
                          fit_powerlaw *out, cs_err *err)
 {
     powerlaw_nan(out, xmin);
-    if ((xmin > 0 ? count_at_least(y, m, xmin) : m) < 2)
+    if (!tail_fittable(y, m, xmin > 0 ? xmin : 0, out))
         return 0;
     /* Sorted, so sums run in the same order for a sample and for its expanded counts. */
     qsort(y, (size_t)m, sizeof *y, cmp_double);
@@ -247,14 +266,13 @@ static int discrete_core(double *y, long m, const fit_options *o, double xmin,
                            plfit_strerror(rc));
     }
     out->xmin = res.xmin;
-    long first = 0;
-    while (first < m && y[first] < res.xmin)
-        first++;
-    out->n_tail = m - first;
+    if (!tail_fittable(y, m, res.xmin, out))
+        return 0;
+    long first = m - out->n_tail; /* sorted: the tail is the end of y */
     double sum_log = 0;
     for (long i = first; i < m; i++)
         sum_log += log(y[i]);
-    double tau = out->n_tail >= 2 ? disc_mle((double)out->n_tail, sum_log, res.xmin) : NAN;
+    double tau = disc_mle((double)out->n_tail, sum_log, res.xmin);
     if (isfinite(tau)) {
         out->tau = tau;
         out->tau_err = (tau - 1) / sqrt((double)out->n_tail);
@@ -296,15 +314,16 @@ int fit_tau_discrete(const double *x, long n, const fit_options *o, double xmin,
 
 /* --- γ regression (§4) from per-duration sums. ------------------------------------ */
 
-/* d[i] durations (increasing), c counts, s Σ S, l Σ log10 S, l2 Σ (log10 S)². */
-static void gamma_from_sums(const double *d, const double *c, const double *s,
-                            const double *l, const double *l2, long k, int min_count,
-                            double *gamma, double *gamma_err)
+/* d[i] durations (increasing), c counts, s Σ S, l Σ log10 S, l2 Σ (log10 S)².  Returns
+ * the number of durations that qualify; *events (may be NULL) their events. */
+static int gamma_from_sums(const double *d, const double *c, const double *s,
+                           const double *l, const double *l2, long k, int min_count,
+                           double *gamma, double *gamma_err, double *events)
 {
     *gamma = NAN;
     *gamma_err = NAN;
-    double sw = 0, swx = 0, swy = 0;
-    long used = 0;
+    double sw = 0, swx = 0, swy = 0, ev = 0;
+    int used = 0;
     for (int pass = 0; pass < 2; pass++) {
         double mx = pass ? swx / sw : 0, my = pass ? swy / sw : 0;
         double sxx = 0, sxy = 0;
@@ -324,17 +343,21 @@ static void gamma_from_sums(const double *d, const double *c, const double *s,
                 sw += w;
                 swx += w * x;
                 swy += w * y;
+                ev += c[i];
                 used++;
             } else {
                 sxx += w * (x - mx) * (x - mx);
                 sxy += w * (x - mx) * (y - my);
             }
         }
-        if (!pass && used < 3)
-            return;
+        if (events)
+            *events = ev;
+        /* The degeneracy rule: three distinct durations and CS_FIT_MIN_EVENTS events. */
+        if (!pass && (used < 3 || ev < CS_FIT_MIN_EVENTS))
+            return used;
         if (pass) {
             if (!(sxx > 0))
-                return;
+                return used;
             double slope = sxy / sxx, icept = my - slope * mx, rss = 0;
             for (long i = 0; i < k; i++) {
                 if (!(c[i] >= min_count) || c[i] < 2 || d[i] <= 0 || !(s[i] / c[i] > 0))
@@ -352,6 +375,7 @@ static void gamma_from_sums(const double *d, const double *c, const double *s,
             *gamma_err = sw > 2 ? sqrt(s2 / sxx) : NAN;
         }
     }
+    return used;
 }
 
 typedef struct {
@@ -367,11 +391,15 @@ static int cmp_d_index(const void *a, const void *b)
     return (x->i > y->i) - (x->i < y->i);
 }
 
-int fit_gamma(const double *S, const double *D, long n, double xmin_s, double xmin_d,
-              int min_count, double *gamma, double *gamma_err)
+/* fit_gamma, also counting the durations and events of the regression. */
+static int gamma_sample(const double *S, const double *D, long n, double xmin_s, double xmin_d,
+                        int min_count, double *gamma, double *gamma_err, int *used,
+                        double *events)
 {
     *gamma = NAN;
     *gamma_err = NAN;
+    *used = 0;
+    *events = 0;
     if (n <= 0)
         return 0;
     d_index *o = malloc((size_t)n * sizeof *o);
@@ -399,10 +427,18 @@ int fit_gamma(const double *S, const double *D, long n, double xmin_s, double xm
         l[k] += lx;
         l2[k] += lx * lx;
     }
-    gamma_from_sums(d, c, s, l, l2, k + 1, min_count, gamma, gamma_err);
+    *used = gamma_from_sums(d, c, s, l, l2, k + 1, min_count, gamma, gamma_err, events);
     free(buf);
     free(o);
     return 0;
+}
+
+int fit_gamma(const double *S, const double *D, long n, double xmin_s, double xmin_d,
+              int min_count, double *gamma, double *gamma_err)
+{
+    int used;
+    double events;
+    return gamma_sample(S, D, n, xmin_s, xmin_d, min_count, gamma, gamma_err, &used, &events);
 }
 
 /* --- Shape collapse (§4). ---------------------------------------------------------- */
@@ -449,6 +485,29 @@ void fit_resample_profile(const double *sum, double count, int D, int P, double 
     }
 }
 
+/* Whether row r of the profiles enters the collapse (D = dmin + 1 + r). */
+static int shape_row_ok(const long *profile_count, int r, int stride, int dmin, int min_count)
+{
+    int D = dmin + 1 + r;
+    long cnt = profile_count[r];
+    return cnt >= min_count && cnt > 0 && D >= 2 && D <= stride;
+}
+
+/* Rows and avalanches the collapse would use; the degeneracy rule asks for two rows and
+ * CS_FIT_MIN_EVENTS avalanches. */
+static int shape_rows(const long *profile_count, int n_d, int stride, int dmin, int min_count,
+                      long *events)
+{
+    int rows = 0;
+    *events = 0;
+    for (int r = 0; r < n_d; r++)
+        if (shape_row_ok(profile_count, r, stride, dmin, min_count)) {
+            rows++;
+            *events += profile_count[r];
+        }
+    return rows;
+}
+
 int fit_shape_collapse(const double *profile_sum, const long *profile_count, int n_d,
                        int stride, int dmin, int min_count, const fit_options *o,
                        double *gamma, double *gamma_err)
@@ -463,6 +522,10 @@ int fit_shape_collapse(const double *profile_sum, const long *profile_count, int
     int P = o->shape_points > 1 ? o->shape_points : 50;
     if (n_d <= 0 || !(o->shape_gamma_step > 0) || !(o->shape_gamma_hi >= o->shape_gamma_lo))
         return 0;
+    long events;
+    if (shape_rows(profile_count, n_d, stride, dmin, min_count, &events) < 2 ||
+        events < CS_FIT_MIN_EVENTS)
+        return 0;
     int ng = (int)floor((o->shape_gamma_hi - o->shape_gamma_lo) / o->shape_gamma_step + 1e-9) + 1;
     double *prof = malloc((size_t)n_d * P * sizeof *prof);
     double *dur = malloc((size_t)n_d * sizeof *dur);
@@ -476,10 +539,9 @@ int fit_shape_collapse(const double *profile_sum, const long *profile_count, int
     int rows = 0;
     for (int r = 0; r < n_d; r++) {
         int D = dmin + 1 + r;
-        long cnt = profile_count[r];
-        if (cnt < min_count || cnt <= 0 || D < 2 || D > stride)
+        if (!shape_row_ok(profile_count, r, stride, dmin, min_count))
             continue;
-        fit_resample_profile(profile_sum + (size_t)r * stride, (double)cnt, D, P,
+        fit_resample_profile(profile_sum + (size_t)r * stride, (double)profile_count[r], D, P,
                              prof + (size_t)rows * P);
         dur[rows++] = D;
     }
@@ -517,6 +579,7 @@ int fit_shape_collapse(const double *profile_sum, const long *profile_count, int
 int fit_suffstats_init(fit_suffstats *s, int dmax)
 {
     memset(s, 0, sizeof *s);
+    s->s_tail_min = s->s_tail_max = NAN;
     if (dmax <= 0)
         return CS_EXIT_ERROR;
     double *b = calloc((size_t)dmax * 5, sizeof *b); /* one block, carved below */
@@ -561,6 +624,8 @@ int fit_suffstats_add(fit_suffstats *s, const double *S, const double *D, long n
         if (x >= xmin_s) {
             s->n_tail_s += 1;
             s->sum_log_s += log(x / xmin_s);
+            s->s_tail_min = fmin(s->s_tail_min, x); /* fmin/fmax skip the initial NaN */
+            s->s_tail_max = fmax(s->s_tail_max, x);
             if (d >= xmin_d) {
                 double lx = log10(x);
                 s->gcount[d] += 1;
@@ -578,6 +643,8 @@ void fit_suffstats_merge(fit_suffstats *a, const fit_suffstats *b)
     int n = a->dmax < b->dmax ? a->dmax : b->dmax;
     a->n_tail_s += b->n_tail_s;
     a->sum_log_s += b->sum_log_s;
+    a->s_tail_min = fmin(a->s_tail_min, b->s_tail_min);
+    a->s_tail_max = fmax(a->s_tail_max, b->s_tail_max);
     for (int d = 0; d < n; d++) {
         a->count_d[d] += b->count_d[d];
         a->gcount[d] += b->gcount[d];
@@ -587,55 +654,211 @@ void fit_suffstats_merge(fit_suffstats *a, const fit_suffstats *b)
     }
 }
 
-void fit_tau_s_from_stats(const fit_suffstats *s, double *tau, double *err)
+/* τ_s from (n_tail_s, sum_log_s).  With no tail extremes (statistics from a file that
+ * predates them) two distinct values are assumed. */
+static void tau_s_stats(const fit_suffstats *s, fit_powerlaw *out)
 {
-    *tau = *err = NAN;
-    if (s->n_tail_s >= 2 && s->sum_log_s > 0) {
-        *tau = 1 + s->n_tail_s / s->sum_log_s;
-        *err = (*tau - 1) / sqrt(s->n_tail_s);
+    powerlaw_nan(out, NAN);
+    out->n_tail = (long)s->n_tail_s;
+    out->tail_min = s->s_tail_min;
+    int known = isfinite(s->s_tail_min) && isfinite(s->s_tail_max);
+    out->n_distinct = out->n_tail == 0 ? 0 : known && s->s_tail_min == s->s_tail_max ? 1 : 2;
+    if (out->n_tail >= CS_FIT_MIN_EVENTS && out->n_distinct == 2 && s->sum_log_s > 0) {
+        out->tau = 1 + s->n_tail_s / s->sum_log_s;
+        out->tau_err = (out->tau - 1) / sqrt(s->n_tail_s);
     }
 }
 
-void fit_tau_d_from_stats(const fit_suffstats *s, double xmin_d, double *tau, double *err)
+/* τ_d from the duration counts: the rule on the counts, then the sample fit itself on
+ * the expanded sorted sample libplfit would build. */
+static void tau_d_stats(const fit_suffstats *s, double xmin_d, fit_powerlaw *out)
 {
-    *tau = *err = NAN;
+    powerlaw_nan(out, xmin_d);
     if (!(xmin_d >= 1))
         return;
-    /* Expand the counts into the sorted sample libplfit would build itself. */
+    int d0 = (int)ceil(xmin_d), distinct = 0;
     double total = 0;
-    for (int d = (int)ceil(xmin_d); d < s->dmax; d++)
-        total += s->count_d[d];
-    if (total < 2)
+    for (int d = d0; d < s->dmax; d++)
+        if (s->count_d[d] > 0) {
+            if (!distinct++)
+                out->tail_min = d;
+            total += s->count_d[d];
+        }
+    out->n_tail = (long)total;
+    out->n_distinct = distinct < 2 ? distinct : 2;
+    if (total < CS_FIT_MIN_EVENTS || distinct < 2)
         return;
     double *y = malloc((size_t)total * sizeof *y);
     if (!y)
         return;
     long k = 0;
-    for (int d = (int)ceil(xmin_d); d < s->dmax; d++)
+    for (int d = d0; d < s->dmax; d++)
         for (long c = 0; c < (long)s->count_d[d]; c++)
             y[k++] = d;
-    fit_powerlaw p;
     cs_err e;
     quiet_plfit();
-    if (discrete_core(y, k, NULL, xmin_d, &p, &e) == 0) {
-        *tau = p.tau;
-        *err = p.tau_err;
-    }
+    if (discrete_core(y, k, NULL, xmin_d, out, &e) != 0)
+        powerlaw_nan(out, xmin_d);
+    out->ks = out->p_value = NAN; /* the sample fit's extras: not part of pooling */
     free(y);
+}
+
+void fit_tau_s_from_stats(const fit_suffstats *s, double *tau, double *err)
+{
+    fit_powerlaw p;
+    tau_s_stats(s, &p);
+    *tau = p.tau;
+    *err = p.tau_err;
+}
+
+void fit_tau_d_from_stats(const fit_suffstats *s, double xmin_d, double *tau, double *err)
+{
+    fit_powerlaw p;
+    tau_d_stats(s, xmin_d, &p);
+    *tau = p.tau;
+    *err = p.tau_err;
+}
+
+/* γ from the per-duration sums; returns the durations used, *events their events. */
+static int gamma_stats(const fit_suffstats *s, int min_count, double *gamma, double *err,
+                       double *events)
+{
+    *gamma = *err = NAN;
+    *events = 0;
+    double *d = malloc((size_t)s->dmax * sizeof *d);
+    if (!d)
+        return 0;
+    for (int i = 0; i < s->dmax; i++)
+        d[i] = i;
+    int used = gamma_from_sums(d, s->gcount, s->gsum_S, s->gsum_log10S, s->gsum_log10S2,
+                               s->dmax, min_count, gamma, err, events);
+    free(d);
+    return used;
 }
 
 void fit_gamma_from_stats(const fit_suffstats *s, int min_count, double *gamma, double *err)
 {
-    double *d = malloc((size_t)s->dmax * sizeof *d);
-    if (!d) {
-        *gamma = *err = NAN;
+    double events;
+    gamma_stats(s, min_count, gamma, err, &events);
+}
+
+/* --- Notes: why an exponent is NaN. ------------------------------------------------ */
+
+void fit_note_add(char *note, const char *fmt, ...)
+{
+    size_t n = strnlen(note, CS_FIT_NOTE_LEN - 1);
+    note[n] = '\0';
+    if (n >= 3 && !strcmp(note + n - 3, "..."))
+        return; /* already full */
+    char clause[CS_FIT_NOTE_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(clause, sizeof clause, fmt, ap);
+    va_end(ap);
+    char joined[2 * CS_FIT_NOTE_LEN + 4];
+    int len = snprintf(joined, sizeof joined, "%s%s%s", note, n ? "; " : "", clause);
+    if (len >= CS_FIT_NOTE_LEN) /* cut, and say so */
+        memcpy(joined + CS_FIT_NOTE_LEN - 4, "...", 4);
+    memcpy(note, joined, strlen(joined) + 1);
+}
+
+/* Names of one power-law fit in its notes. */
+typedef struct {
+    const char *name, *noun, *sym, *xmin_name;
+} powerlaw_label;
+
+static const powerlaw_label label_s = {"tau_s", "size", "S", "xmin_s"};
+static const powerlaw_label label_d = {"tau_d", "duration", "D", "xmin_d"};
+
+static void note_powerlaw(char *note, const powerlaw_label *lb, const fit_powerlaw *p)
+{
+    if (isfinite(p->tau))
         return;
-    }
-    for (int i = 0; i < s->dmax; i++)
-        d[i] = i;
-    gamma_from_sums(d, s->gcount, s->gsum_S, s->gsum_log10S, s->gsum_log10S2, s->dmax,
-                    min_count, gamma, err);
-    free(d);
+    char where[64];
+    if (p->xmin > 0)
+        snprintf(where, sizeof where, "%s >= %s %g", lb->sym, lb->xmin_name, p->xmin);
+    else if (isnan(p->xmin)) /* pooled: the pooling cutoff */
+        snprintf(where, sizeof where, "%s >= %s", lb->sym, lb->xmin_name);
+    else
+        snprintf(where, sizeof where, "%s, %s auto", lb->sym, lb->xmin_name);
+    if (p->n_tail < CS_FIT_MIN_EVENTS)
+        fit_note_add(note, "%s: %ld %s (needs %d)", lb->name, p->n_tail, where, CS_FIT_MIN_EVENTS);
+    else if (p->n_distinct < 2)
+        fit_note_add(note, "%s: 1 distinct %s (all %ld at %s = %g)", lb->name, where, p->n_tail,
+                     lb->sym, p->tail_min);
+    else
+        fit_note_add(note, "%s: no likelihood maximum in tau (1, 20]", lb->name);
+}
+
+static void note_gamma(char *note, const fit_exponents *e, double events, int min_count)
+{
+    if (isfinite(e->gamma))
+        return;
+    if (e->gamma_durations < 3)
+        fit_note_add(note, "gamma: %d D with >= %d events (needs 3)", e->gamma_durations,
+                     min_count);
+    else if (events < CS_FIT_MIN_EVENTS)
+        fit_note_add(note, "gamma: %.0f events in %d D (needs %d)", events, e->gamma_durations,
+                     CS_FIT_MIN_EVENTS);
+    else
+        fit_note_add(note, "gamma: regression over %d D failed", e->gamma_durations);
+}
+
+void fit_note_shape(char *note, const long *profile_count, int n_d, int stride, int dmin,
+                    int min_count)
+{
+    long events;
+    int rows = n_d > 0 ? shape_rows(profile_count, n_d, stride, dmin, min_count, &events) : 0;
+    if (rows < 2)
+        fit_note_add(note, "gamma_shape: %d D with >= %d avalanches (needs 2)", rows, min_count);
+    else if (events < CS_FIT_MIN_EVENTS)
+        fit_note_add(note, "gamma_shape: %ld avalanches in %d D (needs %d)", events, rows,
+                     CS_FIT_MIN_EVENTS);
+    else
+        fit_note_add(note, "gamma_shape: no finite NMSE in the scan");
+}
+
+/* --- All three exponents at once. -------------------------------------------------- */
+
+static void exponents_finish(fit_exponents *e, double gamma_events, int min_count)
+{
+    e->gamma_pred = (e->d.tau - 1) / (e->s.tau - 1);
+    e->note[0] = '\0';
+    note_powerlaw(e->note, &label_s, &e->s);
+    note_powerlaw(e->note, &label_d, &e->d);
+    note_gamma(e->note, e, gamma_events, min_count);
+}
+
+int fit_exponents_sample(const double *S, const double *D, long n, const fit_options *o,
+                         fit_exponents *out, cs_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->gamma = out->gamma_err = out->gamma_pred = NAN;
+    int rc = fit_tau_continuous(S, n, o, o->xmin_s, &out->s, err);
+    if (!rc)
+        rc = fit_tau_discrete(D, n, o, o->xmin_d, &out->d, err);
+    if (rc)
+        return rc;
+    /* γ over the fits' own cutoffs; the reference ones where a fit chose none. */
+    double xs = out->s.xmin > 0 ? out->s.xmin : o->xmin_s > 0 ? o->xmin_s : 0.5;
+    double xd = out->d.xmin > 0 ? out->d.xmin : o->xmin_d > 0 ? o->xmin_d : 5.0;
+    double events;
+    if (gamma_sample(S, D, n, xs, xd, o->gamma_min_count, &out->gamma, &out->gamma_err,
+                     &out->gamma_durations, &events))
+        return cs_fail(err, CS_EXIT_ERROR, "gamma regression: out of memory for %ld avalanches", n);
+    exponents_finish(out, events, o->gamma_min_count);
+    return 0;
+}
+
+void fit_exponents_pooled(const fit_suffstats *s, double xmin_d, int min_count,
+                          fit_exponents *out)
+{
+    memset(out, 0, sizeof *out);
+    tau_s_stats(s, &out->s);
+    tau_d_stats(s, xmin_d, &out->d);
+    double events;
+    out->gamma_durations = gamma_stats(s, min_count, &out->gamma, &out->gamma_err, &events);
+    exponents_finish(out, events, min_count);
 }
 
 /* --- Reference classes (§4). -------------------------------------------------------- */
@@ -654,18 +877,12 @@ int fit_reference_classes(const fit_class **out)
 int fit_nearest_class(double tau_s, double tau_d, double gamma, double *distance)
 {
     int n = (int)(sizeof classes / sizeof *classes), best = -1;
+    int all = isfinite(tau_s) && isfinite(tau_d) && isfinite(gamma);
     for (int i = 0; i < n; i++) {
-        double v[3] = {tau_s - classes[i].tau_s, tau_d - classes[i].tau_d,
-                       gamma - classes[i].gamma};
-        double s = 0;
-        int used = 0;
-        for (int j = 0; j < 3; j++)
-            if (isfinite(v[j])) {
-                s += v[j] * v[j];
-                used++;
-            }
-        distance[i] = used ? sqrt(s) : NAN;
-        if (used && (best < 0 || distance[i] < distance[best]))
+        double a = tau_s - classes[i].tau_s, b = tau_d - classes[i].tau_d;
+        double c = gamma - classes[i].gamma;
+        distance[i] = all ? sqrt(a * a + b * b + c * c) : NAN;
+        if (all && (best < 0 || distance[i] < distance[best]))
             best = i;
     }
     return best;

@@ -496,6 +496,7 @@ void phase_derived_free(phase_derived *d)
         free(*f[i]);
         *f[i] = NULL;
     }
+    free(d->pooled_note);
     free(d->n_acc_chi);
     free(d->n_acc_edge);
     free(d->n_ridge_widom);
@@ -504,7 +505,9 @@ void phase_derived_free(phase_derived *d)
 }
 
 /* Exponents pooled over the completed seeds of each cell from the stored sufficient
- * statistics (fit.h): identical to a fit of all seeds' avalanches at fixed xmin. */
+ * statistics (fit.h): identical to a fit of all seeds' avalanches at fixed xmin, the
+ * degeneracy rule included (S_tail_min/max, when the file has them, decide whether the
+ * pooled sizes have two distinct values). */
 static int pooled_exponents(const phase_file *pf, phase_derived *d, cs_err *err)
 {
     static const char *const need[] = {"n_tail_s", "sum_log_s", "D_count", "gcount",
@@ -552,6 +555,7 @@ static int pooled_exponents(const phase_file *pf, phase_derived *d, cs_err *err)
     int ns = pf->n_seed;
     double *nts = malloc((size_t)nt * sizeof *nts), *sls = malloc((size_t)nt * sizeof *sls);
     double *xmd = malloc((size_t)nt * sizeof *xmd);
+    double *smin = NULL, *smax = NULL;
     double *arr[5] = {0};
     static const char *const names[5] = {"D_count", "gcount", "gsum_S", "gsum_log10S",
                                          "gsum_log10S2"};
@@ -562,6 +566,16 @@ static int pooled_exponents(const phase_file *pf, phase_derived *d, cs_err *err)
         rc = phase_task_values(pf, "sum_log_s", sls, err);
     if (!rc)
         rc = phase_task_values(pf, "xmin_d", xmd, err);
+    if (!rc && phase_has_dataset(pf, "S_tail_min") && phase_has_dataset(pf, "S_tail_max")) {
+        smin = malloc((size_t)nt * sizeof *smin);
+        smax = malloc((size_t)nt * sizeof *smax);
+        rc = (!smin || !smax) ? cs_fail(err, CS_EXIT_ERROR, "out of memory")
+                              : phase_task_values(pf, "S_tail_min", smin, err);
+        if (!rc)
+            rc = phase_task_values(pf, "S_tail_max", smax, err);
+    }
+    if (!rc && !(d->pooled_note = calloc((size_t)pf->n_cells, CS_FIT_NOTE_LEN)))
+        rc = cs_fail(err, CS_EXIT_ERROR, "out of memory for the pooled fit notes");
     for (int k = 0; k < 5 && !rc; k++) {
         arr[k] = malloc((size_t)(nt * L) * sizeof *arr[k]);
         if (!arr[k])
@@ -579,6 +593,7 @@ static int pooled_exponents(const phase_file *pf, phase_derived *d, cs_err *err)
             memset(dst[k], 0, (size_t)L * sizeof(double));
         ss.n_tail_s = 0;
         ss.sum_log_s = 0;
+        ss.s_tail_min = ss.s_tail_max = NAN;
         double xmin_d = NAN;
         int m = 0;
         for (int s = 0; s < ns; s++) {
@@ -588,6 +603,10 @@ static int pooled_exponents(const phase_file *pf, phase_derived *d, cs_err *err)
             m++;
             ss.n_tail_s += nts[t];
             ss.sum_log_s += sls[t];
+            if (smin) { /* NaN where a seed had no tail: fmin/fmax skip it */
+                ss.s_tail_min = fmin(ss.s_tail_min, smin[t]);
+                ss.s_tail_max = fmax(ss.s_tail_max, smax[t]);
+            }
             if (isfinite(xmd[t]))
                 xmin_d = xmd[t];
             for (int k = 0; k < 5; k++)
@@ -599,10 +618,12 @@ static int pooled_exponents(const phase_file *pf, phase_derived *d, cs_err *err)
         }
         if (!m)
             continue;
-        fit_tau_s_from_stats(&ss, &d->tau_s_pooled[c], &d->tau_s_pooled_err[c]);
-        if (isfinite(xmin_d))
-            fit_tau_d_from_stats(&ss, xmin_d, &d->tau_d_pooled[c], &d->tau_d_pooled_err[c]);
-        fit_gamma_from_stats(&ss, min_count, &d->gamma_pooled[c], &d->gamma_pooled_err[c]);
+        fit_exponents ex;
+        fit_exponents_pooled(&ss, xmin_d, min_count, &ex);
+        d->tau_s_pooled[c] = ex.s.tau, d->tau_s_pooled_err[c] = ex.s.tau_err;
+        d->tau_d_pooled[c] = ex.d.tau, d->tau_d_pooled_err[c] = ex.d.tau_err;
+        d->gamma_pooled[c] = ex.gamma, d->gamma_pooled_err[c] = ex.gamma_err;
+        memcpy(d->pooled_note + c * CS_FIT_NOTE_LEN, ex.note, CS_FIT_NOTE_LEN);
     }
     if (!rc)
         d->has_pooled = 1;
@@ -612,6 +633,8 @@ static int pooled_exponents(const phase_file *pf, phase_derived *d, cs_err *err)
     free(nts);
     free(sls);
     free(xmd);
+    free(smin);
+    free(smax);
     return rc;
 }
 

@@ -34,7 +34,10 @@
 #define NC_DIM_WITHOUT_VARIABLE "This is a netCDF dimension but not a netCDF variable."
 
 /* Where a field's value sits in cs_result. */
-typedef enum { SRC_DOUBLE, SRC_LONG, SRC_INT, SRC_ARRAY } src_kind;
+typedef enum { SRC_DOUBLE, SRC_LONG, SRC_INT, SRC_ARRAY, SRC_CHARS } src_kind;
+
+/* Text fields share failure_reason's reason_char dimension. */
+_Static_assert(CS_FIT_NOTE_LEN == CS_REASON_LEN, "fit_note is stored over reason_char");
 
 typedef struct {
     store_field f;
@@ -48,6 +51,8 @@ typedef struct {
     {{#name, STORE_I64, STORE_TR_NONE, units, lname, desc, 0}, src, offsetof(cs_result, name)}
 #define ARR(name, tr, units, lname, desc) \
     {{#name, STORE_F64, tr, units, lname, desc, 0}, SRC_ARRAY, 0}
+#define CHR(name, lname, desc) \
+    {{#name, STORE_CHAR, STORE_TR_CHAR, "1", lname, desc, 0}, SRC_CHARS, offsetof(cs_result, name)}
 
 static const field_def field_defs[] = {
     F64(tau_s, "1", "avalanche size exponent tau_s",
@@ -87,9 +92,19 @@ static const field_def field_defs[] = {
     {{"sum_log_s", STORE_F64, STORE_TR_NONE, "1", "size-fit log sum",
       "sum of ln(S/xmin_s) over S >= xmin_s (sufficient statistic for pooled tau_s)", 0},
      SRC_DOUBLE, offsetof(cs_result, stats.sum_log_s)},
+    {{"S_tail_min", STORE_F64, STORE_TR_NONE, "1", "smallest size in the size-fit tail",
+      "min S over S >= xmin_s (pooled tau_s needs two distinct values)", 0},
+     SRC_DOUBLE, offsetof(cs_result, stats.s_tail_min)},
+    {{"S_tail_max", STORE_F64, STORE_TR_NONE, "1", "largest size in the size-fit tail",
+      "max S over S >= xmin_s (pooled tau_s needs two distinct values)", 0},
+     SRC_DOUBLE, offsetof(cs_result, stats.s_tail_max)},
     I64(n_inputs, SRC_LONG, "1", "inputs driven", "avalanches started"),
     I64(n_recorded, SRC_LONG, "1", "avalanches recorded", "avalanches kept by the recording convention"),
     I64(n_survived, SRC_LONG, "1", "avalanches surviving", "avalanches that reached L_max without absorption"),
+    I64(n_exploded, SRC_LONG, "1", "avalanches exploded",
+        "survivors stopped where their activity left float range (their S a lower bound)"),
+    CHR(fit_note, "fit note",
+        "why exponents are NaN: too few events or one distinct value above xmin (NUL-padded UTF-8)"),
     I64(diverged_epoch, SRC_INT, "1", "epoch of divergence", "1-based epoch of the first NaN/inf training loss, 0 if none"),
     ARR(test_accuracy_per_epoch, STORE_TR_EPOCH, "1", "test accuracy per epoch", "after each training epoch"),
     ARR(train_loss_per_epoch, STORE_TR_EPOCH, "1", "training loss per epoch", "mean cross-entropy of each epoch"),
@@ -477,6 +492,26 @@ static int make_task_dataset(creator *c, const char *name, hid_t ftype, const vo
     return rc;
 }
 
+/* A per-task text dataset in netCDF's char layout (store.h): one-byte strings over a
+ * trailing reason_char dimension, NUL fill, _Encoding utf-8. */
+static int make_char_dataset(creator *c, const char *name, const char *long_name,
+                             const char *desc)
+{
+    hid_t ct = char_type();
+    hid_t trail = c->scale_reason;
+    hsize_t tn = CS_REASON_LEN;
+    const char nul = 0;
+    int rc = make_task_dataset(c, name, ct, &nul, &trail, &tn, 1, "1", long_name, desc);
+    if (!rc) {
+        hid_t d = H5Dopen2(c->file, name, H5P_DEFAULT);
+        rc = d < 0 || put_string_attr(d, "_Encoding", "utf-8");
+        if (d >= 0)
+            H5Dclose(d);
+    }
+    H5Tclose(ct);
+    return rc;
+}
+
 static int make_task_datasets(creator *c)
 {
     const double nan = NAN;
@@ -496,6 +531,12 @@ static int make_task_datasets(creator *c)
             trail[0] = c->scale_shape_d, tn[0] = (hsize_t)c->n_profile_d;
             trail[1] = c->scale_profile_x, tn[1] = CS_PROFILE_POINTS, nt = 2;
             break;
+        case STORE_TR_CHAR: break; /* make_char_dataset */
+        }
+        if (f->type == STORE_CHAR) {
+            if (make_char_dataset(c, f->name, f->long_name, f->description))
+                return -1;
+            continue;
         }
         const void *fill = f->type == STORE_F64 ? (const void *)&nan : (const void *)&minus1;
         if (make_task_dataset(c, f->name, file_type(f->type), fill, trail, tn, nt, f->units,
@@ -516,20 +557,8 @@ static int make_task_datasets(creator *c)
                           "zlib crc32 of the task's row (task index, every per-task dataset "
                           "in file order, failure_reason, status), written just before status"))
         return -1;
-    hid_t ct = char_type();
-    hid_t trail = c->scale_reason;
-    hsize_t tn = CS_REASON_LEN;
-    const char nul = 0;
-    int rc = make_task_dataset(c, "failure_reason", ct, &nul, &trail, &tn, 1, "1",
-                               "failure reason", "why a task failed (NUL-padded UTF-8 characters)");
-    if (!rc) {
-        hid_t d = H5Dopen2(c->file, "failure_reason", H5P_DEFAULT);
-        rc = d < 0 || put_string_attr(d, "_Encoding", "utf-8");
-        if (d >= 0)
-            H5Dclose(d);
-    }
-    H5Tclose(ct);
-    return rc;
+    return make_char_dataset(c, "failure_reason", "failure reason",
+                             "why a task failed (NUL-padded UTF-8 characters)");
 }
 
 static int make_runs(creator *c)
@@ -1168,7 +1197,8 @@ static int validate_structure(hid_t f, const char *path, off_t fsize, store_inte
         const store_field *fl = &field_defs[i].f;
         int tr = fl->trailing == STORE_TR_NONE ? 0 : fl->trailing == STORE_TR_PROFILE ? 2 : 1;
         size_t ts = fl->type == STORE_F64 || fl->type == STORE_I64 ? 8 : fl->type == STORE_I32 ? 4 : 1;
-        H5T_class_t cls = fl->type == STORE_F64 ? H5T_FLOAT : H5T_INTEGER;
+        H5T_class_t cls = fl->type == STORE_F64 ? H5T_FLOAT
+                        : fl->type == STORE_CHAR ? H5T_STRING : H5T_INTEGER;
         if (H5Lexists(f, fl->name, H5P_DEFAULT) <= 0 && H5Aexists(f, "schema_crc32") <= 0)
             continue; /* a field newer than a 0.1.0 file */
         if ((why = check_dataset(f, fl->name, axes, 5, 5 + tr, 5 + tr, cls, ts, fsize, strict, NULL)))
@@ -1246,10 +1276,13 @@ static int verify_rows(hid_t f, const char *path, const int8_t *status, uint32_t
         hid_t sp = H5Dget_space(d);
         hssize_t np = H5Sget_simple_extent_npoints(sp);
         H5Sclose(sp);
-        size_t per = (size_t)(np / n_tasks);
-        void *buf = malloc((size_t)np * 8 + 8);
-        int bad = !buf || H5Dread(d, fl->type == STORE_F64 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64,
-                                  H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0;
+        /* Bytes per value as the writer hashed them: float64 / int64, or text bytes. */
+        size_t per = (size_t)(np / n_tasks), vb = fl->type == STORE_CHAR ? 1 : 8;
+        void *buf = malloc((size_t)np * vb + 8);
+        hid_t mt = fl->type == STORE_CHAR ? char_type()
+                 : H5Tcopy(fl->type == STORE_F64 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64);
+        int bad = !buf || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0;
+        H5Tclose(mt);
         H5Dclose(d);
         if (bad) {
             free(buf);
@@ -1257,7 +1290,7 @@ static int verify_rows(hid_t f, const char *path, const int8_t *status, uint32_t
                                                "nothing was changed", path, fl->name);
         }
         for (long t = 0; t < n_tasks; t++)
-            crc[t] = store_row_crc_add(crc[t], (const char *)buf + (size_t)t * per * 8, per * 8);
+            crc[t] = store_row_crc_add(crc[t], (const char *)buf + (size_t)t * per * vb, per * vb);
         free(buf);
     }
     char *reason = malloc((size_t)n_tasks * CS_REASON_LEN);
@@ -1668,9 +1701,15 @@ int store_writer_open(store_writer *w, const char *path, const cs_sweep *s, MPI_
         return cs_fail(err, CS_EXIT_ERROR, "out of memory");
     for (int i = 0; i < N_FIELDS; i++)
         w->dset[i] = w->space[i] = -1;
-    for (int i = 0; i < N_FIELDS; i++)
+    /* A file of critsweep 0.1.0 lacks the quantities added since: they are not written
+     * there (a new dataset would change the file's metadata). */
+    int legacy = H5Aexists(w->file, "schema_crc32") <= 0;
+    for (int i = 0; i < N_FIELDS; i++) {
+        if (legacy && H5Lexists(w->file, field_defs[i].f.name, H5P_DEFAULT) <= 0)
+            continue;
         if ((w->dset[i] = open_ds(w, field_defs[i].f.name, &w->space[i], err)) < 0)
             return err ? err->code : CS_EXIT_USAGE;
+    }
     if ((w->status = open_ds(w, "status", &w->status_space, err)) < 0 ||
         (w->attempts = open_ds(w, "attempts", &w->attempts_space, err)) < 0 ||
         (w->reason = open_ds(w, "failure_reason", &w->reason_space, err)) < 0)
@@ -1730,6 +1769,21 @@ static int write_row(const store_writer *w, hid_t d, hid_t space, long task, hid
     herr_t e = H5Dwrite(d, mtype, ms, space, H5P_DEFAULT, buf);
     H5Sclose(ms);
     return e < 0;
+}
+
+/* Writes text, cut to CS_REASON_LEN - 1 bytes and NUL-padded, as task's row of a char
+ * dataset; the bytes written go into the row's checksum. */
+static int write_chars(const store_writer *w, hid_t d, hid_t space, long task, const char *text,
+                       uint32_t *crc)
+{
+    char buf[CS_REASON_LEN];
+    memset(buf, 0, sizeof buf);
+    memcpy(buf, text, strnlen(text, CS_REASON_LEN - 1));
+    *crc = store_row_crc_add(*crc, buf, sizeof buf);
+    hid_t ct = char_type();
+    int e = write_row(w, d, space, task, ct, buf, CS_REASON_LEN);
+    H5Tclose(ct);
+    return e;
 }
 
 int store_write_attempts(store_writer *w, long task, int attempts, cs_err *err)
@@ -1803,6 +1857,8 @@ int store_write_result(store_writer *w, long task, const cs_result *r, cs_err *e
         const field_def *fd = &field_defs[i];
         const char *base = (const char *)r;
         int e = 0;
+        if (w->dset[i] < 0)
+            continue; /* a quantity newer than this (0.1.0) file, which has no checksums */
         if (fd->src == SRC_DOUBLE) {
             double v = *(const double *)(base + fd->off);
             crc = store_row_crc_add(crc, &v, sizeof v);
@@ -1812,6 +1868,8 @@ int store_write_result(store_writer *w, long task, const cs_result *r, cs_err *e
                                             : (int64_t)*(const int *)(base + fd->off);
             crc = store_row_crc_add(crc, &v, sizeof v);
             e = write_row(w, w->dset[i], w->space[i], task, H5T_NATIVE_INT64, &v, 1);
+        } else if (fd->src == SRC_CHARS) {
+            e = write_chars(w, w->dset[i], w->space[i], task, (const char *)r + fd->off, &crc);
         } else {
             hsize_t have, n = row_length(w->space[i]);
             const double *a = result_array(fd, r, &have);
@@ -1833,16 +1891,8 @@ int store_write_result(store_writer *w, long task, const cs_result *r, cs_err *e
             bad = fd->f.name;
     }
     free(row);
-    if (!bad) {
-        char reason[CS_REASON_LEN];
-        memset(reason, 0, sizeof reason);
-        memcpy(reason, r->reason, strnlen(r->reason, CS_REASON_LEN - 1));
-        crc = store_row_crc_add(crc, reason, sizeof reason);
-        hid_t ct = char_type();
-        if (write_row(w, w->reason, w->reason_space, task, ct, reason, CS_REASON_LEN))
-            bad = "failure_reason";
-        H5Tclose(ct);
-    }
+    if (!bad && write_chars(w, w->reason, w->reason_space, task, r->reason, &crc))
+        bad = "failure_reason";
     int8_t st = (int8_t)r->status;
     crc = store_row_crc_add(crc, &st, 1);
     if (!bad && w->checksum >= 0 &&

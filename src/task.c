@@ -23,6 +23,7 @@ static void result_reset(cs_result *r)
 {
     r->status = CS_STATUS_PENDING;
     r->reason[0] = '\0';
+    r->fit_note[0] = '\0';
     double *nan_fields[] = {
         &r->tau_s, &r->tau_s_err, &r->tau_d, &r->tau_d_err, &r->xmin_s, &r->xmin_d,
         &r->gamma, &r->gamma_err, &r->gamma_pred, &r->gamma_shape, &r->gamma_shape_err,
@@ -32,7 +33,7 @@ static void result_reset(cs_result *r)
     };
     for (size_t i = 0; i < sizeof nan_fields / sizeof *nan_fields; i++)
         *nan_fields[i] = NAN;
-    r->n_inputs = r->n_recorded = r->n_survived = 0;
+    r->n_inputs = r->n_recorded = r->n_survived = r->n_exploded = 0;
     r->diverged_epoch = 0;
     for (int e = 0; e < r->epochs; e++)
         r->test_accuracy_per_epoch[e] = r->train_loss_per_epoch[e] = NAN;
@@ -44,6 +45,7 @@ static void result_reset(cs_result *r)
         r->profile_count[i] = 0;
     fit_suffstats *s = &r->stats;
     s->n_tail_s = s->sum_log_s = 0;
+    s->s_tail_min = s->s_tail_max = NAN;
     for (int d = 0; d < s->dmax; d++)
         s->count_d[d] = s->gcount[d] = s->gsum_S[d] = s->gsum_log10S[d] = s->gsum_log10S2[d] = 0;
 }
@@ -113,6 +115,7 @@ int task_avalanche_fill(const avalanche_params *ap, const fit_options *fo,
     r->n_inputs = ar.n_inputs;
     r->n_recorded = ar.n_recorded;
     r->n_survived = ar.n_survived;
+    r->n_exploded = ar.n_exploded;
     r->P_surv = ar.P_surv;
     r->S_mean = ar.S_mean;
     r->S_mean_absorbed = ar.S_mean_absorbed;
@@ -138,20 +141,13 @@ int task_avalanche_fill(const avalanche_params *ap, const fit_options *fo,
     if ((rc = fit_suffstats_add(&r->stats, ar.S, ar.D, n, sx, dx, err)))
         goto done;
 
-    fit_powerlaw ps, pd;
-    if ((rc = fit_tau_continuous(ar.S, n, fo, fo->xmin_s, &ps, err)))
+    fit_exponents ex;
+    if ((rc = fit_exponents_sample(ar.S, ar.D, n, fo, &ex, err)))
         goto done;
-    if ((rc = fit_tau_discrete(ar.D, n, fo, fo->xmin_d, &pd, err)))
-        goto done;
-    r->tau_s = ps.tau, r->tau_s_err = ps.tau_err, r->xmin_s = ps.xmin;
-    r->tau_d = pd.tau, r->tau_d_err = pd.tau_err, r->xmin_d = pd.xmin;
-    double gxs = isfinite(ps.xmin) && ps.xmin > 0 ? ps.xmin : sx;
-    double gxd = isfinite(pd.xmin) && pd.xmin > 0 ? pd.xmin : dx;
-    if ((rc = fit_gamma(ar.S, ar.D, n, gxs, gxd, fo->gamma_min_count, &r->gamma, &r->gamma_err))) {
-        cs_fail(err, rc, "gamma regression: out of memory for %ld avalanches", n);
-        goto done;
-    }
-    r->gamma_pred = (r->tau_d - 1) / (r->tau_s - 1);
+    r->tau_s = ex.s.tau, r->tau_s_err = ex.s.tau_err, r->xmin_s = ex.s.xmin;
+    r->tau_d = ex.d.tau, r->tau_d_err = ex.d.tau_err, r->xmin_d = ex.d.xmin;
+    r->gamma = ex.gamma, r->gamma_err = ex.gamma_err, r->gamma_pred = ex.gamma_pred;
+    memcpy(r->fit_note, ex.note, sizeof r->fit_note);
 
     if (ar.n_profile_d != r->n_profile_d) {
         rc = cs_fail(err, CS_EXIT_ERROR,
@@ -176,15 +172,18 @@ int task_avalanche_fill(const avalanche_params *ap, const fit_options *fo,
         cs_fail(err, rc, "shape collapse: out of memory");
         goto done;
     }
+    if (!isfinite(r->gamma_shape))
+        fit_note_shape(r->fit_note, ar.profile_count, ar.n_profile_d, ar.profile_stride,
+                       ap->shape_dmin, ap->shape_min_count);
 
     meanfield_point mf;
     meanfield_evaluate(ap->activation, ap->sigma_w2, ap->sigma_b2, &mf);
     r->q_star = mf.q_star, r->chi1 = mf.chi1, r->xi_c = mf.xi_c;
     r->status = CS_STATUS_DONE;
     if (ps_out)
-        *ps_out = ps;
+        *ps_out = ex.s;
     if (pd_out)
-        *pd_out = pd;
+        *pd_out = ex.d;
 done:
     return rc;
 }

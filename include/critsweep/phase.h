@@ -74,6 +74,8 @@ typedef struct {
     /* (A, W): the claim test */
     double *spearman_acc_chi, *spearman_acc_edge, *ridge_dist_widom, *ridge_dist_edge;
     int *n_acc_chi, *n_acc_edge, *n_ridge_widom, *n_ridge_edge; /* pairs used */
+    char *pooled_note;      /* (A, W, B, S) × CS_FIT_NOTE_LEN: why pooled exponents are
+                             * NaN (fit.h), "" if none is; not written to the file */
     int has_pooled;         /* the file holds the sufficient statistics */
     int has_accuracy;       /* some test accuracy is finite */
 } phase_derived;

@@ -22,14 +22,16 @@
  *     float64: tau_s tau_s_err tau_d tau_d_err xmin_s xmin_d gamma gamma_err gamma_pred
  *              gamma_shape gamma_shape_err S_mean S_mean_absorbed D_mean P_surv
  *              branching lyapunov avalanches_per_s q_star chi1 xi_c test_accuracy
- *              train_loss samples_per_s seconds n_tail_s sum_log_s
- *     int64:   n_inputs n_recorded n_survived diverged_epoch
+ *              train_loss samples_per_s seconds n_tail_s sum_log_s S_tail_min
+ *              S_tail_max
+ *     int64:   n_inputs n_recorded n_survived n_exploded diverged_epoch
  *     int8:    status (0 pending, 1 done, 2 failed, 3 diverged; fill 0)
  *     int32:   attempts (fill 0)
  *     uint32:  checksum (fill 0)
  *              (the row's zlib crc32, see store_row_crc_begin; written just before
  *              status; files of critsweep 0.1.0 have none)
- *     failure_reason: fixed CS_REASON_LEN-byte NUL-padded strings
+ *     char:    failure_reason fit_note  (CS_REASON_LEN bytes over reason_char, below)
+ *     (fit_note: why exponents are NaN by fit.h's degeneracy rule, "" if none is)
  *     (…, epoch):    test_accuracy_per_epoch train_loss_per_epoch
  *     (…, size_bin): S_hist
  *     (…, duration): D_count gcount gsum_S gsum_log10S gsum_log10S2  (fit_suffstats)
@@ -67,9 +69,9 @@
 #include "critsweep/task.h"
 
 /* Additions to the schema above (store owns them; readers may rely on them):
- *   - failure_reason is stored as netCDF "char" data: int8-sized H5T_C_S1 elements over
- *     (activation, width, sigma_b2, sigma_w2, seed, reason_char), reason_char =
- *     CS_REASON_LEN, NUL-padded, attribute _Encoding "utf-8".  netCDF-C crashes on
+ *   - failure_reason and fit_note are stored as netCDF "char" data: int8-sized H5T_C_S1
+ *     elements over (activation, width, sigma_b2, sigma_w2, seed, reason_char),
+ *     reason_char = CS_REASON_LEN, NUL-padded, attribute _Encoding "utf-8".  netCDF-C crashes on
  *     fixed-length HDF5 strings longer than one byte, and parallel HDF5 cannot write
  *     variable-length ones; xarray decodes this layout back into one string per task.
  *     `reason_char` is a netCDF dimension without a coordinate variable.
@@ -97,7 +99,7 @@ typedef struct {
 } store_run;
 
 /* Per-task quantities as stored; `export` and `status` walk this table. */
-typedef enum { STORE_F64, STORE_I64, STORE_I32, STORE_I8 } store_type;
+typedef enum { STORE_F64, STORE_I64, STORE_I32, STORE_I8, STORE_CHAR } store_type;
 typedef enum {
     STORE_TR_NONE = 0,   /* scalar per task */
     STORE_TR_EPOCH,      /* (…, epoch) */
@@ -105,6 +107,7 @@ typedef enum {
     STORE_TR_DURATION,   /* (…, duration) */
     STORE_TR_SHAPE_D,    /* (…, shape_duration) */
     STORE_TR_PROFILE,    /* (…, shape_duration, profile_x) */
+    STORE_TR_CHAR,       /* (…, reason_char): STORE_CHAR text, one string per task */
 } store_trailing;
 
 typedef struct {
@@ -115,7 +118,8 @@ typedef struct {
     int timing;          /* 1 = depends on the machine (excluded from determinism checks) */
 } store_field;
 
-/* The per-task datasets except status, attempts and failure_reason; returns the count. */
+/* The per-task datasets except status, attempts and failure_reason (fit_note is the one
+ * STORE_CHAR field); returns the count. */
 int store_fields(const store_field **out);
 
 /* Current UTC time as ISO 8601 ("2026-01-02T03:04:05Z"). */

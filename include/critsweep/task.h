@@ -26,12 +26,14 @@ enum { CS_STATUS_PENDING = 0, CS_STATUS_DONE = 1, CS_STATUS_FAILED = 2, CS_STATU
 typedef struct {
     int status;                 /* CS_STATUS_* */
     char reason[CS_REASON_LEN]; /* why it failed, "" otherwise */
+    char fit_note[CS_FIT_NOTE_LEN]; /* why exponents are NaN (fit.h), "" if none is */
 
     /* Avalanches and exponents (names = results-file dataset names = point's JSON keys). */
     double tau_s, tau_s_err, tau_d, tau_d_err, xmin_s, xmin_d;
     double gamma, gamma_err, gamma_pred, gamma_shape, gamma_shape_err;
     double S_mean, S_mean_absorbed, D_mean, P_surv;
     long n_inputs, n_recorded, n_survived;
+    long n_exploded;            /* avalanches that left float range (avalanche.h) */
     double branching, lyapunov, avalanches_per_s;
     /* Mean field at this (φ, σ_w², σ_b²). */
     double q_star, chi1, xi_c;

@@ -36,7 +36,7 @@ def parse_schema():
             derived = True
             key = None
             continue
-        m = re.match(r"\s*(float64|int64|int8|int32|uint32|\([^)]*\)):\s*(.*)$", l)
+        m = re.match(r"\s*(float64|int64|int8|int32|uint32|char|\([^)]*\)):\s*(.*)$", l)
         if m:
             key, rest = m.group(1), m.group(2)
         elif key and re.match(r"\s{6,}\w", l) and ":" not in l:
@@ -53,6 +53,8 @@ def parse_schema():
                 if dims[0] == "…":
                     dims = TASK + dims[1:]
                 out[name] = ("derived" if derived else "float64", dims)
+            elif key == "char":  # netCDF char layout: one byte per character
+                out[name] = (key, TASK + ["reason_char"])
             else:
                 out[name] = (key, TASK)
     return out
@@ -74,7 +76,8 @@ def main():
     schema = parse_schema()
     assert len(schema) >= 50, "schema parse found only %d names: %s" % (len(schema), sorted(schema))
     for must in ("tau_s", "n_inputs", "status", "attempts", "profile", "S_hist", "chi", "widom_sigma_w2",
-                 "edge_sigma_w2", "gsum_log10S2", "tau_s_pooled", "checksum", "n_spearman_acc_chi"):
+                 "edge_sigma_w2", "gsum_log10S2", "tau_s_pooled", "n_exploded", "fit_note",
+                 "failure_reason", "S_tail_min", "S_tail_max", "checksum", "n_spearman_acc_chi"):
         assert must in schema, must
     tmp = tempfile.mkdtemp(prefix="critsweep-h5py.")
     try:
@@ -94,7 +97,7 @@ def main():
                 d = f[name]
                 got_dims = [d.dims[i][0].name.lstrip("/") if len(d.dims[i]) else None for i in range(d.ndim)]
                 assert got_dims == dims, (name, got_dims, dims)
-                want_type = {"float64": "f8", "int64": "i8", "int8": "i1", "int32": "i4", "uint32": "u4",
+                want_type = {"float64": "f8", "int64": "i8", "int8": "i1", "int32": "i4", "uint32": "u4", "char": "S1",
                              "derived": None}[kind]
                 if name in ("status",):
                     want_type = "i1"
@@ -109,8 +112,12 @@ def main():
                     assert d.dtype in (np.dtype("f8"), np.dtype("i4")), (name, d.dtype)
                 if kind != "derived":
                     fill = d.fillvalue
-                    want_fill = {"f8": np.nan, "i8": -1, "i1": 0, "i4": 0, "u4": 0}[d.dtype.str[1:]]
-                    assert (np.isnan(fill) if np.isnan(want_fill) else fill == want_fill), (name, fill)
+                    want_fill = {"f8": np.nan, "i8": -1, "i1": 0, "i4": 0, "u4": 0, "S1": b""}[d.dtype.str[1:]]
+                    if kind == "char":
+                        assert fill == want_fill, (name, fill)
+                        assert d.attrs.get("_Encoding") == "utf-8", (name, d.attrs.get("_Encoding"))
+                    else:
+                        assert (np.isnan(fill) if np.isnan(want_fill) else fill == want_fill), (name, fill)
                     assert d.chunks is None, (name, "not contiguous")
                     assert d.id.get_storage_size() == d.size * d.dtype.itemsize, (name, "space not allocated")
                     for a in ("units", "long_name", "description"):
@@ -118,9 +125,39 @@ def main():
                         assert isinstance(v, str) and (v or a == "units"), (name, a, v)
                 d[()]
                 n_checked += 1
-            # failure_reason: netCDF char layout (store.h additions)
-            fr = f["failure_reason"]
-            assert fr.dtype == np.dtype("S1") and fr.shape[:5] == f["status"].shape and fr.shape[5] == 160
+            # failure_reason, fit_note: netCDF char layout (store.h additions)
+            for k in ("failure_reason", "fit_note"):
+                fr = f[k]
+                assert fr.dtype == np.dtype("S1") and fr.shape[:5] == f["status"].shape and fr.shape[5] == 160
+            # fit_note, read as raw bytes, is empty exactly where tau_s, tau_d, gamma and
+            # gamma_shape are all finite, and names each NaN one
+            raw = np.zeros(f["fit_note"].shape, dtype="S1")
+            fn = f["fit_note"]
+            fn.id.read(h5py.h5s.ALL, h5py.h5s.ALL, raw, mtype=fn.id.get_type())
+            notes = [b"".join(r).decode("utf-8") for r in raw.reshape(-1, raw.shape[-1])]
+            done = f["status"][()].ravel() == 1
+            n_notes = 0
+            for k, note in enumerate(notes):
+                if not done[k]:
+                    continue
+                for q in ("tau_s", "tau_d", "gamma", "gamma_shape"):
+                    nan = np.isnan(f[q][()].ravel()[k])
+                    named = (q + ":") in note
+                    assert nan == named, (k, q, nan, note)
+                n_notes += bool(note)
+            # the rule itself (README §4), from the stored statistics: tau_d is NaN exactly
+            # when D >= xmin_d has < 10 events or one distinct value; tau_s likewise for S
+            Dc = f["D_count"][()].reshape(len(notes), -1)
+            xd = f["xmin_d"][()].ravel()
+            nts, smin, smax = (f[k][()].ravel() for k in ("n_tail_s", "S_tail_min", "S_tail_max"))
+            for k in np.flatnonzero(done):
+                tail = Dc[k, int(xd[k]):]
+                bad_d = tail.sum() < 10 or np.count_nonzero(tail) < 2
+                assert bad_d == np.isnan(f["tau_d"][()].ravel()[k]), (k, tail.sum(), notes[k])
+                bad_s = nts[k] < 10 or not smin[k] < smax[k]
+                assert bad_s == np.isnan(f["tau_s"][()].ravel()[k]), (k, nts[k], notes[k])
+            nx = f["n_exploded"][()].ravel()
+            assert (nx[done] == 0).all(), "tanh is bounded: nothing leaves float range"
             # coordinates
             act = f["activation"]
             st = h5py.check_string_dtype(act.dtype)
@@ -170,7 +207,8 @@ def main():
                     n_all += 1
             f.visititems(visit)
         print("schema: %d datasets from store.h checked (type, dims, fill, layout, attributes); "
-              "h5py read all %d datasets" % (n_checked, n_all))
+              "h5py read all %d datasets; %d of %d fit notes non-empty, each naming exactly "
+              "the NaN exponents" % (n_checked, n_all, n_notes, len(notes)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("PASS")

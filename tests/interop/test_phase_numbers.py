@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 import xml.etree.ElementTree as ET
 
 import h5py
@@ -267,7 +268,8 @@ def check_file(path, tmp):
         done = (status == 1) | (status == 3)
         data = {k: f[k][...].astype(float) for k in
                 ("S_mean", "test_accuracy", "chi1", "P_surv", "tau_s", "tau_d", "gamma",
-                 "gamma_pred", "branching", "lyapunov", "n_tail_s", "sum_log_s") if k in f}
+                 "gamma_pred", "branching", "lyapunov", "n_tail_s", "sum_log_s", "S_tail_min",
+                 "S_tail_max") if k in f}
         derived = {k: f[k][...] for k in
                    ("S_mean_seedavg", "S_mean_seedstd", "chi", "chi_b", "widom_sigma_w2",
                     "chi_max", "edge_sigma_w2", "accuracy_ridge_sigma_w2", "spearman_acc_chi",
@@ -326,8 +328,17 @@ def check_file(path, tmp):
     if "tau_s_pooled" in derived:
         nt = np.where(done, data["n_tail_s"], 0).sum(-1)
         sl = np.where(done, data["sum_log_s"], 0).sum(-1)
+        # README §4's degeneracy rule: 10 tail events with two distinct sizes (told by the
+        # pooled tail extremes where the file has them)
+        ok = done.any(-1) & (nt >= 10) & (sl > 0)
+        if "S_tail_min" in data:
+            with warnings.catch_warnings():  # all-NaN cells: no tail anywhere
+                warnings.simplefilter("ignore", RuntimeWarning)
+                lo = np.nanmin(np.where(done, data["S_tail_min"], np.nan), axis=-1)
+                hi = np.nanmax(np.where(done, data["S_tail_max"], np.nan), axis=-1)
+            ok &= lo < hi
         with np.errstate(all="ignore"):
-            ref = np.where(done.any(-1) & (nt >= 2) & (sl > 0), 1 + nt / sl, np.nan)  # fit.c needs n >= 2
+            ref = np.where(ok, 1 + nt / sl, np.nan)
         check_close("file tau_s_pooled (1 + n/Σln(S/xmin))", derived["tau_s_pooled"], ref)
     else:
         failures.append("file: tau_s_pooled missing")

@@ -3,11 +3,13 @@
   - xarray with the netcdf4 engine (netCDF-C) and the h5netcdf engine: named dimensions
     (activation, width, sigma_b2, sigma_w2, seed[, epoch, duration, ...]) whose coordinate
     values equal the sweep file's grid (read independently with PyYAML); the activation
-    coordinate and failure_reason decode to Python strings (a reason written with h5py
-    into a copy reads back intact through both engines); units/long_name on every variable;
+    coordinate, failure_reason and fit_note decode to Python strings (a reason written with
+    h5py into a copy reads back intact through both engines; every fit note equals its raw
+    bytes read with h5py); units/long_name on every variable;
   - `ncdump -h` lists the dimensions and variables;
   - h5py reads every dataset;
-  - a few datasets equal `critsweep export --csv` element by element (exact round trip).
+  - a few datasets equal `critsweep export --csv` element by element (exact round trip),
+    fit_note included.
 Prints the largest difference found (must be 0)."""
 import csv
 import os
@@ -93,6 +95,14 @@ def main():
             ms = h5py.h5s.create_simple((d.shape[-1],))
             d.id.write(ms, fs, raw, mtype=d.id.get_type())
 
+        # fit_note as raw bytes, in the file's own one-byte type (no h5py conversion).
+        with h5py.File(path, "r") as f:
+            d = f["fit_note"]
+            raw = np.zeros(d.shape, dtype="S1")
+            d.id.read(h5py.h5s.ALL, h5py.h5s.ALL, raw, mtype=d.id.get_type())
+            notes = [b"".join(r).decode("utf-8") for r in raw.reshape(-1, raw.shape[-1])]
+        assert any(notes), "σ_w² = 0.8 (ordered) should leave some exponent without events"
+
         largest = 0.0
         for eng in engines:
             for fn in (path, copy):
@@ -121,8 +131,12 @@ def main():
                         assert x == "injected failure (CRITSWEEP_FAIL_TASKS) of task %d" % i, (eng, i, x)
                     else:
                         assert x == "", (eng, i, x)
+                fn_ = ds["fit_note"]
+                assert fn_.dims == TASK_DIMS, (eng, fn_.dims)
+                got = [x.decode() if isinstance(x, bytes) else x for x in fn_.values.ravel()]
+                assert got == notes, (eng, [(a, b) for a, b in zip(got, notes) if a != b][:3])
                 for name, var in ds.data_vars.items():
-                    if name in ("runs", "failure_reason") or set(var.dims) <= {"run"}:
+                    if name in ("runs", "failure_reason", "fit_note") or set(var.dims) <= {"run"}:
                         continue
                     if set(TASK_DIMS[:4]) <= set(var.dims) or var.dims[:1] == ("activation",):
                         assert "long_name" in var.attrs, (eng, name)
@@ -172,6 +186,7 @@ def main():
             assert float(row["sigma_b2"]) == coords["sigma_b2"][idx[2]]
             assert float(row["sigma_w2"]) == coords["sigma_w2"][idx[3]]
             assert int(row["seed"]) == coords["seed"][idx[4]]
+            assert row["fit_note"] == notes[t], (t, row["fit_note"], notes[t])
             for k, a in arrays.items():
                 v = a[idx]
                 c = float(row[k])
@@ -180,8 +195,10 @@ def main():
                     continue
                 largest = max(largest, abs(c - float(v)))
                 assert c == v, (k, t, c, v)
-        print("export --csv: %d rows, %d datasets compared; largest |difference| %g"
+        print("export --csv: %d rows, %d datasets and fit_note compared; largest |difference| %g"
               % (len(rows), len(arrays), largest))
+        print("fit_note: %d of %d non-empty, identical through h5py (raw), %s and the CSV"
+              % (sum(map(bool, notes)), len(notes), " and ".join(engines)))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("PASS")

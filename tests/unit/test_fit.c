@@ -9,7 +9,11 @@
  *      two-pass weighted least squares to 1e-9;
  *   5. shape collapse recovers γ = 1.6 from rescaled parabolic profiles;
  *   6. a critical Galton–Watson process (Poisson(1) offspring, S = total progeny,
- *      D = generations): τ_s ≈ 3/2, τ_d ≈ 2, γ ≈ 2 within the tolerances stated below. */
+ *      D = generations): τ_s ≈ 3/2, τ_d ≈ 2, γ ≈ 2 within the tolerances stated below;
+ *   7. the degeneracy rule: every D equal, one event, fewer than CS_FIT_MIN_EVENTS
+ *      events, one distinct S → NaN with the note spelled out here; two distinct values
+ *      at the minimum count → fitted, equal to the closed form / this file's MLE; the
+ *      pooled fits from statistics agree; no class is named when an exponent is NaN. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -454,9 +458,151 @@ static void test_classes(void)
     int n = fit_reference_classes(&c);
     check(n == 2, "two reference classes", n, 2, 0);
     double d[4];
-    int b = fit_nearest_class(4.0 / 3, 1.5, NAN, d);
-    check(b == 1 && d[1] == 0, "Brownian exponents -> Brownian class, NaN ignored", b, 1, 0);
-    close_to("distance to branching class", d[0], sqrt(pow(1.5 - 4.0 / 3, 2) + 0.25), 1e-15);
+    int b = fit_nearest_class(4.0 / 3, 1.5, 1.5, d);
+    check(b == 1 && d[1] == 0, "Brownian exponents -> Brownian class", b, 1, 0);
+    close_to("distance to branching class", d[0],
+             sqrt(pow(1.5 - 4.0 / 3, 2) + 0.25 + 0.25), 1e-15);
+    b = fit_nearest_class(4.0 / 3, 1.5, NAN, d);
+    check(b == -1 && isnan(d[0]) && isnan(d[1]), "an exponent NaN -> no class, distances NaN",
+          b, -1, 0);
+}
+
+/* Text checks print both strings. */
+static void same_text(const char *what, const char *got, const char *want)
+{
+    int ok = !strcmp(got, want);
+    printf("%s %-58s\n       got  \"%s\"\n       want \"%s\"\n", ok ? "ok  " : "FAIL", what, got,
+           want);
+    if (!ok)
+        failures++;
+}
+
+static void test_degenerate(void)
+{
+    fit_options o;
+    fit_options_default(&o);
+    cs_err e;
+    /* Issue 11 item 9: every avalanche survives to D = L_max - 3 = 997. */
+    enum { N = 5000 };
+    static double S[N], D[N];
+    cs_rng r;
+    rng_init(&r, 99, 0);
+    for (long i = 0; i < N; i++) {
+        D[i] = 997;
+        S[i] = 1e3 * (1 + rng_uniform(&r));
+    }
+    fit_powerlaw p;
+    fit_tau_discrete(D, N, &o, 5, &p, &e);
+    check(isnan(p.tau) && isnan(p.tau_err) && p.n_tail == N && p.n_distinct == 1 &&
+          p.tail_min == 997, "all D = 997: tau_d NaN, 5000 in the tail, 1 distinct", p.tau, NAN, 0);
+    fit_tau_discrete(D, N, &o, 0, &p, &e);
+    check(isnan(p.tau), "all D = 997, auto xmin: tau_d NaN (no KS search)", p.tau, NAN, 0);
+    fit_exponents ex;
+    fit_exponents_sample(S, D, N, &o, &ex, &e);
+    check(isfinite(ex.s.tau) && isnan(ex.d.tau) && isnan(ex.gamma) && isnan(ex.gamma_pred),
+          "all D = 997: tau_s fitted (distinct S), tau_d, gamma, gamma_pred NaN", ex.d.tau, NAN, 0);
+    same_text("all D = 997: note", ex.note,
+              "tau_d: 1 distinct D >= xmin_d 5 (all 5000 at D = 997); "
+              "gamma: 1 D with >= 100 events (needs 3)");
+    double dist[4];
+    check(fit_nearest_class(ex.s.tau, ex.d.tau, ex.gamma, dist) == -1,
+          "all D = 997: no class named", 0, 0, 0);
+    /* Pooled from statistics: the same rule, the same words. */
+    fit_suffstats st;
+    fit_suffstats_init(&st, 1000);
+    fit_suffstats_add(&st, S, D, N, 0.5, 5, &e);
+    fit_exponents pe;
+    fit_exponents_pooled(&st, 5, 100, &pe);
+    check(isnan(pe.d.tau) && isnan(pe.gamma), "pooled all D = 997: tau_d, gamma NaN", pe.d.tau,
+          NAN, 0);
+    close_to("pooled all D = 997: tau_s == sample fit", pe.s.tau, ex.s.tau, 1e-12 * ex.s.tau);
+    same_text("pooled all D = 997: note", pe.note, ex.note);
+
+    /* One event. */
+    double s1 = 3.0, d1 = 7;
+    fit_exponents_sample(&s1, &d1, 1, &o, &ex, &e);
+    check(isnan(ex.s.tau) && isnan(ex.d.tau) && isnan(ex.gamma), "one event: all NaN", ex.s.tau,
+          NAN, 0);
+    same_text("one event: note", ex.note,
+              "tau_s: 1 S >= xmin_s 0.5 (needs 10); tau_d: 1 D >= xmin_d 5 (needs 10); "
+              "gamma: 0 D with >= 100 events (needs 3)");
+
+    /* Two distinct values: fitted from CS_FIT_MIN_EVENTS events, NaN one below. */
+    double d2[CS_FIT_MIN_EVENTS], s2[CS_FIT_MIN_EVENTS], sl = 0;
+    for (int i = 0; i < CS_FIT_MIN_EVENTS; i++) {
+        d2[i] = i % 2 ? 8 : 5;
+        s2[i] = i % 2 ? 2.0 : 1.0;
+        sl += log(s2[i] / 0.5);
+    }
+    fit_tau_discrete(d2, CS_FIT_MIN_EVENTS, &o, 5, &p, &e);
+    close_to("two distinct D, 10 events: tau_d == Hurwitz-zeta MLE", p.tau,
+             disc_mle(d2, CS_FIT_MIN_EVENTS, 5), 1e-6);
+    fit_tau_continuous(s2, CS_FIT_MIN_EVENTS, &o, 0.5, &p, &e);
+    close_to("two distinct S, 10 events: tau_s == 1 + n/sum ln(S/xmin)", p.tau,
+             1 + CS_FIT_MIN_EVENTS / sl, 1e-12);
+    fit_tau_discrete(d2, CS_FIT_MIN_EVENTS - 1, &o, 5, &p, &e);
+    check(isnan(p.tau) && p.n_tail == CS_FIT_MIN_EVENTS - 1, "two distinct D, 9 events: NaN",
+          p.tau, NAN, 0);
+    fit_tau_continuous(s2, CS_FIT_MIN_EVENTS - 1, &o, 0.5, &p, &e);
+    check(isnan(p.tau), "two distinct S, 9 events: NaN", p.tau, NAN, 0);
+
+    /* One distinct S (the continuous MLE would give 1 + 1/ln(S/xmin) = 1.72). */
+    double s3[20], d3[20];
+    for (int i = 0; i < 20; i++)
+        s3[i] = 2.0, d3[i] = 5 + i % 3;
+    fit_exponents_sample(s3, d3, 20, &o, &ex, &e);
+    check(isnan(ex.s.tau) && isfinite(ex.d.tau), "one distinct S: tau_s NaN, tau_d fitted",
+          ex.s.tau, NAN, 0);
+    same_text("one distinct S: note", ex.note,
+              "tau_s: 1 distinct S >= xmin_s 0.5 (all 20 at S = 2); "
+              "gamma: 0 D with >= 100 events (needs 3)");
+    fit_suffstats_free(&st);
+    fit_suffstats_init(&st, 10);
+    fit_suffstats_add(&st, s3, d3, 20, 0.5, 5, &e);
+    double t, te;
+    fit_tau_s_from_stats(&st, &t, &te);
+    check(isnan(t) && st.s_tail_min == 2 && st.s_tail_max == 2,
+          "one distinct S from statistics: tau_s NaN", t, NAN, 0);
+    st.s_tail_min = st.s_tail_max = NAN; /* a file without the extremes */
+    fit_tau_s_from_stats(&st, &t, &te);
+    close_to("without tail extremes: tau_s from (n, sum log) as before", t, 1 + 1 / log(4.0),
+             1e-12);
+    fit_suffstats_free(&st);
+
+    /* γ: three durations of two events each are six events. */
+    double gs[6] = {1, 2, 3, 4, 5, 6}, gd[6] = {5, 5, 6, 6, 7, 7};
+    o.gamma_min_count = 2;
+    fit_exponents_sample(gs, gd, 6, &o, &ex, &e);
+    check(isnan(ex.gamma) && ex.gamma_durations == 3, "gamma: 3 D x 2 events: NaN", ex.gamma,
+          NAN, 0);
+    check(strstr(ex.note, "gamma: 6 events in 3 D (needs 10)") != NULL,
+          "gamma: 3 D x 2 events: note says 6 events", 0, 0, 0);
+    o.gamma_min_count = 100;
+
+    /* Shape collapse: two rows of three avalanches. */
+    const int dmin = 10, stride = 20, nd = 2;
+    double sum[2 * 20];
+    long cnt[2] = {3, 3};
+    for (int i = 0; i < nd; i++)
+        for (int l = 0; l < stride; l++)
+            sum[i * stride + l] = 3 * (1 + l);
+    double g, ge;
+    fit_shape_collapse(sum, cnt, nd, stride, dmin, 1, &o, &g, &ge);
+    check(isnan(g), "shape collapse: 6 avalanches in 2 rows: NaN", g, NAN, 0);
+    char note[CS_FIT_NOTE_LEN] = "";
+    fit_note_shape(note, cnt, nd, stride, dmin, 1);
+    same_text("shape collapse: note", note, "gamma_shape: 6 avalanches in 2 D (needs 10)");
+    cnt[0] = cnt[1] = 30;
+    fit_shape_collapse(sum, cnt, nd, stride, dmin, 20, &o, &g, &ge);
+    check(isfinite(g), "shape collapse: 60 avalanches in 2 rows: fitted", g, 0, 0);
+
+    /* Notes never overflow: a clause that does not fit ends the note with "...". */
+    note[0] = '\0';
+    for (int i = 0; i < 8; i++)
+        fit_note_add(note, "clause %d of a long series of clauses", i);
+    size_t n = strlen(note);
+    check(n < CS_FIT_NOTE_LEN && n >= 3 && !strcmp(note + n - 3, "...") &&
+          !strncmp(note, "clause 0 of", 11), "long notes end with ...", (double)n, CS_FIT_NOTE_LEN - 1, 0);
 }
 
 int main(void)
@@ -468,6 +614,7 @@ int main(void)
     test_shape();
     test_galton_watson();
     test_classes();
+    test_degenerate();
     printf("largest difference in exact comparisons: %.3g\n", worst);
     if (failures) {
         printf("%d check(s) FAILED\n", failures);
