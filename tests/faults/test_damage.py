@@ -43,8 +43,10 @@ def fail(msg):
 
 def run(*args):
     try:
-        p = subprocess.run([EXE, *args], capture_output=True, text=True, env=ENV, timeout=TIMEOUT)
-        return p.returncode, p.stdout, p.stderr
+        p = subprocess.run([EXE, *args], capture_output=True, env=ENV, timeout=TIMEOUT)
+        # Damaged text (a fit note) may print as bytes that are not UTF-8.
+        return (p.returncode, p.stdout.decode("utf-8", "replace"),
+                p.stderr.decode("utf-8", "replace"))
     except subprocess.TimeoutExpired:
         return 124, "", "timeout"
 
