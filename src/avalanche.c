@@ -51,6 +51,7 @@
 
 static const char *const conv_names[] = {"reference", "strict"};
 static const char *const mode_names[] = {"difference", "absolute"};
+static const char *const engine_names[] = {"auto", "dense", "sampled"};
 
 static double now_s(void)
 {
@@ -173,6 +174,21 @@ const char *mode_name(cs_mode m)
     return (m == CS_MODE_DIFFERENCE || m == CS_MODE_ABSOLUTE) ? mode_names[m] : "unknown";
 }
 
+int engine_from_name(const char *name, cs_engine *out)
+{
+    for (int i = 0; i < 3; i++)
+        if (name && strcmp(name, engine_names[i]) == 0) {
+            *out = (cs_engine)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *engine_name(cs_engine e)
+{
+    return (e >= CS_ENGINE_AUTO && e <= CS_ENGINE_SAMPLED) ? engine_names[e] : "unknown";
+}
+
 void avalanche_params_default(avalanche_params *p)
 {
     memset(p, 0, sizeof *p);
@@ -194,9 +210,15 @@ void avalanche_params_default(avalanche_params *p)
 
 int avalanche_params_check(const avalanche_params *p, cs_err *err)
 {
-    if (p->width < 1 || p->width > 46340)
-        return cs_fail(err, CS_EXIT_USAGE, "width: %d outside 1..46340 (N·N must fit in memory)",
-                       p->width);
+    if (p->engine < CS_ENGINE_AUTO || p->engine > CS_ENGINE_SAMPLED)
+        return cs_fail(err, CS_EXIT_USAGE, "engine: %d is not auto, dense or sampled",
+                       (int)p->engine);
+    if (p->engine == CS_ENGINE_DENSE && (p->width < 1 || p->width > NET_MAX_DENSE_WIDTH))
+        return cs_fail(err, CS_EXIT_USAGE, "width: %d outside 1..%d for engine dense (N·N "
+                       "must fit in memory; engine auto or sampled goes to %d)", p->width,
+                       NET_MAX_DENSE_WIDTH, NET_MAX_WIDTH);
+    if (p->width < 1 || p->width > NET_MAX_WIDTH)
+        return cs_fail(err, CS_EXIT_USAGE, "width: %d outside 1..%d", p->width, NET_MAX_WIDTH);
     if (p->depth < 4 || p->depth > NET_MAX_LAYER)
         return cs_fail(err, CS_EXIT_USAGE, "depth: %d outside 4..%d", p->depth, NET_MAX_LAYER);
     if (!(p->sigma_w2 >= 0) || !isfinite(p->sigma_w2))
@@ -259,7 +281,8 @@ void avalanche_result_free(avalanche_result *r)
 
 /* Workspace of one run, sized for the largest network. */
 typedef struct {
-    net_layer layer;
+    net_layer layer;  /* dense layers: allocated on first use (never, if all are sampled) */
+    net_sampled sampled;
     float *X;        /* (K + 2, N) rows: baseline, active avalanches, tangent; then
                       * up to AVALANCHE_ROW_BLOCK − 1 padding rows */
     float *A;        /* (K + 2 + padding, N) the sgemm's left operand */
@@ -274,6 +297,7 @@ typedef struct {
 static void ws_free(workspace *w)
 {
     net_layer_free(&w->layer);
+    net_sampled_free(&w->sampled);
     free(w->X);
     free(w->A);
     free(w->slope);
@@ -384,13 +408,15 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
     const char *dump = getenv("CRITSWEEP_DUMP_DIR");
     if (dump && !*dump)
         dump = NULL;
+    if (dump && p->engine != CS_ENGINE_DENSE)
+        return cs_fail(err, CS_EXIT_USAGE, "CRITSWEEP_DUMP_DIR needs engine dense (the %s "
+                       "engine draws no weights to write)", engine_name(p->engine));
 
     workspace w;
     memset(&w, 0, sizeof w);
     w.H = p->shape_dmax - 1 < L ? p->shape_dmax - 1 : L;
     size_t rows = (size_t)K + 2 + (AVALANCHE_ROW_BLOCK - 1);
-    if ((rc = net_layer_init(&w.layer, N, p->sigma_w2, p->sigma_b2, p->key, err)))
-        return rc;
+    net_sampled_init(&w.sampled, N, p->sigma_w2, p->sigma_b2, p->key);
     w.X = aligned_alloc(64, ((rows * N * sizeof(float)) + 63) & ~(size_t)63);
     w.A = aligned_alloc(64, ((rows * N * sizeof(float)) + 63) & ~(size_t)63);
     w.slope = malloc(2 * (size_t)N * sizeof *w.slope); /* φ'(carrier), then the tangent */
@@ -477,10 +503,37 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
             activation_forward(p->activation, Xb, w.A, rowN);
             for (int j = 0; j < N; j++)
                 At[j] = w.slope[j] * tan[j];
+            /* the rows in use: the baseline's only if it is not identically 0 */
+            const int used = B + 2 - zero_base;
+            const int sampled = p->engine == CS_ENGINE_SAMPLED ||
+                                (p->engine == CS_ENGINE_AUTO && net_sampled_preferred(N, used));
+            out->layers_drawn++;
+            if (sampled) {
+                /* difference mode with a live baseline: the driven rows enter as their
+                 * differences from it (net_sampled_forward), bias on the baseline only */
+                const int diff = !zero_base && p->mode == CS_MODE_DIFFERENCE ? B : 0;
+                double t1 = now_s(), d0 = w.sampled.seconds_draw;
+                if (net_sampled_forward(&w.sampled, net, l, w.A + (size_t)zero_base * rowN,
+                                        w.X + (size_t)zero_base * rowN, used,
+                                        zero_base ? 0 : (diff ? 1 : B + 1), diff))
+                    goto oom_layer;
+                double td = w.sampled.seconds_draw - d0;
+                t_draw += td;
+                t_gemm += now_s() - t1 - td;
+                out->layers_sampled++;
+                out->layers_by_rows[used]++;
+                double k = w.sampled.rank;
+                flops += (double)N * used * used + (double)used * used * used / 3 +
+                         2.0 * N * used * k;
+                flops_tan += 2.0 * N * k;
+                goto propagated;
+            }
+            if (!w.layer.params &&
+                (rc = net_layer_init(&w.layer, N, p->sigma_w2, p->sigma_b2, p->key, err)))
+                goto fail;
             t0 = now_s();
             net_layer_draw(&w.layer, net, l);
             t_draw += now_s() - t0;
-            out->layers_drawn++;
             if (dump) {
                 char name[64];
                 /* the file holds W itself, row-major (output i, input j), transposed
@@ -504,10 +557,10 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
             }
             double t1 = now_s();
             {
-                /* the rows in use (the baseline's only if it is not identically 0), then
-                 * zero rows up to a multiple of AVALANCHE_ROW_BLOCK, their outputs unused */
+                /* the rows in use, then zero rows up to a multiple of AVALANCHE_ROW_BLOCK,
+                 * their outputs unused */
                 const int blk = AVALANCHE_ROW_BLOCK;
-                int used = B + 2 - zero_base, padded = (used + blk - 1) / blk * blk;
+                int padded = (used + blk - 1) / blk * blk;
                 float *A0 = w.A + (size_t)zero_base * rowN;
                 memset(A0 + (size_t)used * rowN, 0, (size_t)(padded - used) * rowN * sizeof *A0);
                 net_layer_forward(&w.layer, A0, w.X + (size_t)zero_base * rowN, padded,
@@ -517,6 +570,7 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
             out->layers_by_rows[B + 1 + !zero_base]++;
             flops += 2.0 * N * N * (B + 1 + !zero_base);
             flops_tan += 2.0 * N * N;
+        propagated:
 
             /* tangent: log growth, renormalise */
             if (!lyap_dead) {
@@ -609,6 +663,10 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
     ws_free(&w);
     return 0;
 
+oom_layer:
+    rc = cs_fail(err, CS_EXIT_ERROR, "out of memory for a sampled layer of %d rows at width "
+                 "%d; lower per_network", (int)K + 2, N);
+    goto fail;
 oom:
     rc = cs_fail(err, CS_EXIT_ERROR, "out of memory for the avalanche records (%ld so far)",
                  out->n_recorded);

@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -249,7 +250,108 @@ static double python_reference(long inputs, char *note, size_t cap, double *draw
     return rate;
 }
 
-int bench_avalanche(FILE *out, int quick)
+/* One avalanche_run in a child process, so that its peak RSS is its own. */
+typedef struct {
+    int ok;
+    double cpu, wall, rows, sampled, rss_mb;
+} width_run;
+
+static width_run run_in_child(const avalanche_params *p)
+{
+    width_run w = {0, 0, 0, 0, 0, 0};
+    int fd[2];
+    if (pipe(fd))
+        return w;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fd[0]);
+        close(fd[1]);
+        return w;
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        avalanche_result r;
+        avalanche_result_init(&r);
+        cs_err err = {0, ""};
+        double c0 = cpu_s(), w0 = wall_s();
+        width_run c = {0, 0, 0, 0, 0, 0};
+        if (avalanche_run(p, &r, &err) == 0) {
+            c.cpu = cpu_s() - c0;
+            c.wall = wall_s() - w0;
+            long rows = 0;
+            for (long m = 0; m <= r.max_rows; m++)
+                rows += m * r.layers_by_rows[m];
+            c.rows = (double)rows / (double)r.layers_drawn;
+            c.sampled = (double)r.layers_sampled / (double)r.layers_drawn;
+            struct rusage ru;
+            getrusage(RUSAGE_SELF, &ru);
+            c.rss_mb = (double)ru.ru_maxrss / 1024.0;
+            c.ok = 1;
+        }
+        ssize_t n = write(fd[1], &c, sizeof c);
+        _exit(n == (ssize_t)sizeof c ? 0 : 1);
+    }
+    close(fd[1]);
+    ssize_t n = read(fd[0], &w, sizeof w);
+    close(fd[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    if (n != (ssize_t)sizeof w)
+        w.ok = 0;
+    return w;
+}
+
+/* σ_w² = 1.0, K = 1000: inputs per CPU second of both engines across widths. */
+static void bench_widths(FILE *out, int quick)
+{
+    static const int widths[] = {500, 1000, 2000, 4000, 8000};
+    int nw = quick ? 2 : 5;
+    fprintf(out, "widths: tanh, sigma_w2 = 1.0, sigma_b2 = 0, L_max = %d, K = %d, one child "
+                 "process per run (its own peak RSS)\n"
+                 "      N  engine    inputs   inputs/s  CPU s  rows/layer  sampled  peak RSS MB"
+                 "  auto/dense\n", BL, BK);
+    double first = NAN, last = NAN, dense_first = NAN, dense_last = NAN;
+    for (int i = 0; i < nw; i++) {
+        int N = widths[i];
+        double rate[2] = {NAN, NAN};
+        for (int e = 0; e < 2; e++) {
+            avalanche_params p;
+            avalanche_params_default(&p);
+            p.width = N;
+            p.depth = BL;
+            p.sigma_w2 = 1.0;
+            p.per_network = BK;
+            /* one network at N >= 4000 (dense: ~25 s there, ~100 s at 8000) */
+            p.inputs = quick ? 1000 : (N >= 4000 ? 1000 : 2000);
+            p.engine = e ? CS_ENGINE_AUTO : CS_ENGINE_DENSE;
+            p.key = rng_task_key(0, (int)CS_ACT_TANH, N, p.sigma_w2, 0.0, 0);
+            width_run w = run_in_child(&p);
+            if (!w.ok) {
+                fprintf(out, "  %5d  %-7s  failed (out of memory?)\n", N, engine_name(p.engine));
+                continue;
+            }
+            rate[e] = (double)p.inputs / w.cpu;
+            fprintf(out, "  %5d  %-7s %7ld %10.1f %6.1f %11.1f %7.0f%% %12.1f", N,
+                    engine_name(p.engine), p.inputs, rate[e], w.cpu, w.rows, 100 * w.sampled,
+                    w.rss_mb);
+            if (e)
+                fprintf(out, "  %8.1fx", rate[1] / rate[0]);
+            fputc('\n', out);
+            fflush(out);
+        }
+        if (i == 0) {
+            first = rate[1];
+            dense_first = rate[0];
+        }
+        last = rate[1];
+        dense_last = rate[0];
+    }
+    fprintf(out, "  rate at N = %d over rate at N = %d: auto %.1f, dense %.1f\n", widths[0],
+            widths[nw - 1], first / last, dense_first / dense_last);
+}
+
+int bench_avalanche(FILE *out, int quick, cs_engine engine)
 {
     openblas_set_num_threads(1);
     double tmeas = quick ? 0.5 : 2.0;
@@ -285,6 +387,7 @@ int bench_avalanche(FILE *out, int quick)
     p.per_network = BK;
     p.inputs = M;
     p.key = rng_task_key(0, (int)CS_ACT_TANH, BN, p.sigma_w2, p.sigma_b2, 0);
+    p.engine = CS_ENGINE_DENSE; /* the detailed figures below are the dense engine's */
     avalanche_result r;
     avalanche_result_init(&r);
     cs_err err = {0, ""};
@@ -345,6 +448,34 @@ int bench_avalanche(FILE *out, int quick)
     fflush(out);
     avalanche_result_free(&r);
 
+    /* the same inputs through the engine asked for (default auto), best of `rounds` */
+    double eng = NAN;
+    if (engine != CS_ENGINE_DENSE) {
+        avalanche_params q = p;
+        q.engine = engine;
+        double ecpu = INFINITY, ewall = INFINITY;
+        for (int round = 0; round < rounds; round++) {
+            double c0 = cpu_s(), w0 = wall_s();
+            if (avalanche_run(&q, &r, &err)) {
+                fprintf(stderr, "critsweep bench: %s\n", err.msg);
+                avalanche_result_free(&r);
+                return err.code ? err.code : CS_EXIT_ERROR;
+            }
+            double c = cpu_s() - c0, w = wall_s() - w0;
+            ecpu = c < ecpu ? c : ecpu;
+            ewall = w < ewall ? w : ewall;
+        }
+        eng = (double)M / ecpu;
+        fprintf(out, "  engine %-8s avalanche_run           %8.0f inputs/s  (%.2f s CPU, %.2f s "
+                     "wall; best of %d runs) = %.1fx dense; %.0f%% of layers sampled, "
+                     "recorded %ld, survived %ld\n",
+                engine_name(engine), eng, ecpu, ewall, rounds, eng / ours,
+                100.0 * (double)r.layers_sampled / (double)r.layers_drawn, r.n_recorded,
+                r.n_survived);
+        fflush(out);
+        avalanche_result_free(&r);
+    }
+
     char note[1200] = "";
     double py_draw = NAN, py_in = NAN;
     fprintf(out, "  Python reference (PyTorch, one input at a time, %ld inputs) ...\n",
@@ -357,15 +488,21 @@ int bench_avalanche(FILE *out, int quick)
         fprintf(out, "  Python reference                        %8.1f inputs/s  (network draw "
                      "%.2f s shared by K = %d inputs, %.2f s for %ld cascades, CPU)\n",
                 py, py_draw, BK, py_in, py_inputs);
-        fprintf(out, "  critsweep / Python reference            %8.1fx\n", ours / py);
+        fprintf(out, "  critsweep / Python reference            %8.1fx (engine dense)\n",
+                ours / py);
+        if (!isnan(eng))
+            fprintf(out, "  critsweep / Python reference            %8.1fx (engine %s)\n",
+                    eng / py, engine_name(engine));
     }
+    fflush(out);
+    bench_widths(out, quick);
     fflush(out);
     return 0;
 }
 
 static void bench_help(void)
 {
-    printf("usage: critsweep bench [--quick] [--skip-train]\n"
+    printf("usage: critsweep bench [--quick] [--skip-train] [--engine auto|dense|sampled]\n"
            "\n"
            "Measures, on one core (openblas_set_num_threads(1)):\n"
            "  avalanches  N = 500, L_max = 1000, tanh, sigma_w2 = 1.002, sigma_b2 = 0, q0 = 0.1,\n"
@@ -378,18 +515,27 @@ static void bench_help(void)
            "too). Run it from the source tree so the Python scripts are found.\n"
            "\n"
            "  --quick       fewer inputs and shorter timings (about a minute)\n"
-           "  --skip-train  only the avalanche benchmark\n");
+           "  --skip-train  only the avalanche benchmark\n"
+           "  --engine E    the engine timed beside dense at the bench point (auto); the\n"
+           "                widths table (sigma_w2 = 1.0, N = 500..8000; quick: 500, 1000)\n"
+           "                times dense and auto\n");
 }
 
 int cli_bench(int argc, char **argv)
 {
     int quick = 0, skip_train = 0;
+    cs_engine engine = CS_ENGINE_AUTO;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             bench_help();
             return CS_EXIT_OK;
         } else if (!strcmp(argv[i], "--quick")) {
             quick = 1;
+        } else if (!strcmp(argv[i], "--engine") || !strncmp(argv[i], "--engine=", 9)) {
+            const char *v = argv[i][8] == '=' ? argv[i] + 9 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!v || engine_from_name(v, &engine))
+                return cli_usage_error("bench", "--engine: unknown '%s' (auto, dense or sampled)",
+                                       v ? v : "");
         } else if (!strcmp(argv[i], "--skip-train")) {
             skip_train = 1;
         } else {
@@ -397,7 +543,7 @@ int cli_bench(int argc, char **argv)
                                    argv[i]);
         }
     }
-    int rc = bench_avalanche(stdout, quick);
+    int rc = bench_avalanche(stdout, quick, engine);
     if (rc)
         return rc;
     if (!skip_train)

@@ -110,6 +110,16 @@ int cli_check(int argc, char **argv)
         if (x > longest)
             longest = x;
     }
+    /* the same sweep on each engine (the file's own choice is core_s) */
+    double by_engine[3];
+    {
+        cs_engine own = s.avalanche.engine;
+        for (int e = 0; e < 3; e++) {
+            s.avalanche.engine = (cs_engine)e;
+            by_engine[e] = grid_estimate_seconds(&s);
+        }
+        s.avalanche.engine = own;
+    }
     if (s.train.enabled) { /* training share: the same sweep without it */
         s.train.enabled = 0;
         double no_train = grid_estimate_seconds(&s);
@@ -133,6 +143,9 @@ int cli_check(int argc, char **argv)
         json_object_end(&w);
         json_num(&w, "core_seconds", core_s);
         json_num(&w, "core_hours", core_s / 3600);
+        json_num(&w, "core_hours_dense", by_engine[CS_ENGINE_DENSE] / 3600);
+        json_num(&w, "core_hours_sampled", by_engine[CS_ENGINE_SAMPLED] / 3600);
+        json_num(&w, "core_hours_auto", by_engine[CS_ENGINE_AUTO] / 3600);
         json_int(&w, "cores", cores);
         json_num(&w, "wall_seconds", wall);
         json_num(&w, "longest_task_seconds", longest);
@@ -153,6 +166,9 @@ int cli_check(int argc, char **argv)
                core_s / 3600, a, b, cores);
         printf("        longest task %s; training %.0f%% of the cost (estimates)\n", c,
                100 * train_share);
+        printf("        engine %s; all engines: auto %.3g, dense %.3g, sampled %.3g core-hours\n",
+               engine_name(s.avalanche.engine), by_engine[CS_ENGINE_AUTO] / 3600,
+               by_engine[CS_ENGINE_DENSE] / 3600, by_engine[CS_ENGINE_SAMPLED] / 3600);
         printf("output  %s\n\n", s.output.file);
         config_print(&s, stdout);
     }

@@ -168,6 +168,7 @@ static void point_help(void)
         "  --seed S             seed coordinate (0)\n"
         "  --convention C       reference|strict (reference)\n"
         "  --mode M             difference|absolute (difference)\n"
+        "  --engine E           auto|dense|sampled: how layers are formed (auto; README §1b)\n"
         "  --shape-dmin D       profile window, exclusive lower bound (60)\n"
         "  --shape-dmax D       profile window, exclusive upper bound (250)\n"
         "  --shape-min-count C  avalanches per duration for a profile (20)\n"
@@ -254,6 +255,10 @@ int cli_point(int argc, char **argv)
         if (r) { if (convention_from_name(v, &ap.convention))
                      return cli_usage_error(cmd, "--convention: unknown '%s' (reference or strict)", v);
                  continue; }
+        if ((r = opt_value(cmd, argc, argv, &i, "--engine", &v)) < 0) return CS_EXIT_USAGE;
+        if (r) { if (engine_from_name(v, &ap.engine))
+                     return cli_usage_error(cmd, "--engine: unknown '%s' (auto, dense or sampled)", v);
+                 continue; }
         if ((r = opt_value(cmd, argc, argv, &i, "--mode", &v)) < 0) return CS_EXIT_USAGE;
         if (r) { if (mode_from_name(v, &ap.mode))
                      return cli_usage_error(cmd, "--mode: unknown '%s' (difference or absolute)", v);
@@ -326,6 +331,7 @@ int cli_point(int argc, char **argv)
         json_int(&w, "seed", seed);
         json_str(&w, "convention", convention_name(ap.convention));
         json_str(&w, "mode", mode_name(ap.mode));
+        json_str(&w, "engine", engine_name(ap.engine));
         json_int(&w, "n_inputs", r.n_inputs);
         json_int(&w, "n_recorded", r.n_recorded);
         json_int(&w, "n_survived", r.n_survived);
@@ -360,12 +366,16 @@ int cli_point(int argc, char **argv)
         json_num(&w, "xi_c", r.xi_c);
         json_num(&w, "avalanches_per_s", r.avalanches_per_s);
         json_num(&w, "seconds", ar.seconds);
+        json_num(&w, "layers_sampled_fraction",
+                 ar.layers_drawn ? (double)ar.layers_sampled / (double)ar.layers_drawn : 0.0);
         json_classes(&w, r.tau_s, r.tau_d, r.gamma);
         json_end(&w);
     } else {
-        printf("critsweep point: %s, N=%d, L_max=%d, σ_w²=%g, σ_b²=%g, q0=%g, K=%ld, seed %ld, %s convention, %s mode\n",
+        printf("critsweep point: %s, N=%d, L_max=%d, σ_w²=%g, σ_b²=%g, q0=%g, K=%ld, seed %ld, %s convention, %s mode, engine %s (%.0f%% of layers sampled)\n",
                activation_name(ap.activation), ap.width, ap.depth, ap.sigma_w2, ap.sigma_b2,
-               ap.q0, ap.per_network, seed, convention_name(ap.convention), mode_name(ap.mode));
+               ap.q0, ap.per_network, seed, convention_name(ap.convention), mode_name(ap.mode),
+               engine_name(ap.engine),
+               ar.layers_drawn ? 100.0 * (double)ar.layers_sampled / (double)ar.layers_drawn : 0.0);
         printf("avalanches\n");
         printf("  %-18s %ld\n", "inputs", r.n_inputs);
         printf("  %-18s %ld\n", "recorded", r.n_recorded);

@@ -21,6 +21,7 @@
  *     per_network: 1000         # K drives share one network
  *     convention: reference     # reference | strict
  *     mode: difference          # difference | absolute
+ *     engine: auto              # auto | dense | sampled (README §1b; hashed unless dense)
  *     shape_window: [60, 250]   # profiles for dmin < D < dmax
  *     shape_min_count: 20
  *   fit:
@@ -795,7 +796,7 @@ static const char *const top_keys[] = {"name", "seed", "grid", "avalanche", "fit
                                        "train", "output", "slurm"};
 static const char *const grid_keys[] = {"activation", "width", "sigma_b2", "sigma_w2", "seeds"};
 static const char *const aval_keys[] = {"depth", "q0", "inputs", "per_network", "convention",
-                                        "mode", "shape_window", "shape_min_count"};
+                                        "mode", "engine", "shape_window", "shape_min_count"};
 static const char *const fit_keys[] = {"xmin_s", "xmin_d", "gamma_min_count", "bootstrap",
                                        "shape_gamma_min", "shape_gamma_max", "shape_gamma_step"};
 static const char *const train_keys[] = {"enabled", "depth", "epochs", "batch", "lr",
@@ -1253,6 +1254,14 @@ static int parse_avalanche(const loader *ld, const node *root, cs_sweep *s)
         if (mode_from_name(names[m], &a->mode))
             return failf(ld, v, "avalanche.mode: '%s' is not known to this build", names[m]);
     }
+    if ((v = map_find(sec, "engine", &k))) {
+        static const char *const names[] = {"auto", "dense", "sampled"};
+        int e = 0;
+        if ((rc = get_choice(ld, v, "avalanche.engine", names, 3, &e)))
+            return rc;
+        if (engine_from_name(names[e], &a->engine))
+            return failf(ld, v, "avalanche.engine: '%s' is not known to this build", names[e]);
+    }
     if ((v = map_find(sec, "shape_window", &k))) {
         if (v->kind != NODE_SEQ || v->n != 2)
             return failf(ld, v, "avalanche.shape_window: expected a list [dmin, dmax] of two "
@@ -1628,6 +1637,10 @@ char *config_canonical_text(const cs_sweep *s)
                   "avalanche.shape_window=%d,%d\navalanche.shape_min_count=%d\n",
               a->depth, a->q0, a->inputs, a->per_network, convention_name(a->convention),
               mode_name(a->mode), a->shape_dmin, a->shape_dmax, a->shape_min_count);
+    /* dense is what every sweep before the engine choice ran, so it keeps their hashes;
+     * the other engines draw other numbers and must not extend a dense file */
+    if (a->engine != CS_ENGINE_DENSE)
+        sb_printf(&b, "avalanche.engine=%s\n", engine_name(a->engine));
     const fit_options *o = &s->fit;
     sb_printf(&b, "fit.xmin_s=%a\nfit.xmin_d=%a\nfit.gamma_min_count=%d\nfit.bootstrap=%d\n"
                   "fit.shape_gamma=%a,%a,%a\nfit.shape_points=%d\n",
@@ -1993,8 +2006,9 @@ void config_print(const cs_sweep *s, FILE *f)
     fprintf(f, "avalanche:\n  depth: %d\n  q0: ", a->depth);
     put_num(f, a->q0);
     fprintf(f, "\n  inputs: %ld\n  per_network: %ld\n  convention: %s\n  mode: %s\n"
-               "  shape_window: [%d, %d]\n  shape_min_count: %d\n",
+               "  engine: %s\n  shape_window: [%d, %d]\n  shape_min_count: %d\n",
             a->inputs, a->per_network, convention_name(a->convention), mode_name(a->mode),
+            engine_name(a->engine),
             a->shape_dmin, a->shape_dmax, a->shape_min_count);
     const fit_options *o = &s->fit;
     fputs("fit:\n  xmin_s: ", f);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 
 #include "critsweep/grid.h"
+#include "critsweep/net.h"
 
 /* Calibration: `critsweep point` and `critsweep train` timings (marginal CPU time, one
  * OpenBLAS thread) on a 2-core AMD EPYC with AVX-512.  Avalanches, tanh, chaotic side
@@ -77,8 +78,12 @@ static double chi_estimate(cs_activation a, double sw2, double sb2)
     case CS_ACT_LINEAR:
         return sw2;
     default: {
-        if (sb2 <= 0 && sw2 <= 1)
-            return sw2; /* q* = 0 */
+        /* σ_b² = 0: the baseline is 0 and activity r = ‖h(δ)‖ grows at the slope at 0
+         * while small and then settles at √(N q*) ≫ √q0, never absorbed: the growth
+         * that decides absorption is σ_w² (χ at q* would call a chaotic task ordered,
+         * and estimated one at N = 1024, σ_w² = 1.04 at 7 s against 122 s measured) */
+        if (sb2 <= 0)
+            return sw2;
         /* Bisection on f(q) = σ_w² V(q) + σ_b² − q: f > 0 just above 0 (σ_b² > 0, or
          * slope σ_w² > 1), f < 0 at σ_w² + σ_b² since V < 1.  Plain iteration of the
          * map crawls near the transition. */
@@ -96,13 +101,18 @@ static double chi_estimate(cs_activation a, double sw2, double sb2)
     }
 }
 
-/* Mean layers crossed per avalanche (D_eff) and layers drawn per network. */
+/* Mean layers crossed per avalanche (D_eff) and layers drawn per network; with surv
+ * non-NULL also the model's survival P(an avalanche is still active after layer n) as
+ * surv[0] = p_inf, surv[1] = (1 − p_inf), surv[2] = a: P(n) = surv[0] + surv[1]
+ * e^{−a n}/√(πn). */
 static void depth_estimate(const cs_sweep *s, cs_activation act, int N, double sb2,
-                           double sw2, double *d_eff, double *l_drawn)
+                           double sw2, double *d_eff, double *l_drawn, double *surv)
 {
     double L = s->avalanche.depth;
     if (s->avalanche.mode == CS_MODE_ABSOLUTE && sb2 > 0) { /* never absorbed (README §2) */
         *d_eff = *l_drawn = L;
+        if (surv)
+            surv[0] = 1, surv[1] = 0, surv[2] = 0;
         return;
     }
     double chi = chi_estimate(act, sw2, sb2);
@@ -120,6 +130,8 @@ static void depth_estimate(const cs_sweep *s, cs_activation act, int N, double s
     else
         tail = (erf(sqrt(a * (L - 0.5))) - erf(sqrt(a / 2))) / sqrt(a);
     double d = 1 + (L - 1) * p_inf + (1 - p_inf) * tail;
+    if (surv)
+        surv[0] = p_inf, surv[1] = 1 - p_inf, surv[2] = a;
     *d_eff = d < L ? d : L;
     /* The deepest of K avalanches decides how many layers a network draws. */
     double K = (double)s->avalanche.per_network;
@@ -134,14 +146,34 @@ static void depth_estimate(const cs_sweep *s, cs_activation act, int N, double s
 static double avalanche_cost(const cs_sweep *s, cs_activation act, int N, double sb2,
                              double sw2)
 {
-    double d_eff, l_drawn;
-    depth_estimate(s, act, N, sb2, sw2, &d_eff, &l_drawn);
+    double d_eff, l_drawn, surv[3];
+    depth_estimate(s, act, N, sb2, sw2, &d_eff, &l_drawn, surv);
     double M = (double)s->avalanche.inputs, K = (double)s->avalanche.per_network;
     double networks = ceil(M / K);
     double nn = (double)N * N;
-    double prop = M * d_eff * (2 * nn + ELEM_FLOPS * N + ROW_FLOPS);
-    double draw = networks * l_drawn * RNG_FLOPS * (nn + N);
-    return prop + draw;
+    cs_engine e = s->avalanche.engine;
+    if (e == CS_ENGINE_DENSE) {
+        double prop = M * d_eff * (2 * nn + ELEM_FLOPS * N + ROW_FLOPS);
+        double draw = networks * l_drawn * RNG_FLOPS * (nn + N);
+        return prop + draw;
+    }
+    /* Layer by layer: the rows m(n) = K·P(n − 1) + tangent (+ baseline), each layer at
+     * the dense cost scaled by the engine's cost ratio (net.h's model: the absolute
+     * calibration stays this file's), elementwise work unchanged. */
+    double Kn = K < M ? K : M, per_net = 0;
+    int extra = 1 + (sb2 > 0);
+    for (int n = 1; n <= (int)l_drawn; n++) {
+        double P = n == 1 ? 1.0 : surv[0] + surv[1] * exp(-surv[2] * (n - 1)) /
+                                                sqrt(M_PI * (n - 1));
+        double B = Kn * (P < 1 ? P : 1);
+        int m = (int)ceil(B) + extra;
+        double dense = 2 * nn * m + RNG_FLOPS * (nn + N);
+        double ratio = net_sampled_cost_s(N, m) / net_dense_cost_s(N, m);
+        if (e == CS_ENGINE_AUTO && !net_sampled_preferred(N, m))
+            ratio = 1;
+        per_net += dense * ratio + B * (ELEM_FLOPS * N + ROW_FLOPS);
+    }
+    return networks * per_net;
 }
 
 static double train_cost(const cs_sweep *s, int N)

@@ -680,6 +680,7 @@ static int make_root_attrs(creator *c)
     rc |= put_num_attr(c->file, "q0", H5T_NATIVE_DOUBLE, &s->avalanche.q0, 0);
     rc |= put_string_attr(c->file, "convention", convention_name(s->avalanche.convention));
     rc |= put_string_attr(c->file, "mode", mode_name(s->avalanche.mode));
+    rc |= put_string_attr(c->file, "engine", engine_name(s->avalanche.engine));
     rc |= put_num_attr(c->file, "n_tasks", H5T_NATIVE_INT64, &ntasks, 0);
     rc |= put_num_attr(c->file, "max_attempts", H5T_NATIVE_INT32, &maxatt, 0);
     const char **act = malloc((size_t)s->n_activation * sizeof *act);

@@ -13,11 +13,17 @@
 
 typedef enum { CS_CONV_REFERENCE = 0, CS_CONV_STRICT = 1 } cs_convention;
 typedef enum { CS_MODE_DIFFERENCE = 0, CS_MODE_ABSOLUTE = 1 } cs_mode;
+/* How each layer's product is formed (README §1b): `dense` draws W^ℓ (N×N) and
+ * multiplies; `sampled` draws the product from its exact distribution (net.h); `auto`
+ * takes, layer by layer, the one net_sampled_preferred(N, rows) names. */
+typedef enum { CS_ENGINE_AUTO = 0, CS_ENGINE_DENSE = 1, CS_ENGINE_SAMPLED = 2 } cs_engine;
 
 int convention_from_name(const char *name, cs_convention *out);
 const char *convention_name(cs_convention c);
 int mode_from_name(const char *name, cs_mode *out);
 const char *mode_name(cs_mode m);
+int engine_from_name(const char *name, cs_engine *out);
+const char *engine_name(cs_engine e);
 
 typedef struct {
     int width;              /* N */
@@ -29,6 +35,7 @@ typedef struct {
     long inputs;            /* M drives in all (reference num_samples) */
     cs_convention convention;
     cs_mode mode;
+    cs_engine engine;       /* auto (default) | dense | sampled */
     int shape_dmin, shape_dmax; /* profile window, exclusive: shape_dmin < D < shape_dmax */
     int shape_min_count;        /* at least this many avalanches per D (reference 20) */
     uint64_t key;               /* rng_task_key(...) of the task */
@@ -66,13 +73,15 @@ typedef struct {
                                * layers (-inf if φ' annihilates the tangent) */
     double seconds;           /* wall time of avalanche_run */
     double avalanches_per_s;  /* n_inputs / seconds */
-    long layers_drawn;        /* weight matrices drawn in all (layers some avalanche reached) */
+    long layers_drawn;        /* layers computed in all (those some avalanche reached) */
+    long layers_sampled;      /* of which sampled (the rest drew W^ℓ densely) */
     long n_exploded;          /* avalanches whose activity left float range (unbounded φ,
                                * supercritical): stopped there and counted as survivors,
                                * their S a lower bound (the sum up to that layer) */
     /* Cost accounting (for `critsweep bench`; not part of the results file). */
-    double flops;             /* 2·N·N·rows summed over every layer sgemm (rows = active
-                               * avalanches + baseline + tangent) */
+    double flops;             /* dense layers: 2·N·N·rows per sgemm (rows = active
+                               * avalanches + baseline + tangent); sampled layers: the
+                               * Gram N·m², the Cholesky m³/3 and the product 2·N·m·k */
     double flops_tangent;     /* the tangent rows' share of flops (Lyapunov cost) */
     double seconds_cpu;       /* CPU time of avalanche_run (calling thread) */
     double seconds_draw;      /* wall time (`seconds`) split into: drawing weights,
@@ -88,7 +97,8 @@ void avalanche_result_free(avalanche_result *r);
 /* Runs the whole cascade set. 0, or an error code with err filled.
  *
  * Debugging / cross-checking: if the environment variable CRITSWEEP_DUMP_DIR names a
- * directory, avalanche_run also writes there, as raw little-endian float32 arrays,
+ * directory (engine dense only: the other engines refuse, as sampled layers have no
+ * weights to write), avalanche_run also writes there, as raw little-endian float32 arrays,
  *   drive_<n>.f32       (c, N)  the drives δ of network n (c = its number of inputs)
  *   W_<n>_<l>.f32       (N, N)  W^l of network n, row-major W[i][j] (output i, input j)
  *   b_<n>_<l>.f32       (N)     b^l (zeros when σ_b² = 0)

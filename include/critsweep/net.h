@@ -20,6 +20,10 @@
 
 /* Layer indices are 20 bits of the stream index. */
 #define NET_MAX_LAYER ((1 << 20) - 1)
+/* Widest dense layer (N·N floats indexable with int products); sampled layers go to
+ * NET_MAX_WIDTH, the grid's limit. */
+#define NET_MAX_DENSE_WIDTH 46340
+#define NET_MAX_WIDTH 65536
 
 typedef struct {
     int width;          /* N */
@@ -44,5 +48,58 @@ void net_layer_draw(net_layer *l, long network, int layer);
  * A (B, N) holds φ(h^{ℓ-1}) row by row, H (B, N) receives h^ℓ.  Rows from bias_rows on
  * get no bias (tangent vectors). */
 void net_layer_forward(const net_layer *l, const float *A, float *H, int B, int bias_rows);
+
+/* Sampled layers (README §1b).  W^ℓ enters a network only through H = A·W^ℓᵀ, and given
+ * A (m, N) each output column H[:, i] = A w_i is Normal(0, (σ_w²/N) A Aᵀ), independently
+ * over i.  With A Aᵀ = Rᵀ R (pivoted Cholesky, LAPACK dpstrf, in double; R k×m, k the
+ * numerical rank ≤ min(m, N)) and G an N×k matrix of Normal(0, σ_w²/N) draws,
+ * H = (G R)ᵀ = Rᵀ Gᵀ has exactly that distribution: N·k normals and ~3·N·m² flops
+ * instead of N² normals and 2·N²·m flops, and no N×N matrix.  It cannot replay stored
+ * weights (the dense layer does that).  Gᵀ (k, N) row-major comes from
+ * CS_STREAM_SAMPLED, index network << 20 | layer; b^ℓ from CS_STREAM_BIASES with the
+ * same index, i.e. the very bias the dense layer draws.
+ *
+ * Buffers grow with the largest m seen: memory O(N·m + m²), never N². */
+typedef struct {
+    int width;          /* N */
+    double sigma_w2, sigma_b2;
+    uint64_t key;
+    int cap;            /* rows the buffers hold */
+    double *gram;       /* (cap, cap) A Aᵀ, then its Cholesky factor */
+    double *chunk;      /* (cap, NET_GRAM_CHUNK) a column slab of A in double */
+    float *R;           /* (cap, cap) R = Lᵀ Pᵀ, row-major (k, m) */
+    float *Gt;          /* (cap, N) Gᵀ */
+    float *b;           /* (N) */
+    int *piv;           /* (cap) */
+    double *work;       /* (2 cap) dpstrf */
+    int rank;           /* k of the last factorisation */
+    double seconds_draw; /* time spent drawing G and b, accumulated */
+} net_sampled;
+
+/* Columns of A converted to double per dsyrk call (a slab stays in L2). */
+#define NET_GRAM_CHUNK 256
+
+void net_sampled_init(net_sampled *s, int width, double sigma_w2, double sigma_b2,
+                      uint64_t key);
+void net_sampled_free(net_sampled *s);
+/* R with Rᵀ R = A Aᵀ (to rounding) into s->R, (s->rank, m) row-major; returns the rank,
+ * or -1 when out of memory. */
+int net_sampled_factor(net_sampled *s, const float *A, int m);
+/* H (m, N) ~ A·W^ℓᵀ (+ b on rows [0, bias_rows)) for layer `layer` of `network`.
+ * diff_rows > 0: rows 1..diff_rows of A are driven rows whose difference from row 0 is
+ * what matters; they are replaced in place by a_r − a_0 before factoring (so the
+ * factorisation never has to resolve a small difference of two large rows), and
+ * H's rows 1..diff_rows become h_0 + (a_r − a_0)·Wᵀ (bias_rows must then be ≤ 1).
+ * 0, or -1 when out of memory. */
+int net_sampled_forward(net_sampled *s, long network, int layer, float *A, float *H, int m,
+                        int bias_rows, int diff_rows);
+
+/* The fixed per-layer rule of engine `auto`: 1 if a sampled layer is cheaper than a
+ * dense one for m rows at width N (a cost model measured once, net.c; it depends on
+ * (N, m) alone, never on timing). */
+int net_sampled_preferred(int width, int m);
+/* Modelled cost in seconds of one layer at (N, m), each engine (for `check`, bench). */
+double net_dense_cost_s(int width, int m);
+double net_sampled_cost_s(int width, int m);
 
 #endif

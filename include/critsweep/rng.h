@@ -21,6 +21,7 @@ typedef enum {
     CS_STREAM_SHUFFLE = 6,    /* index: epoch */
     CS_STREAM_SUBSET = 7,     /* index: 0 (training subset choice) */
     CS_STREAM_BOOTSTRAP = 8,  /* index: 0 (fit bootstrap) */
+    CS_STREAM_SAMPLED = 9,    /* index: network << 20 | layer (G of a sampled layer) */
 } cs_stream_purpose;
 
 typedef struct {

@@ -143,7 +143,7 @@ def engine(tmp, tag, args):
     os.mkdir(d)
     raw = os.path.join(tmp, tag + ".raw")
     env = dict(os.environ, CRITSWEEP_DUMP_DIR=d, OPENBLAS_NUM_THREADS="1")
-    cmd = [EXE, "point", "--json", "--raw", raw] + args
+    cmd = [EXE, "point", "--json", "--engine", "dense", "--raw", raw] + args
     p = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if p.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} exited {p.returncode}: {p.stderr.strip()}")
