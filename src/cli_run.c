@@ -140,8 +140,36 @@ static void count_status(const int8_t *st, const int32_t *att, long n, int max_a
     }
 }
 
+/* Every file of critsweep 0.1.0 was computed with dense layers, the only engine then,
+ * and carries no `engine` attribute: a sweep left at engine auto resumes it densely
+ * (whose hash is the old one), so all its rows are one engine's draws. */
+static void adopt_legacy_engine(cs_sweep *s, const char *path)
+{
+    if (s->avalanche.engine != CS_ENGINE_AUTO)
+        return;
+    hid_t f = store_open_read(path, NULL);
+    if (f < 0)
+        return;
+    char *engine = store_read_string_attr(f, "engine");
+    char *hash = store_read_string_attr(f, "sweep_hash");
+    H5Fclose(f);
+    if (!engine && hash && strcmp(hash, s->hash_hex)) {
+        s->avalanche.engine = CS_ENGINE_DENSE;
+        config_rehash(s);
+        if (strcmp(hash, s->hash_hex)) {
+            s->avalanche.engine = CS_ENGINE_AUTO;
+            config_rehash(s);
+        } else {
+            fprintf(stderr, "critsweep run: %s: written by critsweep 0.1.0, whose layers were all "
+                            "dense: resuming it with avalanche.engine dense\n", path);
+        }
+    }
+    free(engine);
+    free(hash);
+}
+
 /* Rank 0: create or check the file, append the runs row, build the queue. */
-static int prepare(const cs_sweep *s, const char *path, int fresh, int ranks, prep *p, cs_err *err)
+static int prepare(cs_sweep *s, const char *path, int fresh, int ranks, prep *p, cs_err *err)
 {
     struct stat st;
     int exists = stat(path, &st) == 0;
@@ -167,7 +195,10 @@ static int prepare(const cs_sweep *s, const char *path, int fresh, int ranks, pr
          * judge or change. */
         if ((rc = store_lock(path, &p->lock_fd, err)))
             return rc;
-        if ((rc = store_validate(path, 1, &integ, err)) || (rc = store_check(path, s, err))) {
+        rc = store_validate(path, 1, &integ, err);
+        if (!rc)
+            adopt_legacy_engine(s, path);
+        if (rc || (rc = store_check(path, s, err))) {
             store_integrity_free(&integ);
             return rc;
         }
@@ -338,8 +369,16 @@ int cli_run(int argc, char **argv)
                     workers, workers == 1 ? "" : "s", s.hash_hex);
         }
     }
-    if (use_mpi)
+    if (use_mpi) {
         MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        /* rank 0 may have adopted a 0.1.0 file's dense engine */
+        int engine = (int)s.avalanche.engine;
+        MPI_Bcast(&engine, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        if (engine != (int)s.avalanche.engine) {
+            s.avalanche.engine = (cs_engine)engine;
+            config_rehash(&s);
+        }
+    }
     if (rc) {
         if (p.lock_fd >= 0)
             close(p.lock_fd);

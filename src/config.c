@@ -1673,6 +1673,17 @@ static uint64_t fnv1a64(const char *s, size_t n)
     return h;
 }
 
+int config_rehash(cs_sweep *s)
+{
+    char *canon = config_canonical_text(s);
+    if (!canon)
+        return -1;
+    s->hash = fnv1a64(canon, strlen(canon));
+    snprintf(s->hash_hex, sizeof s->hash_hex, "%016llx", (unsigned long long)s->hash);
+    free(canon);
+    return 0;
+}
+
 /* ---------------------------------------------------------------- load */
 
 static int load_tree(const loader *ld, const node *root, cs_sweep *s)
@@ -1823,16 +1834,8 @@ int config_load_text(const char *text, size_t len, const char *name,
         else
             rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
     }
-    if (!rc) {
-        char *canon = config_canonical_text(out);
-        if (!canon) {
-            rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
-        } else {
-            out->hash = fnv1a64(canon, strlen(canon));
-            snprintf(out->hash_hex, sizeof out->hash_hex, "%016llx", (unsigned long long)out->hash);
-            free(canon);
-        }
-    }
+    if (!rc && config_rehash(out))
+        rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
     if (rc) {
         int code = err->code;
         config_free(out);

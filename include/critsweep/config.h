@@ -77,5 +77,7 @@ void config_print(const cs_sweep *s, FILE *f);
 /* The canonical text the hash is computed over (malloc'd; NULL if out of memory), to
  * see why two sweeps hash differently. */
 char *config_canonical_text(const cs_sweep *s);
+/* Recomputes s->hash and s->hash_hex after a setting changed; -1 if out of memory. */
+int config_rehash(cs_sweep *s);
 
 #endif

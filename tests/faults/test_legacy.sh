@@ -7,8 +7,10 @@
 # it (0.1.0 reserved no space for the derived tables).
 source "$(dirname "$0")/lib.sh"
 
-# engine dense: the rows 0.1.0 computed drew every W^ℓ, and dense keeps its hash
-slow=(--set avalanche.inputs=6000 --set avalanche.engine=dense)
+# The sweep as 0.1.0 ran it (no engine key: auto now); the fresh comparison run is dense,
+# the engine 0.1.0 had and the resume adopts.
+slow=(--set avalanche.inputs=6000)
+dense=(--set avalanche.engine=dense)
 old=$tmp/old.h5
 cp "$root/tests/faults/fixtures/tiny-0.1.0-interrupted.h5" "$old"
 
@@ -24,8 +26,9 @@ begin_case "resume of a 0.1.0 file"
 rc=$?
 check "exit 0 (got $rc)" test "$rc" = 0
 check "it says the rows are unverified" grep -q "unverified" "$tmp/run"
+check "it resumes with the dense engine, as 0.1.0 computed" grep -q "resuming it with avalanche.engine dense" "$tmp/run"
 check "21 tasks ran" grep -q "21 completed in this run" "$tmp/run"
-"$CRITSWEEP" run "$sweep" "${SET[@]}" "${slow[@]}" -o "$tmp/new.h5" >/dev/null 2>&1 || die "fresh run failed"
+"$CRITSWEEP" run "$sweep" "${SET[@]}" "${slow[@]}" "${dense[@]}" -o "$tmp/new.h5" >/dev/null 2>&1 || die "fresh run failed"
 "$PYTHON" - "$old" "$tmp/new.h5" "$root/tests/faults/fixtures/tiny-0.1.0-interrupted.h5" >"$tmp/cmp" 2>&1 <<'PY'
 # Rows this version computed must equal a fresh run's bit for bit.  Rows 0.1.0 computed
 # came from another build (the fixture's: portable -Dnative=false; here -march=native,
