@@ -1,4 +1,4 @@
-/* cli_util.c — error printing and the JSON writer shared by the subcommands. */
+/* cli_util.c — error printing and the JSON writer shared by every --json output. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,28 +17,83 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return CS_EXIT_USAGE;
 }
 
-static void json_key(json_writer *w, const char *key)
+/* Length of the well-formed UTF-8 sequence at s (1-4), or 0 with *bad set to the length
+ * of its maximal ill-formed prefix (Unicode's "maximal subpart", what Python's
+ * errors="replace" replaces).  Excluded: overlongs, surrogates, code points > U+10FFFF.
+ * The terminating NUL fails every continuation test, so s is never read past it. */
+static size_t utf8_sequence(const unsigned char *s, size_t *bad)
 {
-    fputs(w->n++ ? ", " : "", w->f);
-    if (key)
-        fprintf(w->f, "\"%s\": ", key);
+    unsigned c = s[0], lo = 0x80, hi = 0xBF;
+    size_t more;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        more = 1;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        more = 2;
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong below U+0800 */
+        if (c == 0xED)
+            hi = 0x9F; /* U+D800..U+DFFF, surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        more = 3;
+        if (c == 0xF0)
+            lo = 0x90; /* overlong below U+10000 */
+        if (c == 0xF4)
+            hi = 0x8F; /* above U+10FFFF */
+    } else {
+        *bad = 1; /* a continuation byte, C0/C1, F5..FF */
+        return 0;
+    }
+    for (size_t i = 1; i <= more; i++) {
+        if (s[i] < lo || s[i] > hi) {
+            *bad = i;
+            return 0;
+        }
+        lo = 0x80, hi = 0xBF;
+    }
+    return more + 1;
 }
 
-static void json_write_string(FILE *f, const char *s)
+/* Every JSON string, keys included, goes through here.  Strings come from files and the
+ * environment (paths, sweep names, failure reasons, SLURM job ids) and need not be
+ * UTF-8, but JSON text must be: each ill-formed part becomes U+FFFD (Unicode's
+ * replacement practice), written as the escape "\ufffd" so no odd byte reaches the
+ * output.  Well-formed multi-byte characters are copied as they are. */
+static void json_write_string(FILE *f, const char *str)
 {
+    const unsigned char *s = (const unsigned char *)(str ? str : "");
     fputc('"', f);
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
+    while (*s) {
+        size_t bad = 0, n = utf8_sequence(s, &bad);
+        if (!n) {
+            fputs("\\ufffd", f);
+            s += bad;
+            continue;
+        }
+        unsigned c = *s;
         if (c == '"' || c == '\\')
             fprintf(f, "\\%c", c);
         else if (c == '\n')
             fputs("\\n", f);
+        else if (c == '\t')
+            fputs("\\t", f);
         else if (c < 0x20)
             fprintf(f, "\\u%04x", c);
         else
-            fputc(c, f);
+            fwrite(s, 1, n, f);
+        s += n;
     }
     fputc('"', f);
+}
+
+static void json_key(json_writer *w, const char *key)
+{
+    fputs(w->n++ ? ", " : "", w->f);
+    if (key) {
+        json_write_string(w->f, key);
+        fputs(": ", w->f);
+    }
 }
 
 static void json_write_number(FILE *f, double v)

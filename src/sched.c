@@ -243,11 +243,32 @@ typedef struct {
 
 enum { OUT_FINISHED, OUT_ABANDONED, OUT_FATAL };
 
+/* Seconds Open MPI's mpirun goes on after a rank exits with code 3.  It takes any
+ * non-zero exit for a failed job and runs its kill sequence over every rank it still
+ * counts as alive, the rank that just exited among them: SIGCONT, sleep
+ * odls_base_sigkill_timeout (1 s), SIGTERM, sleep again, SIGKILL.  Measured with
+ * --grace 2, USR1 to mpirun or TERM to the ranks alike: the ranks were gone 1.8 s after
+ * the signal and mpirun 2.0 s later (1.0 s when a rank's SIGCHLD cut a sleep short).
+ * Its ranks are the processes with OMPI_MCA_orte_hnp_uri set; `--mca
+ * odls_base_sigkill_timeout T` reaches them as OMPI_MCA_odls_base_sigkill_timeout. */
+static double launcher_exit_time(void)
+{
+    if (!getenv("OMPI_MCA_orte_hnp_uri"))
+        return 0;
+    const char *v = getenv("OMPI_MCA_odls_base_sigkill_timeout");
+    double t = 1;
+    if (v && (cs_parse_double(v, &t) || !(t >= 0)))
+        t = 1;
+    return 2 * t;
+}
+
+/* What a stop keeps back from the grace: time to close the file and leave MPI, and the
+ * launcher's own exit, so that the launcher has exited when the grace runs out. */
 static double grace_margin(double grace)
 {
-    /* Leave time to close the file and leave MPI before the grace runs out. */
     double m = 0.2 * grace;
-    return m > 3 ? 3 : m;
+    m = (m > 3 ? 3 : m) + launcher_exit_time();
+    return m < grace ? m : grace;
 }
 
 /* Applies new stop signals and master stop notices to the deadline. */
@@ -262,7 +283,7 @@ static void worker_check_stop(worker *wk)
             wk->deadline = d;
         if (wk->comm == MPI_COMM_NULL) /* in MPI mode the master says it */
             fprintf(stderr, "\ncritsweep run: stop requested: no new tasks; the running one "
-                            "gets %.3g s to finish\n", sig >= 2 ? 0.0 : g);
+                            "gets %.3g s to finish\n", sig >= 2 ? 0.0 : g - grace_margin(g));
         wk->saw_signals = sig;
     }
     if (wk->comm != MPI_COMM_NULL && wk->rank != 0) {
@@ -527,13 +548,14 @@ static void master_begin_stop(worker *wk, master_state *m, const progress *pg,
         m->stopping = 1;
         sum->stopped = 1;
         m->t_stop = now_s();
+        double g = wk->o->grace, keep = grace_margin(g);
+        char at[48] = "";
         if (via > 0)
-            fprintf(stderr, "%scritsweep run: stop requested (signal at rank %d): no new tasks; "
-                            "running ones get %.3g s to finish\n", pg->tty ? "\n" : "", via,
-                    wk->o->grace);
-        else
-            fprintf(stderr, "%scritsweep run: stop requested: no new tasks; running ones get "
-                            "%.3g s to finish\n", pg->tty ? "\n" : "", wk->o->grace);
+            snprintf(at, sizeof at, " (signal at rank %d)", via);
+        fprintf(stderr, "%scritsweep run: stop requested%s: no new tasks; running ones get "
+                        "%.3g s to finish (%.3g s of the %.3g s grace kept for closing the "
+                        "file and the launcher's exit)\n",
+                pg->tty ? "\n" : "", at, now_stop ? 0.0 : g - keep, keep, g);
     }
     double left = now_stop ? 0 : wk->o->grace - (now_s() - m->t_stop);
     long ms = left > 0 ? (long)(left * 1000) : 0;

@@ -21,7 +21,8 @@ int cli_fss(int argc, char **argv);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Minimal JSON writer for --json outputs: one object, keys in call order. NaN and inf
- * are written as null (JSON has no NaN). */
+ * are written as null (JSON has no NaN).  Keys and strings are escaped and any bytes
+ * that are not UTF-8 become U+FFFD, so the output is valid JSON whatever the input. */
 typedef struct {
     FILE *f;
     int n;      /* members written at the current level */
