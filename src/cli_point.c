@@ -1,13 +1,11 @@
 /* cli_point.c — `critsweep point` (one grid point, no MPI), `critsweep fit` (exponents of
- * S/D data a user brings: text or HDF5) and `critsweep meanfield`. */
-#include <ctype.h>
+ * S/D data a user brings, read in a stream by sdfile.c into sdstats.c) and `critsweep
+ * meanfield`. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <hdf5.h>
 
 #include "critsweep/activation.h"
 #include "critsweep/avalanche.h"
@@ -16,6 +14,8 @@
 #include "critsweep/fit.h"
 #include "critsweep/meanfield.h"
 #include "critsweep/rng.h"
+#include "critsweep/sdfile.h"
+#include "critsweep/sdstats.h"
 #include "critsweep/task.h"
 
 /* --- option helpers ---------------------------------------------------------------- */
@@ -427,7 +427,10 @@ static void fit_help(void)
         "value is NaN (null in JSON), fit_note says why, and no class is named.\n\n"
         "FILE is text (whitespace- or comma-separated columns, '#' comments, an optional header\n"
         "line naming the columns) or HDF5 (one-dimensional datasets named S and D).  Without a\n"
-        "header, column 1 is S and column 2 is D.  D must hold whole numbers >= 0.\n\n"
+        "header, column 1 is S and column 2 is D.  D must hold whole numbers >= 0.\n"
+        "The file is read in a stream: what stays in memory is 8 bytes per size in the τ_s\n"
+        "tail and a histogram of the durations (an 'auto' xmin reads the file twice, and\n"
+        "libplfit's KS scan works on copies of the sample).\n\n"
         "options:\n"
         "  --columns S,D       column names (header or HDF5 datasets) or 1-based numbers (S,D)\n"
         "  --xmin-s V|auto     continuous xmin for τ_s (0.5; auto = KS minimum)\n"
@@ -438,266 +441,72 @@ static void fit_help(void)
 }
 
 typedef struct {
-    double *S, *D;
-    long n, cap;
-} sd_data;
+    fit_powerlaw ps, pd;
+    double gamma, gamma_err;
+    int gamma_durations;  /* durations in the γ regression */
+    double gamma_events;  /* their events */
+} fit_out;
 
-static int sd_push(sd_data *d, double s, double dd)
+/* γ at the xmins the τ fits used.  With both xmins given the sums came with the first
+ * pass; otherwise the file is read a second time, now that they are known. */
+static int fit_gamma_pass(const char *path, const char *cs, const char *cd,
+                          const fit_options *fo, sd_stats *st, fit_out *r)
 {
-    if (d->n == d->cap) {
-        long cap = d->cap ? 2 * d->cap : 4096;
-        double *S = realloc(d->S, (size_t)cap * sizeof *S);
-        if (!S)
-            return -1;
-        d->S = S;
-        double *D = realloc(d->D, (size_t)cap * sizeof *D);
-        if (!D)
-            return -1;
-        d->D = D;
-        d->cap = cap;
+    double gxs = r->ps.xmin > 0 ? r->ps.xmin : 0.5, gxd = r->pd.xmin > 0 ? r->pd.xmin : 5;
+    if (!(st->gamma && st->gxs == gxs && st->gxd == gxd)) {
+        long rows = 0;
+        sd_stats_gamma_reset(st, gxs, gxd);
+        int rc = sdfile_read(path, cs, cd, sd_stats_add_gamma, st, &rows);
+        if (rc)
+            return rc;
+        sd_stats_sort(st);
     }
-    d->S[d->n] = s;
-    d->D[d->n] = dd;
-    d->n++;
+    double *col[6];
+    if (sd_stats_columns(st, col)) {
+        fprintf(stderr, "critsweep fit: %s: out of memory in the γ regression\n", path);
+        return CS_EXIT_ERROR;
+    }
+    r->gamma_durations = fit_gamma_from_sums(col[0], col[2], col[3], col[4], col[5], st->n_dur,
+                                             fo->gamma_min_count, &r->gamma, &r->gamma_err,
+                                             &r->gamma_events);
+    free(col[0]);
     return 0;
 }
 
-/* Splits line in place into fields at whitespace and commas; returns the count. */
-static int split_fields(char *line, char **f, int max)
+/* Streams path once (twice for an `auto` xmin) and fits τ_s, τ_d and γ: README §4, the
+ * same numbers as the fits on the whole sample, from 8 bytes per size in the τ_s tail
+ * and a histogram of the durations. */
+static int fit_file(const char *path, const char *cs, const char *cd, const fit_options *fo,
+                    long *rows, fit_out *r)
 {
-    int n = 0;
-    char *p = line;
-    while (*p) {
-        while (*p && (isspace((unsigned char)*p) || *p == ','))
-            p++;
-        if (!*p)
-            break;
-        if (n < max)
-            f[n] = p;
-        n++;
-        while (*p && !isspace((unsigned char)*p) && *p != ',')
-            p++;
-        if (*p)
-            *p++ = '\0';
-    }
-    return n;
-}
-
-/* where: "LINE" for text files, "NAME[i]" for HDF5 datasets. */
-static int check_d(const char *path, const char *where, const char *name, const char *txt, double v)
-{
-    if (!(v >= 0) || v != floor(v) || v > 1e15) {
-        fprintf(stderr, "critsweep fit: %s:%s: field '%s': not a whole number >= 0 '%s'\n",
-                path, where, name, txt);
-        return CS_EXIT_USAGE;
-    }
-    return 0;
-}
-
-#define MAX_FIELDS 256
-
-static int read_text(const char *path, const char *col_s, const char *col_d, sd_data *out)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "critsweep fit: %s: cannot open: %s\n", path, strerror(errno));
-        return CS_EXIT_USAGE;
-    }
-    char *line = NULL, *fields[MAX_FIELDS];
-    size_t cap = 0;
-    long lineno = 0;
-    int is = -1, id = -1, rc = 0, seen_data = 0;
-    const char *ns = col_s ? col_s : "S", *nd = col_d ? col_d : "D";
-    /* Numeric --columns: 1-based positions. */
-    long ps = 0, pd = 0;
-    if (col_s && !cs_parse_long(col_s, &ps) && ps >= 1)
-        is = (int)ps - 1;
-    if (col_d && !cs_parse_long(col_d, &pd) && pd >= 1)
-        id = (int)pd - 1;
-    int numeric_cols = is >= 0 && id >= 0;
-    while (getline(&line, &cap, f) > 0) {
-        lineno++;
-        char *hash = strchr(line, '#');
-        if (hash)
-            *hash = '\0';
-        int nf = split_fields(line, fields, MAX_FIELDS);
-        if (nf == 0)
-            continue;
-        if (nf > MAX_FIELDS) {
-            fprintf(stderr, "critsweep fit: %s:%ld: more than %d columns\n", path, lineno, MAX_FIELDS);
-            rc = CS_EXIT_USAGE;
-            break;
-        }
-        if (!seen_data) {
-            /* The first non-comment line is a header if any field is not a number. */
-            int header = 0;
-            double x;
-            for (int k = 0; k < nf; k++)
-                if (cs_parse_double(fields[k], &x))
-                    header = 1;
-            seen_data = 1;
-            if (header) {
-                if (numeric_cols)
-                    continue;
-                is = id = -1;
-                for (int k = 0; k < nf; k++) {
-                    if (!strcmp(fields[k], ns) && is < 0)
-                        is = k;
-                    if (!strcmp(fields[k], nd) && id < 0)
-                        id = k;
-                }
-                if (is < 0 || id < 0) {
-                    fprintf(stderr, "critsweep fit: %s:%ld: header has no column '%s' (use --columns S,D to name them)\n",
-                            path, lineno, is < 0 ? ns : nd);
-                    rc = CS_EXIT_USAGE;
-                    break;
-                }
-                continue;
-            }
-            if (!numeric_cols) {
-                if (col_s || col_d) {
-                    fprintf(stderr, "critsweep fit: %s: --columns names '%s,%s' but the file has no header line\n",
-                            path, ns, nd);
-                    rc = CS_EXIT_USAGE;
-                    break;
-                }
-                is = 0, id = 1;
-            }
-        }
-        int need = (is > id ? is : id) + 1;
-        if (nf < need) {
-            fprintf(stderr, "critsweep fit: %s:%ld: field '%s': missing (%d columns, need %d)\n",
-                    path, lineno, nf <= is ? ns : nd, nf, need);
-            rc = CS_EXIT_USAGE;
-            break;
-        }
-        double s, d;
-        if (cs_parse_double(fields[is], &s) || !isfinite(s)) {
-            fprintf(stderr, "critsweep fit: %s:%ld: field '%s': not a number '%s'\n", path, lineno,
-                    ns, fields[is]);
-            rc = CS_EXIT_USAGE;
-            break;
-        }
-        if (cs_parse_double(fields[id], &d) || !isfinite(d)) {
-            fprintf(stderr, "critsweep fit: %s:%ld: field '%s': not a number '%s'\n", path, lineno,
-                    nd, fields[id]);
-            rc = CS_EXIT_USAGE;
-            break;
-        }
-        char where[32];
-        snprintf(where, sizeof where, "%ld", lineno);
-        if ((rc = check_d(path, where, nd, fields[id], d)))
-            break;
-        if (sd_push(out, s, d)) {
-            fprintf(stderr, "critsweep fit: %s: out of memory after %ld rows\n", path, out->n);
+    sd_stats st;
+    int fixed = fo->xmin_s > 0 && fo->xmin_d > 0;
+    /* The continuous fit uses sizes >= xmin_s, or every S > 0 for the KS choice. */
+    if (sd_stats_init(&st, fo->xmin_s > 0 ? fo->xmin_s : 0x1p-1074, fixed, fo->xmin_s,
+                      fo->xmin_d))
+        return CS_EXIT_ERROR;
+    int rc = sdfile_read(path, cs, cd, sd_stats_add, &st, rows);
+    double *col[6] = {NULL};
+    cs_err err = {0, ""};
+    if (!rc) {
+        sd_stats_sort(&st);
+        if (sd_stats_columns(&st, col)) {
+            fprintf(stderr, "critsweep fit: %s: out of memory for the durations\n", path);
             rc = CS_EXIT_ERROR;
-            break;
+        } else if ((rc = fit_tau_continuous_tail(st.tail, st.n_tail, fo, fo->xmin_s, &r->ps, &err)) ||
+                   (rc = fit_tau_discrete_hist(col[0], col[1], st.n_dur, fo, fo->xmin_d, &r->pd, &err))) {
+            fprintf(stderr, "critsweep fit: %s: %s\n", path, err.msg);
         }
+        free(col[0]);
     }
-    if (!rc && ferror(f)) {
-        fprintf(stderr, "critsweep fit: %s: read error: %s\n", path, strerror(errno));
-        rc = CS_EXIT_USAGE;
+    if (!rc) {
+        free(st.tail); /* the γ pass needs only the durations */
+        st.tail = NULL;
+        st.n_tail = st.cap_tail = 0;
+        rc = fit_gamma_pass(path, cs, cd, fo, &st, r);
     }
-    free(line);
-    fclose(f);
-    if (!rc && out->n == 0) {
-        fprintf(stderr, "critsweep fit: %s: no data rows (expected columns %s and %s)\n", path, ns, nd);
-        rc = CS_EXIT_USAGE;
-    }
+    sd_stats_free(&st);
     return rc;
-}
-
-static int read_h5_column(hid_t fid, const char *path, const char *name, double **out, long *n)
-{
-    if (H5Lexists(fid, name, H5P_DEFAULT) <= 0) {
-        fprintf(stderr, "critsweep fit: %s: no dataset '%s' (use --columns S,D to name them)\n", path, name);
-        return CS_EXIT_USAGE;
-    }
-    hid_t ds = H5Dopen2(fid, name, H5P_DEFAULT);
-    if (ds < 0) {
-        fprintf(stderr, "critsweep fit: %s: cannot open dataset '%s'\n", path, name);
-        return CS_EXIT_USAGE;
-    }
-    hid_t sp = H5Dget_space(ds), ty = H5Dget_type(ds);
-    int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
-    H5T_class_t cls = ty >= 0 ? H5Tget_class(ty) : H5T_NO_CLASS;
-    int rc = 0;
-    if (rank != 1 || (cls != H5T_INTEGER && cls != H5T_FLOAT)) {
-        fprintf(stderr, "critsweep fit: %s: dataset '%s' must be a one-dimensional numeric array\n", path, name);
-        rc = CS_EXIT_USAGE;
-    } else {
-        hsize_t dim;
-        H5Sget_simple_extent_dims(sp, &dim, NULL);
-        *n = (long)dim;
-        *out = malloc((size_t)(dim ? dim : 1) * sizeof **out);
-        if (!*out) {
-            fprintf(stderr, "critsweep fit: %s: out of memory for '%s' (%ld values)\n", path, name, *n);
-            rc = CS_EXIT_ERROR;
-        } else if (dim && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *out) < 0) {
-            fprintf(stderr, "critsweep fit: %s: cannot read dataset '%s'\n", path, name);
-            rc = CS_EXIT_USAGE;
-        }
-    }
-    if (ty >= 0)
-        H5Tclose(ty);
-    if (sp >= 0)
-        H5Sclose(sp);
-    H5Dclose(ds);
-    return rc;
-}
-
-static int read_hdf5(const char *path, const char *col_s, const char *col_d, sd_data *out)
-{
-    const char *ns = col_s ? col_s : "S", *nd = col_d ? col_d : "D";
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* we print our own messages */
-    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (fid < 0) {
-        fprintf(stderr, "critsweep fit: %s: cannot open as HDF5\n", path);
-        return CS_EXIT_USAGE;
-    }
-    long ns_n = 0, nd_n = 0;
-    int rc = read_h5_column(fid, path, ns, &out->S, &ns_n);
-    if (!rc)
-        rc = read_h5_column(fid, path, nd, &out->D, &nd_n);
-    H5Fclose(fid);
-    if (rc)
-        return rc;
-    if (ns_n != nd_n) {
-        fprintf(stderr, "critsweep fit: %s: datasets '%s' (%ld) and '%s' (%ld) differ in length\n",
-                path, ns, ns_n, nd, nd_n);
-        return CS_EXIT_USAGE;
-    }
-    out->n = out->cap = ns_n;
-    if (out->n == 0) {
-        fprintf(stderr, "critsweep fit: %s: datasets '%s' and '%s' are empty\n", path, ns, nd);
-        return CS_EXIT_USAGE;
-    }
-    char buf[64];
-    for (long i = 0; i < out->n; i++) {
-        if (!isfinite(out->S[i])) {
-            fprintf(stderr, "critsweep fit: %s:%s[%ld]: field '%s': not a number '%g'\n", path, ns, i,
-                    ns, out->S[i]);
-            return CS_EXIT_USAGE;
-        }
-        snprintf(buf, sizeof buf, "%g", out->D[i]);
-        char where[300];
-        snprintf(where, sizeof where, "%s[%ld]", nd, i);
-        if (check_d(path, where, nd, buf, out->D[i]))
-            return CS_EXIT_USAGE;
-    }
-    return 0;
-}
-
-static int is_hdf5_file(const char *path)
-{
-    static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-    unsigned char b[8];
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    size_t k = fread(b, 1, 8, f);
-    fclose(f);
-    return k == 8 && !memcmp(b, sig, 8);
 }
 
 int cli_fit(int argc, char **argv)
@@ -751,28 +560,28 @@ int cli_fit(int argc, char **argv)
         cs[a] = '\0';
         strcpy(cd, comma + 1);
     }
-    sd_data d = {0};
-    int rc = is_hdf5_file(path) ? read_hdf5(path, columns ? cs : NULL, columns ? cd : NULL, &d)
-                                : read_text(path, columns ? cs : NULL, columns ? cd : NULL, &d);
-    if (rc) {
-        free(d.S), free(d.D);
-        return rc;
-    }
     fo.seed = 0;
-    cs_err err = {0, ""};
-    fit_exponents ex;
-    if ((rc = fit_exponents_sample(d.S, d.D, d.n, &fo, &ex, &err))) {
-        fprintf(stderr, "critsweep fit: %s: %s\n", path, err.msg);
-        free(d.S), free(d.D);
+    long n = 0;
+    fit_out r;
+    int rc = fit_file(path, columns ? cs : NULL, columns ? cd : NULL, &fo, &n, &r);
+    if (rc)
         return rc;
-    }
+    /* The degeneracy rule and its note, as for a sweep's own fits. */
+    fit_exponents ex;
+    memset(&ex, 0, sizeof ex);
+    ex.s = r.ps;
+    ex.d = r.pd;
+    ex.gamma = r.gamma;
+    ex.gamma_err = r.gamma_err;
+    ex.gamma_durations = r.gamma_durations;
+    fit_exponents_finish(&ex, r.gamma_events, fo.gamma_min_count);
     const fit_powerlaw ps = ex.s, pd = ex.d;
     double g = ex.gamma, ge = ex.gamma_err, gp = ex.gamma_pred;
     if (json) {
         json_writer w;
         json_begin(&w, stdout);
         json_str(&w, "file", path);
-        json_int(&w, "n", d.n);
+        json_int(&w, "n", n);
         json_num(&w, "tau_s", ps.tau);
         json_num(&w, "tau_s_err", ps.tau_err);
         json_num(&w, "xmin_s", ps.xmin);
@@ -793,7 +602,7 @@ int cli_fit(int argc, char **argv)
         json_classes(&w, ps.tau, pd.tau, g);
         json_end(&w);
     } else {
-        printf("critsweep fit: %s, %ld avalanches\n", path, d.n);
+        printf("critsweep fit: %s, %ld avalanches\n", path, n);
         print_pm("tau_s", ps.tau, ps.tau_err);
         printf("  %-18s %.6g  (n_tail %ld, KS %.3g, p %.3g)\n", "xmin_s", ps.xmin, ps.n_tail, ps.ks, ps.p_value);
         print_pm("tau_d", pd.tau, pd.tau_err);
@@ -803,7 +612,6 @@ int cli_fit(int argc, char **argv)
         print_note(ex.note);
         print_classes(ps.tau, pd.tau, g);
     }
-    free(d.S), free(d.D);
     return CS_EXIT_OK;
 }
 

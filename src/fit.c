@@ -820,7 +820,7 @@ void fit_note_shape(char *note, const long *profile_count, int n_d, int stride, 
 
 /* --- All three exponents at once. -------------------------------------------------- */
 
-static void exponents_finish(fit_exponents *e, double gamma_events, int min_count)
+void fit_exponents_finish(fit_exponents *e, double gamma_events, int min_count)
 {
     e->gamma_pred = (e->d.tau - 1) / (e->s.tau - 1);
     e->note[0] = '\0';
@@ -846,7 +846,7 @@ int fit_exponents_sample(const double *S, const double *D, long n, const fit_opt
     if (gamma_sample(S, D, n, xs, xd, o->gamma_min_count, &out->gamma, &out->gamma_err,
                      &out->gamma_durations, &events))
         return cs_fail(err, CS_EXIT_ERROR, "gamma regression: out of memory for %ld avalanches", n);
-    exponents_finish(out, events, o->gamma_min_count);
+    fit_exponents_finish(out, events, o->gamma_min_count);
     return 0;
 }
 
@@ -858,7 +858,7 @@ void fit_exponents_pooled(const fit_suffstats *s, double xmin_d, int min_count,
     tau_d_stats(s, xmin_d, &out->d);
     double events;
     out->gamma_durations = gamma_stats(s, min_count, &out->gamma, &out->gamma_err, &events);
-    exponents_finish(out, events, min_count);
+    fit_exponents_finish(out, events, min_count);
 }
 
 /* --- Reference classes (§4). -------------------------------------------------------- */
@@ -886,4 +886,184 @@ int fit_nearest_class(double tau_s, double tau_d, double gamma, double *distance
             best = i;
     }
     return best;
+}
+
+/* --- Streamed inputs: a tail the caller owns, a histogram of durations. ------------- */
+
+/* In-place sorts for the tail: glibc's qsort merge-sorts through a copy of the array,
+ * which would double what `critsweep fit` keeps.  Introsort: median-of-three quicksort,
+ * insertion sort on short ranges, heapsort where the partitions degenerate. */
+static void sift_down(double *a, long root, long n)
+{
+    for (long c; (c = 2 * root + 1) < n; root = c) {
+        if (c + 1 < n && a[c + 1] > a[c])
+            c++;
+        if (!(a[c] > a[root]))
+            return;
+        double t = a[c];
+        a[c] = a[root], a[root] = t;
+    }
+}
+
+static void heap_sort(double *a, long n)
+{
+    for (long i = n / 2 - 1; i >= 0; i--)
+        sift_down(a, i, n);
+    for (long i = n - 1; i > 0; i--) {
+        double t = a[0];
+        a[0] = a[i], a[i] = t;
+        sift_down(a, 0, i);
+    }
+}
+
+static void intro_sort(double *a, long n, int depth)
+{
+    while (n > 16) {
+        if (depth-- == 0) {
+            heap_sort(a, n);
+            return;
+        }
+        double x = a[0], y = a[n / 2], z = a[n - 1];
+        double p = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        long i = 0, j = n - 1;
+        for (;;) { /* Hoare partition: a[0..j] <= p <= a[j+1..n) */
+            while (a[i] < p)
+                i++;
+            while (a[j] > p)
+                j--;
+            if (i >= j)
+                break;
+            double t = a[i];
+            a[i++] = a[j], a[j--] = t;
+        }
+        long left = j + 1;
+        if (left < n - left) { /* recurse into the smaller side: depth O(log n) */
+            intro_sort(a, left, depth);
+            a += left, n -= left;
+        } else {
+            intro_sort(a + left, n - left, depth);
+            n = left;
+        }
+    }
+    for (long i = 1; i < n; i++) {
+        double v = a[i];
+        long k = i;
+        for (; k > 0 && a[k - 1] > v; k--)
+            a[k] = a[k - 1];
+        a[k] = v;
+    }
+}
+
+static void sort_in_place(double *a, long n)
+{
+    int depth = 2;
+    for (long m = n; m > 1; m >>= 1)
+        depth += 2;
+    intro_sort(a, n, depth);
+}
+
+int fit_tau_continuous_tail(double *tail, long m, const fit_options *o, double xmin,
+                            fit_powerlaw *out, cs_err *err)
+{
+    if (!(xmin > 0) || (o && o->bootstrap > 0))
+        return fit_tau_continuous(tail, m, o, xmin, out, err);
+    powerlaw_nan(out, xmin);
+    /* the degeneracy rule, as tail_fittable applies it to a whole sample */
+    out->n_tail = m;
+    if (m < 1)
+        return 0;
+    /* What plfit_estimate_alpha_continuous computes on its sorted copy (libplfit 0.9.4
+     * has no public entry point for a sorted sample): α = 1 + n / Σ ln(x/xmin) summed in
+     * increasing order, KS = max_i |1 − (xmin/x_i)^(α−1) − i/n|; so the same bits. */
+    sort_in_place(tail, m);
+    out->n_distinct = tail[0] != tail[m - 1] ? 2 : 1;
+    out->tail_min = tail[0];
+    if (m < CS_FIT_MIN_EVENTS || out->n_distinct < 2)
+        return 0;
+    double sum = 0, n = (double)m, ks = 0;
+    for (long i = 0; i < m; i++)
+        sum += log(tail[i] / xmin);
+    double alpha = 1 + n / sum;
+    if (!isfinite(alpha))
+        return 0;
+    for (long i = 0; i < m; i++) {
+        double d = fabs(1 - pow(xmin / tail[i], alpha - 1) - (double)i / n);
+        if (d > ks)
+            ks = d;
+    }
+    out->tau = alpha;
+    out->tau_err = (alpha - 1) / sqrt(n);
+    out->n_tail = m;
+    out->ks = ks;
+    return 0;
+}
+
+int fit_tau_discrete_hist(const double *value, const double *count, long k,
+                          const fit_options *o, double xmin, fit_powerlaw *out, cs_err *err)
+{
+    quiet_plfit();
+    powerlaw_nan(out, xmin);
+    if (xmin > 0 && (xmin < 1 || xmin != floor(xmin)))
+        return cs_fail(err, CS_EXIT_USAGE, "discrete xmin must be a whole number >= 1 (got %g)", xmin);
+    double lo = xmin > 0 ? xmin : 1.0, n_tail = 0, sum_log = 0;
+    for (long i = 0; i < k; i++)
+        if (value[i] >= lo)
+            n_tail += count[i];
+    if (!(xmin > 0) || (o && o->bootstrap > 0)) {
+        /* libplfit's KS scan and bootstrap want the sample itself. */
+        double *y = malloc((size_t)(n_tail > 0 ? n_tail : 1) * sizeof *y);
+        if (!y)
+            return cs_fail(err, CS_EXIT_ERROR, "fit_tau_discrete_hist: out of memory for %.0f "
+                           "samples", n_tail);
+        long m = 0;
+        for (long i = 0; i < k; i++)
+            if (value[i] >= lo)
+                for (double c = 0; c < count[i]; c++)
+                    y[m++] = value[i];
+        int rc = discrete_core(y, m, o, xmin, out, err);
+        free(y);
+        return rc;
+    }
+    /* the degeneracy rule, as tail_fittable applies it to a whole sample */
+    out->n_tail = (long)n_tail;
+    for (long i = 0; i < k; i++)
+        if (value[i] >= xmin && count[i] > 0) {
+            if (!out->n_distinct++)
+                out->tail_min = value[i];
+            if (out->n_distinct == 2)
+                break;
+        }
+    if (n_tail < CS_FIT_MIN_EVENTS || out->n_distinct < 2)
+        return 0;
+    /* discrete_core on the expanded sorted sample, from the counts: the same sums in the
+     * same order (ln D added once per event), so the same bits. */
+    for (long i = 0; i < k; i++)
+        if (value[i] >= xmin) {
+            double lv = log(value[i]);
+            for (double c = 0; c < count[i]; c++)
+                sum_log += lv;
+        }
+    out->n_tail = (long)n_tail;
+    double tau = disc_mle(n_tail, sum_log, xmin);
+    if (!isfinite(tau))
+        return 0;
+    out->tau = tau;
+    out->tau_err = (tau - 1) / sqrt(n_tail);
+    double l0 = ln_hzeta(tau, xmin), below = 0, ks = 0;
+    for (long i = 0; i < k; i++)
+        if (value[i] >= xmin) { /* disc_ks over the distinct values */
+            double d = fabs(expm1(ln_hzeta(tau, value[i]) - l0) + below / (double)out->n_tail);
+            if (d > ks)
+                ks = d;
+            below += count[i];
+        }
+    out->ks = ks;
+    return 0;
+}
+
+int fit_gamma_from_sums(const double *d, const double *c, const double *s, const double *l,
+                        const double *l2, long k, int min_count, double *gamma,
+                        double *gamma_err, double *events)
+{
+    return gamma_from_sums(d, c, s, l, l2, k, min_count, gamma, gamma_err, events);
 }

@@ -256,10 +256,12 @@ char *store_read_string_attr(hid_t obj, const char *name)
             }
             H5Tclose(mt);
         } else {
+            /* n bytes in the file (maybe NUL-padded): a NUL-terminated memory type one
+             * byte longer keeps all n of them. */
             size_t n = H5Tget_size(ft);
             out = calloc(n + 1, 1);
             hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, n);
+            H5Tset_size(mt, n + 1);
             if (out && H5Aread(a, mt, out) < 0) {
                 free(out);
                 out = NULL;

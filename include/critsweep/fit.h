@@ -137,4 +137,28 @@ int fit_reference_classes(const fit_class **out); /* returns the count */
  * returns the index of the nearest, -1 if none is named. */
 int fit_nearest_class(double tau_s, double tau_d, double gamma, double *distance);
 
+/* --- Streamed inputs (`critsweep fit`): what the fits need, kept compactly. */
+/* τ_s on a tail the caller owns: m values, every one finite and >= xmin (> 0 for auto),
+ * reordered in place.  At a fixed xmin without bootstrap it is sorted in place and fitted
+ * with no further copy, to the same bits as fit_tau_continuous; otherwise that is called
+ * (libplfit then works on its own copies). */
+int fit_tau_continuous_tail(double *tail, long m, const fit_options *o, double xmin,
+                            fit_powerlaw *out, cs_err *err);
+/* τ_d from a histogram: k distinct durations value[] in increasing order with count[]
+ * events each.  At a fixed xmin without bootstrap straight from the counts; for the KS
+ * choice of xmin or a bootstrap the sample is expanded (8 bytes per event >= 1).  The
+ * same bits as fit_tau_discrete on the expanded sample. */
+int fit_tau_discrete_hist(const double *value, const double *count, long k,
+                          const fit_options *o, double xmin, fit_powerlaw *out, cs_err *err);
+/* γ from what fit_gamma sums per duration: d[] increasing, c[] events, s[] Σ S,
+ * l[] Σ log10 S, l2[] Σ (log10 S)² (over S >= xmin_s, S > 0, D >= xmin_d, in input
+ * order); the same bits as fit_gamma on those events.  Returns the durations used;
+ * *events (may be NULL) their events. */
+int fit_gamma_from_sums(const double *d, const double *c, const double *s, const double *l,
+                        const double *l2, long k, int min_count, double *gamma,
+                        double *gamma_err, double *events);
+/* γ_pred and the note from e's fits (s, d, gamma, gamma_durations set); gamma_events:
+ * the γ regression's events.  Used where the fits were made piecewise (streamed). */
+void fit_exponents_finish(fit_exponents *e, double gamma_events, int min_count);
+
 #endif

@@ -31,6 +31,20 @@ msg = b'bad \xe2\x82 \xed\xa0\x80 \x80 \xf0\x9f\x98\x80 "x"\n\x1f'
 fs = r.id.get_space()
 fs.select_hyperslab(tuple(int(i) for i in np.unravel_index(3, r.shape[:-1])) + (0,), (1,) * (r.ndim - 1) + (n,))
 r.id.write(h5py.h5s.create_simple((n,)), fs, np.frombuffer(msg.ljust(n, b"\0"), np.uint8), mtype=r.id.get_type())
+# The root attributes and coordinates carry a checksum (store.c, schema_crc): a writer
+# that changes them renews it, or every command reports the file as damaged.
+import zlib
+b = lambda v: v if isinstance(v, bytes) else v.encode("utf-8", "surrogateescape")
+crc = 0
+for k in ("sweep_hash", "sweep_name", "sweep_yaml"):
+    crc = zlib.crc32(b(f.attrs[k]) + b"\0", crc)
+for a in f["activation"][()]:
+    crc = zlib.crc32(b(a) + b"\0", crc)
+crc = zlib.crc32(f["width"][()].astype("<i4").tobytes(), crc)
+for k in ("sigma_b2", "sigma_w2"):
+    crc = zlib.crc32(f[k][()].astype("<f8").tobytes(), crc)
+crc = zlib.crc32(f["seed"][()].astype("<i8").tobytes(), crc)
+f.attrs.create("schema_crc32", crc, dtype="<u4")
 PY
 
 "$CRITSWEEP" status "$out" --json >"$tmp/status.json" 2>"$tmp/err" || { cat "$tmp/err"; die "status --json failed"; }
