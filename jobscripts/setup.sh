@@ -19,7 +19,7 @@ if [[ ${1:-} == --tests ]]; then
     python3 python3-numpy python3-scipy python3-torch python3-h5py
     python3-xarray python3-netcdf4 python3-h5netcdf netcdf-bin
     python3-yaml slurm-wlm munge
-    clang-14 libclang-rt-14-dev file procps bc
+    clang-14 libclang-rt-14-dev file procps bc time
   )
 fi
 
