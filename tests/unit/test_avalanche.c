@@ -22,17 +22,7 @@
 #include "critsweep/avalanche.h"
 #include "critsweep/rng.h"
 
-static int failures = 0;
-
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                           \
-            fprintf(stderr, __VA_ARGS__);                                                  \
-            fprintf(stderr, "\n");                                                         \
-            failures++;                                                                    \
-        }                                                                                  \
-    } while (0)
+#include "check.h"
 
 static void base_params(avalanche_params *p, int N, int L, double sw2, cs_activation a,
                         long K, long M)
