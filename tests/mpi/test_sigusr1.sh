@@ -26,7 +26,7 @@ running() { # the file has $1 runs rows and some task has started
   "$PYTHON" -c '
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
-sys.exit(0 if len(f["runs"]) >= int(sys.argv[2]) and (f["attempts"][()] > 0).any() else 1)' "$out" "$1" 2>/dev/null
+sys.exit(0 if (f["runs"]["start"] != b"").sum() >= int(sys.argv[2]) and (f["attempts"][()] > 0).any() else 1)' "$out" "$1" 2>/dev/null
 }
 
 mpirun -n 3 --oversubscribe "$CRITSWEEP" run "$sweep" -o "$out" --grace "$grace" "${sets[@]}" 2>"$tmp/log" &
@@ -51,6 +51,7 @@ sed -n 2p "$tmp/status.txt"
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
 runs = f["runs"][()]
+runs = runs[runs["start"] != b""]  # rows allocated at creation; unused ones empty
 assert len(runs) == 1 and runs[0]["exit_state"] == b"interrupted" and runs[0]["end"] != b"", runs
 st, att = f["status"][()].ravel(), f["attempts"][()].ravel()
 assert ((st == 0) & (att > 0)).any(), "no started task left pending (nothing was abandoned?)"
@@ -65,7 +66,7 @@ rc=$?
 import sys, h5py
 f = h5py.File(sys.argv[1], "r")
 st = f["status"][()].ravel()
-states = [r["exit_state"].decode() for r in f["runs"][()]]
+states = [r["exit_state"].decode() for r in f["runs"][()] if r["start"]]
 print("resumed: %d of %d done, runs %s" % ((st == 1).sum(), st.size, states))
 assert (st == 1).all() and states == ["interrupted", "complete"], states
 PY
