@@ -259,35 +259,45 @@ static inline void mulhilo8(__m256i a, __m256i m, __m256i *hi, __m256i *lo)
     *hi = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
 }
 
-/* The 10 rounds on CHUNK blocks held as four word arrays, 8 blocks per register. */
-static void philox_rounds(uint32_t *c0, uint32_t *c1, uint32_t *c2, uint32_t *c3,
-                          uint32_t key0, uint32_t key1)
+/* One Philox round on 8 blocks: words (x0, x1, x2, x3), round key (k0, k1). */
+static inline void philox_round8(__m256i x[4], __m256i k0, __m256i k1)
 {
     const __m256i m0 = _mm256_set1_epi32((int)PHILOX_M0);
     const __m256i m1 = _mm256_set1_epi32((int)PHILOX_M1);
-    for (int j = 0; j < CHUNK; j += 8) {
-        __m256i x0 = _mm256_loadu_si256((const __m256i *)(c0 + j));
-        __m256i x1 = _mm256_loadu_si256((const __m256i *)(c1 + j));
-        __m256i x2 = _mm256_loadu_si256((const __m256i *)(c2 + j));
-        __m256i x3 = _mm256_loadu_si256((const __m256i *)(c3 + j));
-        uint32_t k0 = key0, k1 = key1;
-        for (int round = 0; round < 10; round++) {
-            if (round) {
-                k0 += PHILOX_W0;
-                k1 += PHILOX_W1;
-            }
-            __m256i hi0, lo0, hi1, lo1;
-            mulhilo8(x0, m0, &hi0, &lo0);
-            mulhilo8(x2, m1, &hi1, &lo1);
-            x0 = _mm256_xor_si256(_mm256_xor_si256(hi1, x1), _mm256_set1_epi32((int)k0));
-            x2 = _mm256_xor_si256(_mm256_xor_si256(hi0, x3), _mm256_set1_epi32((int)k1));
-            x1 = lo1;
-            x3 = lo0;
+    __m256i hi0, lo0, hi1, lo1;
+    mulhilo8(x[0], m0, &hi0, &lo0);
+    mulhilo8(x[2], m1, &hi1, &lo1);
+    x[0] = _mm256_xor_si256(_mm256_xor_si256(hi1, x[1]), k0);
+    x[2] = _mm256_xor_si256(_mm256_xor_si256(hi0, x[3]), k1);
+    x[1] = lo1;
+    x[3] = lo0;
+}
+
+/* The 10 rounds on CHUNK blocks held as four word arrays: 8 blocks per register, two
+ * registers' worth at a time (independent chains hide the multiplies' latency). */
+static void philox_rounds(uint32_t *c0, uint32_t *c1, uint32_t *c2, uint32_t *c3,
+                          uint32_t key0, uint32_t key1)
+{
+    __m256i ks0[10], ks1[10]; /* the key schedule */
+    for (int round = 0; round < 10; round++) {
+        ks0[round] = _mm256_set1_epi32((int)(key0 + (uint32_t)round * PHILOX_W0));
+        ks1[round] = _mm256_set1_epi32((int)(key1 + (uint32_t)round * PHILOX_W1));
+    }
+    uint32_t *c[4] = {c0, c1, c2, c3};
+    for (int j = 0; j < CHUNK; j += 16) {
+        __m256i a[4], b[4];
+        for (int q = 0; q < 4; q++) {
+            a[q] = _mm256_loadu_si256((const __m256i *)(c[q] + j));
+            b[q] = _mm256_loadu_si256((const __m256i *)(c[q] + j + 8));
         }
-        _mm256_storeu_si256((__m256i *)(c0 + j), x0);
-        _mm256_storeu_si256((__m256i *)(c1 + j), x1);
-        _mm256_storeu_si256((__m256i *)(c2 + j), x2);
-        _mm256_storeu_si256((__m256i *)(c3 + j), x3);
+        for (int round = 0; round < 10; round++) {
+            philox_round8(a, ks0[round], ks1[round]);
+            philox_round8(b, ks0[round], ks1[round]);
+        }
+        for (int q = 0; q < 4; q++) {
+            _mm256_storeu_si256((__m256i *)(c[q] + j), a[q]);
+            _mm256_storeu_si256((__m256i *)(c[q] + j + 8), b[q]);
+        }
     }
 }
 #else
