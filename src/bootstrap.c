@@ -8,25 +8,40 @@
 
 #include "critsweep/rng.h"
 
-void boot_resample_means(const double *v, long n_cells, int S, uint64_t key, long replicate,
-                         double *out)
+/* Mean of quantity `cell` over the m_all drawn seeds, widened as bootstrap.h says. */
+static double widened_mean(const double *cell, const int *seeds, int n_seeds, const int *draw)
+{
+    double mean = 0, sum = 0;
+    int m = 0, drawn = 0;
+    for (int k = 0; k < n_seeds; k++)
+        if (isfinite(cell[seeds[k]])) mean += cell[seeds[k]], m++;
+    if (m == 0) return NAN;
+    mean /= m;
+    if (m == 1) return mean;
+    for (int k = 0; k < n_seeds; k++)
+        if (isfinite(cell[seeds[draw[k]]])) sum += cell[seeds[draw[k]]], drawn++;
+    if (drawn == 0) return mean; /* every draw hit a seed without this quantity */
+    return mean + (sum / drawn - mean) * sqrt((double)m / (m - 1));
+}
+
+void boot_resample_means(const double *const *v, double *const *out, int nq, long n_cells,
+                         int S, uint64_t key, long replicate)
 {
     cs_rng r;
     rng_init(&r, key, rng_stream_id(CS_STREAM_CLAIM, (uint64_t)replicate));
-    int finite[S > 0 ? S : 1];
+    int *seeds = malloc(2 * (size_t)(S > 0 ? S : 1) * sizeof *seeds), *draw = seeds + S;
     for (long c = 0; c < n_cells; c++) {
-        const double *cell = v + c * S;
-        int m = 0;
-        for (int s = 0; s < S; s++)
-            if (isfinite(cell[s])) finite[m++] = s;
-        double mean = 0, sum = 0;
-        for (int k = 0; k < m; k++) mean += cell[finite[k]] / m;
-        for (int k = 0; k < m; k++) sum += cell[finite[rng_below(&r, (uint64_t)m)]];
-        /* A plain resample's mean has (m-1)/m of the variance of the cell's mean: widen
-         * its deviation by sqrt(m/(m-1)) so that intervals from few seeds do not
-         * undercover. */
-        out[c] = m == 0 ? NAN : m == 1 ? mean : mean + (sum / m - mean) * sqrt((double)m / (m - 1));
+        int n = 0;
+        for (int s = 0; s < S && seeds; s++) {
+            int any = 0;
+            for (int q = 0; q < nq; q++) any |= isfinite(v[q][c * S + s]);
+            if (any) seeds[n++] = s;
+        }
+        for (int k = 0; k < n; k++) draw[k] = (int)rng_below(&r, (uint64_t)n);
+        for (int q = 0; q < nq; q++)
+            out[q][c] = seeds ? widened_mean(v[q] + c * S, seeds, n, draw) : NAN;
     }
+    free(seeds);
 }
 
 long boot_interval(const double *reps, long n, double level, double *lo, double *hi)

@@ -189,13 +189,15 @@ double deriv_bandwidth(const deriv_curve *c)
 typedef struct {
     const cells *k;
     double h;
+    int of_value; /* maximise the smoothed value instead of its slope */
 } slope_ctx;
 
 static double negative_slope(double t, void *p)
 {
     const slope_ctx *s = p;
     double v, d;
-    return fit_at(s->k, s->h, t, -1, &v, &d) ? INFINITY : -d;
+    if (fit_at(s->k, s->h, t, -1, &v, &d)) return INFINITY;
+    return s->of_value ? -v : -d;
 }
 
 /* Golden-section refinement of the minimum of f bracketed by (lo, mid, hi). */
@@ -217,9 +219,10 @@ static double refine_minimum(gsl_function *f, double lo, double mid, double hi)
 }
 
 /* The scan and refinement of deriv_slope_peak on compacted cells. */
-static int slope_peak(const cells *k, double h, double *location, double *peak, int *at_edge)
+static int slope_peak(const cells *k, double h, int of_value, double *location, double *peak,
+                      int *at_edge)
 {
-    slope_ctx s = {k, h};
+    slope_ctx s = {k, h, of_value};
     gsl_function f = {negative_slope, &s};
     double lo = k->x[0], hi = k->x[k->n - 1];
     int n_scan = DERIV_SCAN_PER_CELL * (k->n - 1) + 1, best = -1;
@@ -239,8 +242,8 @@ static int slope_peak(const cells *k, double h, double *location, double *peak, 
     return isfinite(*peak) ? 0 : -1;
 }
 
-int deriv_slope_peak(const deriv_curve *c, double h, double *location, double *peak,
-                     int *at_edge)
+static int peak_of(const deriv_curve *c, double h, int of_value, double *location, double *peak,
+                   int *at_edge)
 {
     *location = *peak = NAN;
     *at_edge = 0;
@@ -248,10 +251,22 @@ int deriv_slope_peak(const deriv_curve *c, double h, double *location, double *p
     gsl_set_error_handler_off();
     cells k;
     int rc = -1;
-    if (!cells_init(&k, c) && k.n >= DERIV_MIN_POINTS) rc = slope_peak(&k, h, location, peak, at_edge);
+    if (!cells_init(&k, c) && k.n >= DERIV_MIN_POINTS) rc = slope_peak(&k, h, of_value, location, peak, at_edge);
     cells_free(&k);
     if (rc) *location = *peak = NAN;
     return rc;
+}
+
+int deriv_slope_peak(const deriv_curve *c, double h, double *location, double *peak,
+                     int *at_edge)
+{
+    return peak_of(c, h, 0, location, peak, at_edge);
+}
+
+int deriv_value_peak(const deriv_curve *c, double h, double *location, double *peak,
+                     int *at_edge)
+{
+    return peak_of(c, h, 1, location, peak, at_edge);
 }
 
 int deriv_peak(const deriv_curve *c, double *location, double *peak, int *at_edge, double *h)

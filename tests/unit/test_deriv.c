@@ -113,7 +113,9 @@ static void test_peak_coverage(int datasets, int replicates)
         double p;
         int edge;
         for (int b = 0; b < replicates; b++) {
-            boot_resample_means(cells, NX, SEEDS, 99 + (uint64_t)k, b, bm);
+            const double *vq[1] = {cells};
+            double *oq[1] = {bm};
+            boot_resample_means(vq, oq, 1, NX, SEEDS, 99 + (uint64_t)k, b);
             deriv_curve cb = {x, bm, se, NX};
             double hb;
             deriv_peak(&cb, &loc[b], &p, &edge, &hb);
@@ -137,18 +139,26 @@ static void test_mean_coverage(void)
     int covered = 0;
     for (int k = 0; k < DATASETS; k++) {
         rng_fill_normal_double(&r, v, S, 1.0);
-        for (int b = 0; b < REPS; b++) boot_resample_means(v, 1, S, 5, b, &reps[b]);
+        const double *vq[1] = {v};
+        for (int b = 0; b < REPS; b++) {
+            double *oq[1] = {&reps[b]};
+            boot_resample_means(vq, oq, 1, 1, S, 5, b);
+        }
         double lo, hi;
         boot_interval(reps, REPS, 0.95, &lo, &hi);
         covered += lo <= 0 && 0 <= hi;
     }
-    boot_resample_means(v, 1, S, 5, 17, &again);
+    const double *vq[1] = {v};
+    double *oq[1] = {&again};
+    boot_resample_means(vq, oq, 1, 1, S, 5, 17);
     CHECK(again == reps[17], "replicate 17 is the same when drawn again");
     printf("mean bootstrap: covers 0 in %d of %d (percentile intervals of n = %d undercover a "
            "little; need >= 85 %%)\n", covered, DATASETS, S);
     CHECK(covered >= 0.85 * DATASETS, "mean coverage %d/%d", covered, DATASETS);
     double nanv[3] = {NAN, NAN, NAN}, out;
-    boot_resample_means(nanv, 1, 3, 5, 0, &out);
+    const double *nq[1] = {nanv};
+    double *no[1] = {&out};
+    boot_resample_means(nq, no, 1, 1, 3, 5, 0);
     CHECK(isnan(out), "a cell with no finite seed gives NaN");
 }
 
