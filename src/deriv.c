@@ -3,11 +3,14 @@
 
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_min.h>
-#include <gsl/gsl_multifit.h>
 #include <gsl/gsl_sort.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* LAPACK (OpenBLAS): Cholesky solve of a symmetric positive definite system. */
+extern void dposv_(const char *uplo, const int *n, const int *nrhs, double *a, const int *lda,
+                   double *b, const int *ldb, int *info);
 
 /* Scan points per cell interval when looking for the slope's maximum. */
 #define DERIV_SCAN_PER_CELL 8
@@ -86,7 +89,7 @@ static void cells_free(cells *k)
 }
 
 /* Distance from t to the m-th nearest cell other than `skip`, or NaN. */
-static double nth_nearest(const cells *k, double t, int skip, int m)
+static double nth_nearest(cells *k, double t, int skip, int m)
 {
     int n = 0;
     for (int i = 0; i < k->n; i++)
@@ -99,44 +102,37 @@ static double nth_nearest(const cells *k, double t, int skip, int m)
 
 /* The fit at t with half-width h, widened near the ends of the range until it holds
  * DERIV_MIN_POINTS cells; cell `skip` (-1: none) left out. */
-static int fit_at(const cells *k, double h, double t, int skip, double *value, double *slope)
+static int fit_at(cells *k, double h, double t, int skip, double *value, double *slope)
 {
     *value = *slope = NAN;
     double near = nth_nearest(k, t, skip, DERIV_MIN_POINTS);
     if (!(h > 0) || !isfinite(near)) return -1;
     h = fmax(h, near * 1.05); /* 1.05: the farthest of them keeps a nonzero weight */
+    /* Weighted normal equations of a + b u + c u², u = (x − t)/h in [−1, 1] (so they
+     * stay well conditioned), solved by LAPACK's Cholesky (dposv): GSL's SVD-based
+     * gsl_multifit_wlinear gave the same test results with test_claim 5.5 times
+     * slower, and a bootstrap makes millions of these fits. */
+    double mom[5] = {0}, rhs[3] = {0};
     int m = 0;
-    for (int i = 0; i < k->n; i++) m += i != skip && fabs(k->x[i] - t) < h;
-    gsl_matrix *X = gsl_matrix_alloc((size_t)m, 3), *cov = gsl_matrix_alloc(3, 3);
-    gsl_vector *w = gsl_vector_alloc((size_t)m), *y = gsl_vector_alloc((size_t)m);
-    gsl_vector *coef = gsl_vector_alloc(3);
-    gsl_multifit_linear_workspace *ws = gsl_multifit_linear_alloc((size_t)m, 3);
-    int rc = -1;
-    if (X && cov && w && y && coef && ws) {
-        int r = 0;
-        for (int i = 0; i < k->n; i++) {
-            if (i == skip || !(fabs(k->x[i] - t) < h)) continue;
-            double u = (k->x[i] - t) / h; /* scaled so the normal equations stay tame */
-            double a = 1.0 - fabs(u * u * u);
-            gsl_matrix_set(X, (size_t)r, 0, 1.0);
-            gsl_matrix_set(X, (size_t)r, 1, u);
-            gsl_matrix_set(X, (size_t)r, 2, u * u);
-            gsl_vector_set(w, (size_t)r, a * a * a * k->w[i]);
-            gsl_vector_set(y, (size_t)r++, k->y[i]);
+    for (int i = 0; i < k->n; i++) {
+        if (i == skip || !(fabs(k->x[i] - t) < h)) continue;
+        double u = (k->x[i] - t) / h, a = 1.0 - fabs(u * u * u), w = a * a * a * k->w[i];
+        double p = w;
+        for (int e = 0; e < 5; e++, p *= u) {
+            mom[e] += p;
+            if (e < 3) rhs[e] += p * k->y[i];
         }
-        double chisq;
-        if (gsl_multifit_wlinear(X, w, y, coef, cov, &chisq, ws) == GSL_SUCCESS) {
-            *value = gsl_vector_get(coef, 0);
-            *slope = gsl_vector_get(coef, 1) / h;
-            rc = isfinite(*value) && isfinite(*slope) ? 0 : -1;
-        }
+        m++;
     }
-    gsl_multifit_linear_free(ws);
-    gsl_vector_free(coef);
-    gsl_vector_free(y);
-    gsl_vector_free(w);
-    gsl_matrix_free(cov);
-    gsl_matrix_free(X);
+    double A[9] = {mom[0], mom[1], mom[2], mom[1], mom[2], mom[3], mom[2], mom[3], mom[4]};
+    int n3 = 3, one = 1, info = 0;
+    dposv_("L", &n3, &one, A, &n3, rhs, &n3, &info);
+    int rc = -1;
+    if (m >= DERIV_MIN_POINTS && info == 0) {
+        *value = rhs[0];
+        *slope = rhs[1] / h;
+        rc = isfinite(*value) && isfinite(*slope) ? 0 : -1;
+    }
     return rc;
 }
 
@@ -150,7 +146,7 @@ int deriv_local_fit(const deriv_curve *c, double h, double t, double *value, dou
 }
 
 /* Weighted leave-one-out error of half-width h. */
-static double loo_error(const cells *k, double h)
+static double loo_error(cells *k, double h)
 {
     double num = 0, den = 0;
     for (int i = 0; i < k->n; i++) {
@@ -187,7 +183,7 @@ double deriv_bandwidth(const deriv_curve *c)
 }
 
 typedef struct {
-    const cells *k;
+    cells *k;
     double h;
     int of_value; /* maximise the smoothed value instead of its slope */
 } slope_ctx;
@@ -219,7 +215,7 @@ static double refine_minimum(gsl_function *f, double lo, double mid, double hi)
 }
 
 /* The scan and refinement of deriv_slope_peak on compacted cells. */
-static int slope_peak(const cells *k, double h, int of_value, double *location, double *peak,
+static int slope_peak(cells *k, double h, int of_value, double *location, double *peak,
                       int *at_edge)
 {
     slope_ctx s = {k, h, of_value};

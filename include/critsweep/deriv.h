@@ -5,9 +5,9 @@
  * (LOESS-style): around each point t the cells within half-width h are fitted with
  * a + b (x − t) + c (x − t)², weighted by a tricube kernel in |x − t|/h times
  * 1/se² (each cell's standard error over seeds), and b is the slope at t.  The
- * half-width is chosen by weighted leave-one-out cross-validation.  Each cell's se is
- * pooled (median) with its two neighbours' on either side before it becomes a weight.  The weighted
- * least squares are GSL's (gsl_multifit_wlinear). */
+ * half-width is chosen by weighted leave-one-out cross-validation.  The 3×3 weighted
+ * normal equations are solved by LAPACK's Cholesky (dposv).  Each cell's se is
+ * pooled (median) with its two neighbours' on either side before it becomes a weight.   */
 #ifndef CRITSWEEP_DERIV_H
 #define CRITSWEEP_DERIV_H
 

@@ -9,7 +9,7 @@
 #include "critsweep/claim.h"
 #include "critsweep/rng.h"
 
-enum { B = 2, S = 25, SEEDS = 6 };
+enum { B = 2, S = 41, SEEDS = 6 };
 static const double WIDOM[B] = {1.05, 1.45}, EDGE[B] = {1.35, 1.75};
 
 static double sw(int j) { return 0.6 + 1.6 * j / (S - 1); }
@@ -100,6 +100,6 @@ static void test_widom_coverage(int datasets)
 int main(int argc, char **argv)
 {
     test_verdicts();
-    test_widom_coverage(argc > 1 ? atoi(argv[1]) : 12); /* 24 intervals; more by argument */
+    test_widom_coverage(argc > 1 ? atoi(argv[1]) : 20); /* 40 intervals; more by argument */
     return failures != 0;
 }
