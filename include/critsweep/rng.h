@@ -24,6 +24,7 @@ typedef enum {
     CS_STREAM_SAMPLED = 9,    /* index: network << 20 | layer (G of a sampled layer) */
     CS_STREAM_CLAIM = 10,     /* index: bootstrap replicate of the claim test */
     CS_STREAM_DYNRANGE = 11,  /* index: network (the drive directions of the dynamic range) */
+    CS_STREAM_TRAINED_CRIT = 12, /* index: batch (drives and tangents of the trained MLP) */
 } cs_stream_purpose;
 
 typedef struct {
