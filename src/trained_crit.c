@@ -21,8 +21,7 @@ typedef struct {
     long terms;
 } tc_ctx;
 
-/* h = a W^lᵀ (+ b on the first bias_rows rows): one sgemm over the batch. */
-static void layer(const train_net *n, int l, const float *a, float *h, int rows, int bias_rows)
+void trained_layer(const train_net *n, int l, const float *a, float *h, int rows, int bias_rows)
 {
     int in = n->fan_in[l], out = n->fan_out[l];
     const float *W = n->params + n->w_off[l], *b = n->params + n->b_off[l];
@@ -60,7 +59,7 @@ static void first_layer(tc_ctx *c, const float *x, int B, double q0, uint64_t ke
         float *d = drive + (size_t)i * D, s = (float)(sqrt(q0) / row_norm(d, D));
         for (int k = 0; k < D; k++) d[k] = x[(size_t)i * D + k] + s * d[k];
     }
-    layer(n, 0, c->a, c->h, 2 * B, 2 * B);
+    trained_layer(n, 0, c->a, c->h, 2 * B, 2 * B);
     float *t = c->h + (size_t)2 * B * N;
     rng_fill_normal(&r, t, (size_t)B * N, 1.0f);
     for (int i = 0; i < B; i++) {
@@ -85,7 +84,7 @@ static void hidden_layers(tc_ctx *c, int B)
         activation_forward(n->activation, c->h, base, (size_t)2 * B * N);
         activation_slope(n->activation, c->h, c->slope, (size_t)B * N);
         for (size_t k = 0; k < (size_t)B * N; k++) tan[k] = c->h[(size_t)2 * B * N + k] * c->slope[k];
-        layer(n, l, c->a, c->h, 3 * B, 2 * B);
+        trained_layer(n, l, c->a, c->h, 3 * B, 2 * B);
         for (int i = 0; i < B; i++) {
             double r = row_distance(c->h + (size_t)i * N, c->h + (size_t)(B + i) * N, N);
             double g = row_norm(c->h + (size_t)(2 * B + i) * N, N);
@@ -123,4 +122,42 @@ int trained_criticality(const train_net *n, const float *x, long count, double q
     }
     free(c.h), free(c.a), free(c.slope);
     return 0;
+}
+
+/* Counts, per hidden unit of every layer, the rows of one batch where φ′ < flat_slope. */
+static void count_flat(const train_net *n, const float *x, int B, double flat_slope, float *h,
+                       float *a, long *flat)
+{
+    int N = n->width;
+    const float *in = x;
+    for (int l = 0; l < n->depth; l++) {
+        trained_layer(n, l, in, h, B, B);
+        activation_slope(n->activation, h, a, (size_t)B * N);
+        for (int i = 0; i < B; i++)
+            for (int k = 0; k < N; k++) flat[(size_t)l * N + k] += a[(size_t)i * N + k] < flat_slope;
+        activation_forward(n->activation, h, a, (size_t)B * N);
+        in = a;
+    }
+}
+
+double trained_inactive_fraction(const train_net *n, const float *x, long count,
+                                 double flat_slope, double flat_share)
+{
+    int N = n->width, wide = n->in_dim > N ? n->in_dim : N;
+    long units = (long)n->depth * N;
+    float *h = malloc((size_t)TC_BATCH * wide * sizeof *h);
+    float *a = malloc((size_t)TC_BATCH * wide * sizeof *a);
+    long *flat = calloc((size_t)units, sizeof *flat);
+    double share = NAN;
+    if (h && a && flat && count > 0) {
+        for (long start = 0; start < count; start += TC_BATCH) {
+            int B = count - start < TC_BATCH ? (int)(count - start) : TC_BATCH;
+            count_flat(n, x + (size_t)start * n->in_dim, B, flat_slope, h, a, flat);
+        }
+        long inactive = 0;
+        for (long u = 0; u < units; u++) inactive += flat[u] >= flat_share * count;
+        share = (double)inactive / units;
+    }
+    free(h), free(a), free(flat);
+    return share;
 }

@@ -28,4 +28,14 @@
 int trained_criticality(const train_net *n, const float *x, long count, double q0, uint64_t key,
                         double *branching, double *lyapunov, cs_err *err);
 
+/* h = a W^lᵀ (+ b^l on the first bias_rows rows) for `rows` rows: layer l of n as one
+ * sgemm (a (rows, fan_in), h (rows, fan_out)). */
+void trained_layer(const train_net *n, int l, const float *a, float *h, int rows, int bias_rows);
+
+/* Share of hidden units whose slope φ′ is below flat_slope on at least flat_share of the
+ * first count rows of x: saturated (tanh, erf, hard-tanh) or dead (ReLU) units.  NaN
+ * when out of memory. */
+double trained_inactive_fraction(const train_net *n, const float *x, long count,
+                                 double flat_slope, double flat_share);
+
 #endif
