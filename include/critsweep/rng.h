@@ -26,6 +26,7 @@ typedef enum {
     CS_STREAM_DYNRANGE = 11,  /* index: network (the drive directions of the dynamic range) */
     CS_STREAM_TRAINED_CRIT = 12, /* index: batch (drives and tangents of the trained MLP) */
     CS_STREAM_CONTINUAL = 13, /* index: task << 20 | epoch (pixel permutation: epoch 0xFFFFF) */
+    CS_STREAM_CRIT_PENALTY = 14, /* index: optimizer step (the penalty's tangent vectors) */
 } cs_stream_purpose;
 
 typedef struct {
