@@ -22,6 +22,11 @@ typedef enum {
     CS_STREAM_SUBSET = 7,     /* index: 0 (training subset choice) */
     CS_STREAM_BOOTSTRAP = 8,  /* index: 0 (fit bootstrap) */
     CS_STREAM_SAMPLED = 9,    /* index: network << 20 | layer (G of a sampled layer) */
+    CS_STREAM_CLAIM = 10,     /* index: bootstrap replicate of the claim test */
+    CS_STREAM_DYNRANGE = 11,  /* index: network (the drive directions of the dynamic range) */
+    CS_STREAM_TRAINED_CRIT = 12, /* index: batch (drives and tangents of the trained MLP) */
+    CS_STREAM_CONTINUAL = 13, /* index: task << 20 | epoch (pixel permutation: epoch 0xFFFFF) */
+    CS_STREAM_CRIT_PENALTY = 14, /* index: optimizer step (the penalty's tangent vectors) */
 } cs_stream_purpose;
 
 typedef struct {
