@@ -47,6 +47,20 @@ static inline float exp_pos(float y)
     return p * scale;
 }
 
+static inline uint32_t act_f2u(float x)
+{
+    uint32_t b;
+    memcpy(&b, &x, sizeof b);
+    return b;
+}
+
+static inline float act_u2f(uint32_t b)
+{
+    float x;
+    memcpy(&x, &b, sizeof x);
+    return x;
+}
+
 /* tanh in float.  |x| < 0.5: Taylor series to x^17 (the next term is < 3e-9 relative
  * there); otherwise sign(x)·(1 − 2/(e^{2|x|}+1)) with |x| clamped at 9 (tanh(9) rounds to
  * 1 in float). Both branches are computed and one selected, so the loop vectorises. */
@@ -63,12 +77,22 @@ static inline float tanh_fast(float x)
     p = p * x2 + 2.0f / 15.0f;
     p = p * x2 - 1.0f / 3.0f;
     float small = x + x * x2 * p;
-    float ac = a < 9.0f ? a : 9.0f;
+    /* The selections compare the bit pattern of |x| (same order as the floats, NaN
+     * above +inf) and blend with masks: a float comparison may trap under gcc's default
+     * -ftrapping-math, which kept the loop scalar (6x slower).  Same values as
+     * `a < 9 ? a : 9`, `a < 0.5 ? small : big`, `x != x ? x : t`. */
+    uint32_t ab = act_f2u(a);
+    uint32_t below9 = 0u - (uint32_t)(ab < 0x41100000u);      /* |x| < 9 */
+    float ac = act_u2f((ab & below9) | (0x41100000u & ~below9));
     float e = exp_pos(2.0f * ac);
     float big = 1.0f - 2.0f / (e + 1.0f);
     big = copysignf(big, x);
-    float t = a < 0.5f ? small : big;
-    return x != x ? x : t; /* NaN stays NaN (the trainer's divergence test needs it) */
+    uint32_t near0 = 0u - (uint32_t)(ab < 0x3F000000u);       /* |x| < 0.5 */
+    uint32_t nan = 0u - (uint32_t)(ab > 0x7F800000u);         /* NaN stays NaN (the
+                                                                 * trainer's divergence
+                                                                 * test needs it) */
+    uint32_t t = (act_f2u(small) & near0) | (act_f2u(big) & ~near0);
+    return act_u2f((act_f2u(x) & nan) | (t & ~nan));
 }
 
 /* erf in float, vectorisable (glibc's erff is not, and costs more than the sgemm's share

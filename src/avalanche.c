@@ -392,40 +392,49 @@ void avalanche_draw_inputs(uint64_t key, long net, int c, int width, float *driv
     rng_fill_normal(&rg, tangent, (size_t)width, 1.0f);
 }
 
-int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
-{
-    int rc = avalanche_params_check(p, err);
-    if (rc)
-        return rc;
-    avalanche_result_free(out);
-    double t_start = now_s(), c_start = cpu_now_s();
-
-    const int N = p->width, L = p->depth;
-    const long M = p->inputs;
-    const long K = p->per_network < M ? p->per_network : M;
-    const long n_net = (M + K - 1) / K;
-    const double sq = sqrt(p->q0);
-    const char *dump = getenv("CRITSWEEP_DUMP_DIR");
-    if (dump && !*dump)
-        dump = NULL;
-    if (dump && p->engine != CS_ENGINE_DENSE)
-        return cs_fail(err, CS_EXIT_USAGE, "CRITSWEEP_DUMP_DIR needs engine dense (the %s "
-                       "engine draws no weights to write)", engine_name(p->engine));
-
+/* State of one run beyond the workspace: the parameters and accumulators every layer
+ * updates. */
+typedef struct {
+    const avalanche_params *p;
+    avalanche_result *out;
     workspace w;
-    memset(&w, 0, sizeof w);
-    w.H = p->shape_dmax - 1 < L ? p->shape_dmax - 1 : L;
+    const char *dump;   /* CRITSWEEP_DUMP_DIR, or NULL */
+    int zero_base;      /* baseline identically 0: its row is left out of the products */
+    double sq;          /* √q0 */
+    long cap;           /* records allocated */
+    double log_ratio_sum, lyap_sum;
+    long n_pairs, lyap_layers;
+    int lyap_dead;
+    double t_draw, t_gemm, flops, flops_tan;
+} run_state;
+
+static double *alloc_doubles(long n)
+{
+    return malloc((size_t)n * sizeof(double));
+}
+
+/* The workspace for networks of K inputs and the result's profile and row-count arrays.
+ * 0, or -1 when out of memory (everything allocated is freed by ws_free / the result). */
+static int run_alloc(run_state *s, long K)
+{
+    const avalanche_params *p = s->p;
+    avalanche_result *out = s->out;
+    workspace *w = &s->w;
+    const int N = p->width;
+    memset(w, 0, sizeof *w);
+    w->H = p->shape_dmax - 1 < p->depth ? p->shape_dmax - 1 : p->depth;
     size_t rows = (size_t)K + 2 + (AVALANCHE_ROW_BLOCK - 1);
-    net_sampled_init(&w.sampled, N, p->sigma_w2, p->sigma_b2, p->key);
-    w.X = aligned_alloc(64, ((rows * N * sizeof(float)) + 63) & ~(size_t)63);
-    w.A = aligned_alloc(64, ((rows * N * sizeof(float)) + 63) & ~(size_t)63);
-    w.slope = malloc(2 * (size_t)N * sizeof *w.slope); /* φ'(carrier), then the tangent */
-    w.id = malloc((size_t)K * sizeof *w.id);
-    w.p1 = malloc((size_t)K * sizeof(double));
-    w.p2 = malloc((size_t)K * sizeof(double));
-    w.p3 = malloc((size_t)K * sizeof(double));
-    w.s = malloc((size_t)K * sizeof(double));
-    w.hist = malloc((size_t)w.H * (size_t)K * sizeof(double));
+    size_t bytes = ((rows * (size_t)N * sizeof(float)) + 63) & ~(size_t)63;
+    net_sampled_init(&w->sampled, N, p->sigma_w2, p->sigma_b2, p->key);
+    w->X = aligned_alloc(64, bytes);
+    w->A = aligned_alloc(64, bytes);
+    w->slope = malloc(2 * (size_t)N * sizeof *w->slope); /* φ'(carrier), the tangent */
+    w->id = malloc((size_t)K * sizeof *w->id);
+    w->p1 = alloc_doubles(K);
+    w->p2 = alloc_doubles(K);
+    w->p3 = alloc_doubles(K);
+    w->s = alloc_doubles(K);
+    w->hist = alloc_doubles((long)w->H * K);
     out->n_profile_d = p->shape_dmax - p->shape_dmin - 1;
     out->profile_stride = p->shape_dmax;
     out->profile_sum = calloc((size_t)out->n_profile_d * (size_t)out->profile_stride,
@@ -433,208 +442,260 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
     out->profile_count = calloc((size_t)out->n_profile_d, sizeof(long));
     out->max_rows = K + 2;
     out->layers_by_rows = calloc((size_t)K + 3, sizeof(long));
-    if (!w.X || !w.A || !w.slope || !w.id || !w.p1 || !w.p2 || !w.p3 || !w.s || !w.hist ||
-        !out->profile_sum || !out->profile_count || !out->layers_by_rows) {
-        ws_free(&w);
-        return cs_fail(err, CS_EXIT_ERROR, "out of memory for %ld inputs per network of width "
-                       "%d; lower per_network", K, N);
-    }
+    if (!w->X || !w->A || !w->slope || !w->id || !w->p1 || !w->p2 || !w->p3 || !w->s ||
+        !w->hist || !out->profile_sum || !out->profile_count || !out->layers_by_rows)
+        return -1;
+    return 0;
+}
 
-    long cap = 0;
-    double log_ratio_sum = 0, lyap_sum = 0;
-    long n_pairs = 0, lyap_layers = 0;
-    int lyap_dead = 0;
-    double t_draw = 0, t_gemm = 0, flops = 0, flops_tan = 0;
+/* Network `net`'s c drives into rows 1..c of X (δ_i = √q0 · u_i/‖u_i‖), its unit tangent,
+ * the per-input windows reset, the baseline x0 = 0; and the dump files if asked. */
+static int network_start(run_state *s, long net, int c, cs_err *err)
+{
+    workspace *w = &s->w;
+    const int N = s->p->width;
     const size_t rowN = (size_t)N;
+    float *Xa = w->X + rowN, *tan = w->slope + rowN;
+    double t0 = now_s();
+    avalanche_draw_inputs(s->p->key, net, c, N, Xa, tan);
+    s->t_draw += now_s() - t0;
+    for (int i = 0; i < c; i++) {
+        float *x = Xa + (size_t)i * rowN;
+        double ss = sumsq(x, NULL, N);
+        float f = (float)(s->sq / sqrt(ss));
+        for (int j = 0; j < N; j++)
+            x[j] *= f;
+        ss = sumsq(x, NULL, N);
+        w->id[i] = i;
+        w->p1[i] = sqrt(ss); /* r_0 = ‖δ‖ (x0 = 0 in both modes) */
+        w->p2[i] = w->p3[i] = 0;
+        w->s[i] = 0;
+    }
+    double ss = sumsq(tan, NULL, N);
+    float f = (float)(1.0 / sqrt(ss));
+    for (int j = 0; j < N; j++)
+        tan[j] *= f;
+    memset(w->X, 0, rowN * sizeof *w->X); /* baseline x0 = 0 */
+    if (!s->dump)
+        return 0;
+    char name[64];
+    snprintf(name, sizeof name, "drive_%ld.f32", net);
+    int rc = write_f32(s->dump, name, Xa, (size_t)c * rowN, err);
+    if (rc)
+        return rc;
+    snprintf(name, sizeof name, "tangent_%ld.f32", net);
+    return write_f32(s->dump, name, tan, rowN, err);
+}
 
-    /* With σ_b² = 0 and φ(0) = 0 (every activation here) the baseline h^ℓ(0) stays exactly
-     * 0: its row is kept at zero and left out of the sgemm. */
-    const int zero_base = p->sigma_b2 == 0 && activation_value(p->activation, 0.0) == 0.0;
-    float *tan = w.slope + rowN; /* (N) the tangent vector between layers */
+/* The dense layer just drawn, into the dump directory: W itself, row-major (output i,
+ * input j), transposed from the stored Wᵀ (debug path, cost irrelevant), and b. */
+static int dump_layer(const run_state *s, long net, int l, cs_err *err)
+{
+    const net_layer *layer = &s->w.layer;
+    const size_t rowN = (size_t)s->p->width;
+    float *Wd = malloc(rowN * rowN * sizeof *Wd);
+    if (!Wd)
+        return cs_fail(err, CS_EXIT_ERROR, "CRITSWEEP_DUMP_DIR: out of memory");
+    for (size_t i = 0; i < rowN; i++)
+        for (size_t j = 0; j < rowN; j++)
+            Wd[i * rowN + j] = layer->Wt[j * rowN + i];
+    char name[64];
+    snprintf(name, sizeof name, "W_%ld_%d.f32", net, l);
+    int rc = write_f32(s->dump, name, Wd, rowN * rowN, err);
+    free(Wd);
+    if (rc)
+        return rc;
+    snprintf(name, sizeof name, "b_%ld_%d.f32", net, l);
+    return write_f32(s->dump, name, layer->b, rowN, err);
+}
 
-    for (long net = 0; net < n_net; net++) {
-        int c = (int)((net + 1) * K <= M ? K : M - net * K);
-        float *Xb = w.X, *Xa = w.X + rowN;
-        double t0 = now_s();
-        /* drives: δ_i = √q0 · u_i/‖u_i‖, u from the DRIVE stream of this network */
-        avalanche_draw_inputs(p->key, net, c, N, Xa, tan);
-        t_draw += now_s() - t0;
-        for (int i = 0; i < c; i++) {
-            float *x = Xa + (size_t)i * rowN;
-            double ss = sumsq(x, NULL, N);
-            float f = (float)(sq / sqrt(ss));
-            for (int j = 0; j < N; j++)
-                x[j] *= f;
-            ss = sumsq(x, NULL, N);
-            w.id[i] = i;
-            w.p1[i] = sqrt(ss); /* r_0 = ‖δ‖ (x0 = 0 in both modes) */
-            w.p2[i] = w.p3[i] = 0;
-            w.s[i] = 0;
-        }
-        {
-            double ss = sumsq(tan, NULL, N);
+/* Layer l through a sampled product (README §1b): rows zero_base..B+1 of A into X. */
+static int propagate_sampled(run_state *s, long net, int l, int B, int used, cs_err *err)
+{
+    workspace *w = &s->w;
+    const int N = s->p->width, zb = s->zero_base;
+    const size_t rowN = (size_t)N;
+    /* difference mode with a live baseline: the driven rows enter as their differences
+     * from it (net_sampled_forward), bias on the baseline only */
+    const int diff = !zb && s->p->mode == CS_MODE_DIFFERENCE ? B : 0;
+    double t1 = now_s(), d0 = w->sampled.seconds_draw;
+    if (net_sampled_forward(&w->sampled, net, l, w->A + (size_t)zb * rowN,
+                            w->X + (size_t)zb * rowN, used, zb ? 0 : (diff ? 1 : B + 1),
+                            diff))
+        return cs_fail(err, CS_EXIT_ERROR, "out of memory for a sampled layer of %d rows at "
+                       "width %d; lower per_network", (int)s->out->max_rows, N);
+    double td = w->sampled.seconds_draw - d0;
+    s->t_draw += td;
+    s->t_gemm += now_s() - t1 - td;
+    s->out->layers_sampled++;
+    s->out->layers_by_rows[used]++;
+    double k = w->sampled.rank;
+    s->flops += (double)N * used * used + (double)used * used * used / 3 +
+                2.0 * N * used * k;
+    s->flops_tan += 2.0 * N * k;
+    return 0;
+}
+
+/* Layer l through a drawn N×N layer: the rows in use, then zero rows up to a multiple
+ * of AVALANCHE_ROW_BLOCK (their outputs unused), in one sgemm. */
+static int propagate_dense(run_state *s, long net, int l, int B, int used, cs_err *err)
+{
+    workspace *w = &s->w;
+    const avalanche_params *p = s->p;
+    const int N = p->width, zb = s->zero_base;
+    const size_t rowN = (size_t)N;
+    int rc;
+    if (!w->layer.params &&
+        (rc = net_layer_init(&w->layer, N, p->sigma_w2, p->sigma_b2, p->key, err)))
+        return rc;
+    double t0 = now_s();
+    net_layer_draw(&w->layer, net, l);
+    s->t_draw += now_s() - t0;
+    if (s->dump && (rc = dump_layer(s, net, l, err)))
+        return rc;
+    double t1 = now_s();
+    const int blk = AVALANCHE_ROW_BLOCK;
+    int padded = (used + blk - 1) / blk * blk;
+    float *A0 = w->A + (size_t)zb * rowN;
+    memset(A0 + (size_t)used * rowN, 0, (size_t)(padded - used) * rowN * sizeof *A0);
+    net_layer_forward(&w->layer, A0, w->X + (size_t)zb * rowN, padded, zb ? 0 : B + 1);
+    s->t_gemm += now_s() - t1;
+    s->out->layers_by_rows[B + 1 + !zb]++;
+    s->flops += 2.0 * N * N * (B + 1 + !zb);
+    s->flops_tan += 2.0 * N * N;
+    return 0;
+}
+
+/* Tangent row Xt after the layer: log growth, renormalised into the tangent. */
+static void tangent_update(run_state *s, const float *Xt)
+{
+    const int N = s->p->width;
+    float *tan = s->w.slope + N;
+    if (!s->lyap_dead) {
+        double ss = sumsq(Xt, NULL, N);
+        if (ss > 0 && isfinite(ss)) {
+            s->lyap_sum += 0.5 * log(ss);
+            s->lyap_layers++;
             float f = (float)(1.0 / sqrt(ss));
             for (int j = 0; j < N; j++)
-                tan[j] *= f;
+                tan[j] = Xt[j] * f;
+        } else {
+            s->lyap_dead = 1;
         }
-        memset(Xb, 0, rowN * sizeof *Xb); /* baseline x0 = 0 */
-        if (dump) {
-            char name[64];
-            snprintf(name, sizeof name, "drive_%ld.f32", net);
-            if ((rc = write_f32(dump, name, Xa, (size_t)c * rowN, err)))
-                goto fail;
-            snprintf(name, sizeof name, "tangent_%ld.f32", net);
-            if ((rc = write_f32(dump, name, tan, rowN, err)))
-                goto fail;
-        }
-
-        int B = c; /* active avalanches */
-        int l = 0;
-        /* A's avalanche rows of layer 1; later layers get them from the survivor loop
-         * below, written while the row is still in cache (no compaction copy of X) */
-        activation_forward(p->activation, Xa, w.A + rowN, (size_t)B * rowN);
-        /* the tangent's carrier at layer 1: input 0's drive */
-        activation_slope(p->activation, Xa, w.slope, rowN);
-        while (B > 0 && l < L) {
-            l++;
-            /* rows: 0 baseline, 1..B avalanches, B+1 tangent.
-             * A = φ(h) on rows 0..B, φ'(h_carrier) ⊙ v on row B+1 */
-            float *At = w.A + (size_t)(B + 1) * rowN, *Xt = w.X + (size_t)(B + 1) * rowN;
-            activation_forward(p->activation, Xb, w.A, rowN);
-            for (int j = 0; j < N; j++)
-                At[j] = w.slope[j] * tan[j];
-            /* the rows in use: the baseline's only if it is not identically 0 */
-            const int used = B + 2 - zero_base;
-            const int sampled = p->engine == CS_ENGINE_SAMPLED ||
-                                (p->engine == CS_ENGINE_AUTO && net_sampled_preferred(N, used));
-            out->layers_drawn++;
-            if (sampled) {
-                /* difference mode with a live baseline: the driven rows enter as their
-                 * differences from it (net_sampled_forward), bias on the baseline only */
-                const int diff = !zero_base && p->mode == CS_MODE_DIFFERENCE ? B : 0;
-                double t1 = now_s(), d0 = w.sampled.seconds_draw;
-                if (net_sampled_forward(&w.sampled, net, l, w.A + (size_t)zero_base * rowN,
-                                        w.X + (size_t)zero_base * rowN, used,
-                                        zero_base ? 0 : (diff ? 1 : B + 1), diff))
-                    goto oom_layer;
-                double td = w.sampled.seconds_draw - d0;
-                t_draw += td;
-                t_gemm += now_s() - t1 - td;
-                out->layers_sampled++;
-                out->layers_by_rows[used]++;
-                double k = w.sampled.rank;
-                flops += (double)N * used * used + (double)used * used * used / 3 +
-                         2.0 * N * used * k;
-                flops_tan += 2.0 * N * k;
-                goto propagated;
-            }
-            if (!w.layer.params &&
-                (rc = net_layer_init(&w.layer, N, p->sigma_w2, p->sigma_b2, p->key, err)))
-                goto fail;
-            t0 = now_s();
-            net_layer_draw(&w.layer, net, l);
-            t_draw += now_s() - t0;
-            if (dump) {
-                char name[64];
-                /* the file holds W itself, row-major (output i, input j), transposed
-                 * from the stored Wᵀ (debug path, cost irrelevant) */
-                float *Wd = malloc(rowN * rowN * sizeof *Wd);
-                if (!Wd) {
-                    rc = cs_fail(err, CS_EXIT_ERROR, "CRITSWEEP_DUMP_DIR: out of memory");
-                    goto fail;
-                }
-                for (size_t i = 0; i < rowN; i++)
-                    for (size_t j = 0; j < rowN; j++)
-                        Wd[i * rowN + j] = w.layer.Wt[j * rowN + i];
-                snprintf(name, sizeof name, "W_%ld_%d.f32", net, l);
-                rc = write_f32(dump, name, Wd, rowN * rowN, err);
-                free(Wd);
-                if (rc)
-                    goto fail;
-                snprintf(name, sizeof name, "b_%ld_%d.f32", net, l);
-                if ((rc = write_f32(dump, name, w.layer.b, rowN, err)))
-                    goto fail;
-            }
-            double t1 = now_s();
-            {
-                /* the rows in use, then zero rows up to a multiple of AVALANCHE_ROW_BLOCK,
-                 * their outputs unused */
-                const int blk = AVALANCHE_ROW_BLOCK;
-                int padded = (used + blk - 1) / blk * blk;
-                float *A0 = w.A + (size_t)zero_base * rowN;
-                memset(A0 + (size_t)used * rowN, 0, (size_t)(padded - used) * rowN * sizeof *A0);
-                net_layer_forward(&w.layer, A0, w.X + (size_t)zero_base * rowN, padded,
-                                  zero_base ? 0 : B + 1);
-            }
-            t_gemm += now_s() - t1;
-            out->layers_by_rows[B + 1 + !zero_base]++;
-            flops += 2.0 * N * N * (B + 1 + !zero_base);
-            flops_tan += 2.0 * N * N;
-        propagated:
-
-            /* tangent: log growth, renormalise */
-            if (!lyap_dead) {
-                double ss = sumsq(Xt, NULL, N);
-                if (ss > 0 && isfinite(ss)) {
-                    lyap_sum += 0.5 * log(ss);
-                    lyap_layers++;
-                    float f = (float)(1.0 / sqrt(ss));
-                    for (int j = 0; j < N; j++)
-                        tan[j] = Xt[j] * f;
-                } else {
-                    lyap_dead = 1;
-                }
-            }
-            if (lyap_dead)
-                memset(tan, 0, rowN * sizeof *tan);
-
-            /* activities, absorption, records; then compaction of the survivors */
-            int keep = 0;
-            for (int b = 0; b < B; b++) {
-                const float *x = Xa + (size_t)b * rowN;
-                /* with a zero baseline both modes take the same path, which keeps the
-                 * reference identity bit for bit */
-                double ss = sumsq(x, p->mode == CS_MODE_DIFFERENCE && !zero_base ? Xb : NULL, N);
-                int i = w.id[b];
-                if (!(ss <= 1e70)) {
-                    /* overflow (or NaN from inf − inf): elements near float's limit, the
-                     * next layer would be inf; this avalanche can never be absorbed */
-                    if (finish(p, out, &w, &cap, c, i, -l, sq))
-                        goto oom;
-                    continue;
-                }
-                double rl = sqrt(ss);
-                if (rl > 0 && w.p1[i] > 0) {
-                    log_ratio_sum += log(rl / w.p1[i]);
-                    n_pairs++;
-                }
-                if (l <= w.H)
-                    w.hist[(size_t)(l - 1) * c + i] = rl;
-                if (ss < p->q0) {
-                    if (finish(p, out, &w, &cap, c, i, l, sq))
-                        goto oom;
-                    continue;
-                }
-                /* not absorbed: s gains r_{l−3}, shift the window */
-                if (l - 3 >= 1)
-                    w.s[i] += w.p3[i] - sq;
-                w.p3[i] = w.p2[i];
-                w.p2[i] = w.p1[i];
-                w.p1[i] = rl;
-                activation_forward(p->activation, x, w.A + (size_t)(keep + 1) * rowN, rowN);
-                if (keep == 0) /* the first row still active carries the tangent */
-                    activation_slope(p->activation, x, w.slope, rowN);
-                w.id[keep++] = i;
-            }
-            B = keep;
-        }
-        /* survivors of all L layers: the window holds p1 = r_L, p2 = r_{L−1},
-         * p3 = r_{L−2} and s = Σ_{j=1}^{L−3} */
-        for (int b = 0; b < B; b++)
-            if (finish(p, out, &w, &cap, c, w.id[b], 0, sq))
-                goto oom;
     }
+    if (s->lyap_dead)
+        memset(tan, 0, (size_t)N * sizeof *tan);
+}
 
+/* After layer l: each of the B active rows' activity, absorption and record; the rows
+ * still active get φ(h) into A (compacted, written while the row is in cache) and the
+ * first of them φ'(h) for the tangent.  Returns the number still active, or -1 when out
+ * of memory for the records. */
+static int layer_records(run_state *s, int c, int l, int B)
+{
+    const avalanche_params *p = s->p;
+    workspace *w = &s->w;
+    const int N = p->width;
+    const size_t rowN = (size_t)N;
+    const float *Xb = w->X, *Xa = w->X + rowN;
+    /* with a zero baseline both modes take the same path, which keeps the reference
+     * identity bit for bit */
+    const float *base = p->mode == CS_MODE_DIFFERENCE && !s->zero_base ? Xb : NULL;
+    int keep = 0;
+    for (int b = 0; b < B; b++) {
+        const float *x = Xa + (size_t)b * rowN;
+        double ss = sumsq(x, base, N);
+        int i = w->id[b];
+        if (!(ss <= 1e70)) {
+            /* overflow (or NaN from inf − inf): elements near float's limit, the next
+             * layer would be inf; this avalanche can never be absorbed */
+            if (finish(p, s->out, w, &s->cap, c, i, -l, s->sq))
+                return -1;
+            continue;
+        }
+        double rl = sqrt(ss);
+        if (rl > 0 && w->p1[i] > 0) {
+            s->log_ratio_sum += log(rl / w->p1[i]);
+            s->n_pairs++;
+        }
+        if (l <= w->H)
+            w->hist[(size_t)(l - 1) * c + i] = rl;
+        if (ss < p->q0) {
+            if (finish(p, s->out, w, &s->cap, c, i, l, s->sq))
+                return -1;
+            continue;
+        }
+        /* not absorbed: s gains r_{l−3}, shift the window */
+        if (l - 3 >= 1)
+            w->s[i] += w->p3[i] - s->sq;
+        w->p3[i] = w->p2[i];
+        w->p2[i] = w->p1[i];
+        w->p1[i] = rl;
+        activation_forward(p->activation, x, w->A + (size_t)(keep + 1) * rowN, rowN);
+        if (keep == 0) /* the first row still active carries the tangent */
+            activation_slope(p->activation, x, w->slope, rowN);
+        w->id[keep++] = i;
+    }
+    return keep;
+}
+
+static int records_oom(const run_state *s, cs_err *err)
+{
+    return cs_fail(err, CS_EXIT_ERROR, "out of memory for the avalanche records (%ld so far)",
+                   s->out->n_recorded);
+}
+
+/* All layers of network `net` (c inputs) until every avalanche has ended or L_max. */
+static int network_run(run_state *s, long net, int c, cs_err *err)
+{
+    const avalanche_params *p = s->p;
+    workspace *w = &s->w;
+    const int N = p->width, L = p->depth;
+    const size_t rowN = (size_t)N;
+    float *tan = w->slope + rowN;
+    int rc = network_start(s, net, c, err);
+    if (rc)
+        return rc;
+    int B = c; /* active avalanches */
+    /* A's avalanche rows of layer 1; later layers get them from layer_records */
+    activation_forward(p->activation, w->X + rowN, w->A + rowN, (size_t)B * rowN);
+    /* the tangent's carrier at layer 1: input 0's drive */
+    activation_slope(p->activation, w->X + rowN, w->slope, rowN);
+    for (int l = 1; B > 0 && l <= L; l++) {
+        /* rows: 0 baseline, 1..B avalanches, B+1 tangent.
+         * A = φ(h) on rows 0..B, φ'(h_carrier) ⊙ v on row B+1 */
+        float *At = w->A + (size_t)(B + 1) * rowN;
+        if (!s->zero_base) /* a zero baseline's row is not in the product */
+            activation_forward(p->activation, w->X, w->A, rowN);
+        for (int j = 0; j < N; j++)
+            At[j] = w->slope[j] * tan[j];
+        /* the rows in use: the baseline's only if it is not identically 0 */
+        const int used = B + 2 - s->zero_base;
+        const int sampled = p->engine == CS_ENGINE_SAMPLED ||
+                            (p->engine == CS_ENGINE_AUTO && net_sampled_preferred(N, used));
+        s->out->layers_drawn++;
+        rc = sampled ? propagate_sampled(s, net, l, B, used, err)
+                     : propagate_dense(s, net, l, B, used, err);
+        if (rc)
+            return rc;
+        tangent_update(s, w->X + (size_t)(B + 1) * rowN);
+        B = layer_records(s, c, l, B);
+        if (B < 0)
+            return records_oom(s, err);
+    }
+    /* survivors of all L layers: the window holds p1 = r_L, p2 = r_{L−1},
+     * p3 = r_{L−2} and s = Σ_{j=1}^{L−3} */
+    for (int b = 0; b < B; b++)
+        if (finish(p, s->out, w, &s->cap, c, w->id[b], 0, s->sq))
+            return records_oom(s, err);
+    return 0;
+}
+
+/* Means, survival, branching, Lyapunov and the cost accounting into out. */
+static void run_summarise(const run_state *s, double t_start, double c_start)
+{
+    avalanche_result *out = s->out;
+    const long M = s->p->inputs;
     out->n_inputs = M;
     out->P_surv = (double)out->n_survived / (double)M;
     double sS = 0, sSa = 0, sD = 0;
@@ -650,27 +711,54 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
     out->S_mean = out->n_recorded ? sS / (double)out->n_recorded : NAN;
     out->D_mean = out->n_recorded ? sD / (double)out->n_recorded : NAN;
     out->S_mean_absorbed = na ? sSa / (double)na : NAN;
-    out->branching = n_pairs ? exp(log_ratio_sum / (double)n_pairs) : NAN;
-    out->lyapunov = lyap_dead ? -INFINITY : (lyap_layers ? lyap_sum / (double)lyap_layers : NAN);
+    out->branching = s->n_pairs ? exp(s->log_ratio_sum / (double)s->n_pairs) : NAN;
+    out->lyapunov = s->lyap_dead ? -INFINITY
+                                 : (s->lyap_layers ? s->lyap_sum / (double)s->lyap_layers : NAN);
     out->seconds = now_s() - t_start;
     out->avalanches_per_s = (double)M / out->seconds;
-    out->flops = flops;
-    out->flops_tangent = flops_tan;
-    out->seconds_draw = t_draw;
-    out->seconds_sgemm = t_gemm;
+    out->flops = s->flops;
+    out->flops_tangent = s->flops_tan;
+    out->seconds_draw = s->t_draw;
+    out->seconds_sgemm = s->t_gemm;
     out->seconds_cpu = cpu_now_s() - c_start;
-    out->seconds_other = out->seconds - t_draw - t_gemm;
-    ws_free(&w);
-    return 0;
+    out->seconds_other = out->seconds - s->t_draw - s->t_gemm;
+}
 
-oom_layer:
-    rc = cs_fail(err, CS_EXIT_ERROR, "out of memory for a sampled layer of %d rows at width "
-                 "%d; lower per_network", (int)K + 2, N);
-    goto fail;
-oom:
-    rc = cs_fail(err, CS_EXIT_ERROR, "out of memory for the avalanche records (%ld so far)",
-                 out->n_recorded);
-fail:
-    ws_free(&w);
+int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
+{
+    int rc = avalanche_params_check(p, err);
+    if (rc)
+        return rc;
+    avalanche_result_free(out);
+    double t_start = now_s(), c_start = cpu_now_s();
+    const long M = p->inputs;
+    const long K = p->per_network < M ? p->per_network : M;
+    const long n_net = (M + K - 1) / K;
+    run_state s;
+    memset(&s, 0, sizeof s);
+    s.p = p;
+    s.out = out;
+    s.sq = sqrt(p->q0);
+    s.dump = getenv("CRITSWEEP_DUMP_DIR");
+    if (s.dump && !*s.dump)
+        s.dump = NULL;
+    if (s.dump && p->engine != CS_ENGINE_DENSE)
+        return cs_fail(err, CS_EXIT_USAGE, "CRITSWEEP_DUMP_DIR needs engine dense (the %s "
+                       "engine draws no weights to write)", engine_name(p->engine));
+    /* With σ_b² = 0 and φ(0) = 0 (every activation here) the baseline h^ℓ(0) stays exactly
+     * 0: its row is kept at zero and left out of the products. */
+    s.zero_base = p->sigma_b2 == 0 && activation_value(p->activation, 0.0) == 0.0;
+    if (run_alloc(&s, K)) {
+        ws_free(&s.w);
+        return cs_fail(err, CS_EXIT_ERROR, "out of memory for %ld inputs per network of width "
+                       "%d; lower per_network", K, p->width);
+    }
+    for (long net = 0; net < n_net && rc == 0; net++) {
+        int c = (int)((net + 1) * K <= M ? K : M - net * K);
+        rc = network_run(&s, net, c, err);
+    }
+    if (rc == 0)
+        run_summarise(&s, t_start, c_start);
+    ws_free(&s.w);
     return rc;
 }

@@ -35,7 +35,6 @@
 
 #include "critsweep/avalanche.h"
 #include "critsweep/bench.h"
-#include "critsweep/cli.h"
 #include "critsweep/common.h"
 #include "critsweep/net.h"
 #include "critsweep/rng.h"
@@ -212,19 +211,19 @@ static double python_reference(long inputs, char *note, size_t cap, double *draw
 {
     char script[4096], cmd[8192];
     if (find_reference(script, sizeof script) != 0) {
-        snprintf(note, cap, "Python reference skipped: tests/bench/reference_point.py not "
-                 "found (run from the source tree or set CRITSWEEP_REFERENCE_POINT)");
+        snprintf(note, cap, "reference comparison skipped: tests/bench/reference_point.py "
+                 "not found (run from the source tree or set CRITSWEEP_REFERENCE_POINT)");
         return NAN;
     }
     if (access("/usr/bin/python3", X_OK) != 0) {
-        snprintf(note, cap, "Python reference skipped: /usr/bin/python3 missing");
+        snprintf(note, cap, "reference comparison skipped: /usr/bin/python3 missing");
         return NAN;
     }
     snprintf(cmd, sizeof cmd, "OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 /usr/bin/python3 "
              "'%s' %d %d 1.002 0.1 %d %ld 2>&1", script, BN, BL, BK, inputs);
     FILE *pp = popen(cmd, "r");
     if (!pp) {
-        snprintf(note, cap, "Python reference skipped: cannot run /usr/bin/python3");
+        snprintf(note, cap, "reference comparison skipped: cannot run /usr/bin/python3");
         return NAN;
     }
     char line[1024], last[1024] = "";
@@ -243,7 +242,7 @@ static double python_reference(long inputs, char *note, size_t cap, double *draw
     int st = pclose(pp);
     if (st != 0 || isnan(rate)) {
         last[strcspn(last, "\n")] = 0;
-        snprintf(note, cap, "Python reference skipped: %s",
+        snprintf(note, cap, "reference comparison skipped: %s",
                  last[0] ? last : "reference_point.py failed");
         return NAN;
     }
@@ -351,15 +350,12 @@ static void bench_widths(FILE *out, int quick)
             widths[nw - 1], first / last, dense_first / dense_last);
 }
 
-int bench_avalanche(FILE *out, int quick, cs_engine engine)
+/* The kernels OpenBLAS chose set every rate below (and the rounding of every result):
+ * say which, and whether the environment forced them; then the sgemm and normal rates.
+ * Returns the sgemm reference rate (GFLOP/s). */
+static double bench_machine(FILE *out, int quick, long M)
 {
-    openblas_set_num_threads(1);
     double tmeas = quick ? 0.5 : 2.0;
-    long M = quick ? 3000 : 10000;
-    long py_inputs = quick ? 100 : 300;
-
-    /* The kernels OpenBLAS chose set every rate below (and the rounding of every result):
-     * say which, and whether the environment forced them. */
     const char *forced = getenv("OPENBLAS_CORETYPE");
     fprintf(out, "%s, kernels for %s%s%s%s\n", openblas_get_config(),
             openblas_get_corename(), forced ? " (OPENBLAS_CORETYPE=" : " (detected)",
@@ -376,50 +372,72 @@ int bench_avalanche(FILE *out, int quick, cs_engine engine)
     fprintf(out, "  normals (rng_fill_normal, 500x500)      %8.1f M/s  (%.2f ns each)\n",
             nrm * 1e-6, 1e9 / nrm);
     fflush(out);
+    return gemm;
+}
 
-    avalanche_params p;
-    avalanche_params_default(&p);
-    p.width = BN;
-    p.depth = BL;
-    p.sigma_w2 = 1.002;
-    p.sigma_b2 = 0.0;
-    p.q0 = 0.1;
-    p.per_network = BK;
-    p.inputs = M;
-    p.key = rng_task_key(0, (int)CS_ACT_TANH, BN, p.sigma_w2, p.sigma_b2, 0);
-    p.engine = CS_ENGINE_DENSE; /* the detailed figures below are the dense engine's */
-    avalanche_result r;
-    avalanche_result_init(&r);
+/* The bench point with M inputs through the dense engine. */
+static void bench_point(avalanche_params *p, long M)
+{
+    avalanche_params_default(p);
+    p->width = BN;
+    p->depth = BL;
+    p->sigma_w2 = 1.002;
+    p->sigma_b2 = 0.0;
+    p->q0 = 0.1;
+    p->per_network = BK;
+    p->inputs = M;
+    p->key = rng_task_key(0, (int)CS_ACT_TANH, BN, p->sigma_w2, p->sigma_b2, 0);
+    p->engine = CS_ENGINE_DENSE;
+}
+
+/* The best CPU and wall time of `rounds` runs of p (the sgemm reference is the best of 8
+ * slices, so the runs are the best of theirs too: the same statistic on both sides of a
+ * ratio).  With draw_s, also the best of the drawing replayed alone after each run.  r
+ * holds the last run's result.  0, or an exit code after a message on stderr. */
+static int best_runs(const avalanche_params *p, int rounds, avalanche_result *r, double *cpu,
+                     double *wall, double *draw_s)
+{
     cs_err err = {0, ""};
-    /* The sgemm reference is the best of 8 slices, so the run and its drawing replay
-     * are each the best of `rounds` too: the same statistic on both sides of the ratio
-     * (a single run would carry whatever else the machine did meanwhile). */
-    int rounds = quick ? 1 : 3;
-    long n_net = (M + BK - 1) / BK;
-    double cpu = INFINITY, wall = INFINITY, t_draw = INFINITY;
+    *cpu = *wall = INFINITY;
+    if (draw_s)
+        *draw_s = INFINITY;
     for (int round = 0; round < rounds; round++) {
         double c0 = cpu_s(), w0 = wall_s();
-        if (avalanche_run(&p, &r, &err)) {
+        if (avalanche_run(p, r, &err)) {
             fprintf(stderr, "critsweep bench: %s\n", err.msg);
-            avalanche_result_free(&r);
             return err.code ? err.code : CS_EXIT_ERROR;
         }
         double c = cpu_s() - c0, w = wall_s() - w0;
-        cpu = c < cpu ? c : cpu;
-        wall = w < wall ? w : wall;
-        double d = draw_replay_s(&p, n_net, r.layers_drawn);
-        t_draw = d < t_draw ? d : t_draw;
+        *cpu = c < *cpu ? c : *cpu;
+        *wall = w < *wall ? w : *wall;
+        if (draw_s) {
+            double d = draw_replay_s(p, (p->inputs + BK - 1) / BK, r->layers_drawn);
+            *draw_s = d < *draw_s ? d : *draw_s;
+        }
     }
-    double t_prop = cpu - t_draw;
-    double prop = r.flops / t_prop * 1e-9;
-    double whole = r.flops / cpu * 1e-9;
-    double ours = (double)M / cpu;
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
+    return 0;
+}
 
+/* The dense engine's figures at the bench point: rate, time split, GFLOP/s against
+ * sgemm, the same calls through plain sgemm, peak RSS.  Its rate into *rate. */
+static int bench_dense(FILE *out, const avalanche_params *p, int rounds, double gemm,
+                       double *rate)
+{
+    avalanche_result r;
+    avalanche_result_init(&r);
+    double cpu, wall, t_draw;
+    int rc = best_runs(p, rounds, &r, &cpu, &wall, &t_draw);
+    if (rc) {
+        avalanche_result_free(&r);
+        return rc;
+    }
+    const long M = p->inputs;
+    double t_prop = cpu - t_draw;
+    double prop = r.flops / t_prop * 1e-9, whole = r.flops / cpu * 1e-9;
+    *rate = (double)M / cpu;
     fprintf(out, "  critsweep avalanche_run                 %8.0f inputs/s  (%.2f s CPU, "
                  "%.2f s wall, %.0f inputs/s wall; best of %d runs)\n",
-            ours, cpu, wall, (double)M / wall, rounds);
+            *rate, cpu, wall, (double)M / wall, rounds);
     fprintf(out, "    recorded %ld, survived %ld, layers drawn %ld (%.0f per network), "
                  "%.1f GFLOP in sgemm, mean rows per layer %.1f\n",
             r.n_recorded, r.n_survived, r.layers_drawn,
@@ -442,40 +460,44 @@ int bench_avalanche(FILE *out, int quick, cs_engine engine)
                  "    propagation runs at %.2f of the padded calls' rate (%.1f GFLOP/s)\n",
             r.layers_drawn, same, padded, AVALANCHE_ROW_BLOCK, padded / same, padded / t_prop,
             r.flops / padded * 1e-9);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
     fprintf(out, "  peak RSS                                %8.1f MB (one 500x500 layer is "
                  "1.0 MB; a whole network would be %.0f MB)\n",
             (double)ru.ru_maxrss / 1024.0, 4.0 * BN * BN * BL / 1e6);
     fflush(out);
     avalanche_result_free(&r);
+    return 0;
+}
 
-    /* the same inputs through the engine asked for (default auto), best of `rounds` */
-    double eng = NAN;
-    if (engine != CS_ENGINE_DENSE) {
-        avalanche_params q = p;
-        q.engine = engine;
-        double ecpu = INFINITY, ewall = INFINITY;
-        for (int round = 0; round < rounds; round++) {
-            double c0 = cpu_s(), w0 = wall_s();
-            if (avalanche_run(&q, &r, &err)) {
-                fprintf(stderr, "critsweep bench: %s\n", err.msg);
-                avalanche_result_free(&r);
-                return err.code ? err.code : CS_EXIT_ERROR;
-            }
-            double c = cpu_s() - c0, w = wall_s() - w0;
-            ecpu = c < ecpu ? c : ecpu;
-            ewall = w < ewall ? w : ewall;
-        }
-        eng = (double)M / ecpu;
+/* The same inputs through `engine`; its rate into *rate. */
+static int bench_engine(FILE *out, const avalanche_params *dense, cs_engine engine, int rounds,
+                        double dense_rate, double *rate)
+{
+    avalanche_params q = *dense;
+    q.engine = engine;
+    avalanche_result r;
+    avalanche_result_init(&r);
+    double cpu, wall;
+    int rc = best_runs(&q, rounds, &r, &cpu, &wall, NULL);
+    if (rc == 0) {
+        *rate = (double)q.inputs / cpu;
         fprintf(out, "  engine %-8s avalanche_run           %8.0f inputs/s  (%.2f s CPU, %.2f s "
                      "wall; best of %d runs) = %.1fx dense; %.0f%% of layers sampled, "
                      "recorded %ld, survived %ld\n",
-                engine_name(engine), eng, ecpu, ewall, rounds, eng / ours,
+                engine_name(engine), *rate, cpu, wall, rounds, *rate / dense_rate,
                 100.0 * (double)r.layers_sampled / (double)r.layers_drawn, r.n_recorded,
                 r.n_survived);
         fflush(out);
-        avalanche_result_free(&r);
     }
+    avalanche_result_free(&r);
+    return rc;
+}
 
+/* The Python reference on py_inputs drives and our ratios to it (or why it was skipped). */
+static void bench_reference(FILE *out, long py_inputs, double dense_rate, double eng_rate,
+                            cs_engine engine)
+{
     char note[1200] = "";
     double py_draw = NAN, py_in = NAN;
     fprintf(out, "  Python reference (PyTorch, one input at a time, %ld inputs) ...\n",
@@ -484,69 +506,35 @@ int bench_avalanche(FILE *out, int quick, cs_engine engine)
     double py = python_reference(py_inputs, note, sizeof note, &py_draw, &py_in);
     if (isnan(py)) {
         fprintf(out, "  %s\n", note);
-    } else {
-        fprintf(out, "  Python reference                        %8.1f inputs/s  (network draw "
-                     "%.2f s shared by K = %d inputs, %.2f s for %ld cascades, CPU)\n",
-                py, py_draw, BK, py_in, py_inputs);
-        fprintf(out, "  critsweep / Python reference            %8.1fx (engine dense)\n",
-                ours / py);
-        if (!isnan(eng))
-            fprintf(out, "  critsweep / Python reference            %8.1fx (engine %s)\n",
-                    eng / py, engine_name(engine));
+        return;
     }
+    fprintf(out, "  Python reference                        %8.1f inputs/s  (network draw "
+                 "%.2f s shared by K = %d inputs, %.2f s for %ld cascades, CPU)\n",
+            py, py_draw, BK, py_in, py_inputs);
+    fprintf(out, "  critsweep / Python reference            %8.1fx (engine dense)\n",
+            dense_rate / py);
+    if (!isnan(eng_rate))
+        fprintf(out, "  critsweep / Python reference            %8.1fx (engine %s)\n",
+                eng_rate / py, engine_name(engine));
+}
+
+int bench_avalanche(FILE *out, int quick, cs_engine engine)
+{
+    openblas_set_num_threads(1);
+    const long M = quick ? 3000 : 10000;
+    const int rounds = quick ? 1 : 3;
+    double gemm = bench_machine(out, quick, M);
+    avalanche_params p;
+    bench_point(&p, M); /* the detailed figures are the dense engine's */
+    double dense = NAN, eng = NAN;
+    int rc = bench_dense(out, &p, rounds, gemm, &dense);
+    if (rc == 0 && engine != CS_ENGINE_DENSE)
+        rc = bench_engine(out, &p, engine, rounds, dense, &eng);
+    if (rc)
+        return rc;
+    bench_reference(out, quick ? 100 : 300, dense, eng, engine);
     fflush(out);
     bench_widths(out, quick);
     fflush(out);
     return 0;
-}
-
-static void bench_help(void)
-{
-    printf("usage: critsweep bench [--quick] [--skip-train] [--engine auto|dense|sampled]\n"
-           "\n"
-           "Measures, on one core (openblas_set_num_threads(1)):\n"
-           "  avalanches  N = 500, L_max = 1000, tanh, sigma_w2 = 1.002, sigma_b2 = 0, q0 = 0.1,\n"
-           "              K = 1000: inputs/s, normals/s, propagation GFLOP/s as a fraction of\n"
-           "              OpenBLAS sgemm measured in the same run, peak RSS, and the ratio to\n"
-           "              tests/bench/reference_point.py (PyTorch, one input at a time; skipped\n"
-           "              with a message if /usr/bin/python3 has no torch)\n"
-           "  training    see bench_train: our trainer vs sgemm and a PyTorch loop\n"
-           "Rates are per CPU second of the single-threaded process (wall time is printed\n"
-           "too). Run it from the source tree so the Python scripts are found.\n"
-           "\n"
-           "  --quick       fewer inputs and shorter timings (about a minute)\n"
-           "  --skip-train  only the avalanche benchmark\n"
-           "  --engine E    the engine timed beside dense at the bench point (auto); the\n"
-           "                widths table (sigma_w2 = 1.0, N = 500..8000; quick: 500, 1000)\n"
-           "                times dense and auto\n");
-}
-
-int cli_bench(int argc, char **argv)
-{
-    int quick = 0, skip_train = 0;
-    cs_engine engine = CS_ENGINE_AUTO;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            bench_help();
-            return CS_EXIT_OK;
-        } else if (!strcmp(argv[i], "--quick")) {
-            quick = 1;
-        } else if (!strcmp(argv[i], "--engine") || !strncmp(argv[i], "--engine=", 9)) {
-            const char *v = argv[i][8] == '=' ? argv[i] + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || engine_from_name(v, &engine))
-                return cli_usage_error("bench", "--engine: unknown '%s' (auto, dense or sampled)",
-                                       v ? v : "");
-        } else if (!strcmp(argv[i], "--skip-train")) {
-            skip_train = 1;
-        } else {
-            return cli_usage_error("bench", "unknown option '%s' (critsweep bench --help)",
-                                   argv[i]);
-        }
-    }
-    int rc = bench_avalanche(stdout, quick, engine);
-    if (rc)
-        return rc;
-    if (!skip_train)
-        rc = bench_train(stdout, quick);
-    return rc;
 }

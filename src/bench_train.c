@@ -180,7 +180,7 @@ static double torch_run(const char *script, const char *xf, const char *yf, int 
              width, batch, n);
     FILE *pp = popen(cmd, "r");
     if (!pp) {
-        snprintf(note, cap, "PyTorch skipped: cannot run /usr/bin/python3");
+        snprintf(note, cap, "reference comparison skipped (training): cannot run /usr/bin/python3");
         return NAN;
     }
     char line[512], last[512] = "";
@@ -196,10 +196,77 @@ static double torch_run(const char *script, const char *xf, const char *yf, int 
     int st = pclose(pp);
     if (st != 0 || isnan(rate)) {
         last[strcspn(last, "\n")] = 0;
-        snprintf(note, cap, "PyTorch skipped: %s", last[0] ? last : "train_torch.py failed");
+        snprintf(note, cap, "reference comparison skipped (training): %s", last[0] ? last : "train_torch.py failed");
         return NAN;
     }
     return rate;
+}
+
+/* Synthetic data: enough examples for the longest epoch (bench_steps batches); each
+ * configuration uses a prefix of steps*batch examples.  0, or -1 when out of memory. */
+static int bench_data(data_bundle *d)
+{
+    int ncfg = (int)(sizeof bench_cfg / sizeof *bench_cfg);
+    long n_max = 0;
+    for (int c = 0; c < ncfg; c++)
+        if ((long)bench_cfg[c][1] * bench_steps(bench_cfg[c][0]) > n_max)
+            n_max = (long)bench_cfg[c][1] * bench_steps(bench_cfg[c][0]);
+    memset(d, 0, sizeof *d);
+    d->train.n = n_max;
+    d->train.dim = d->test.dim = BENCH_IN;
+    d->train.classes = d->test.classes = 10;
+    d->test.n = 1000;
+    d->train.x = malloc((size_t)n_max * BENCH_IN * sizeof(float));
+    d->train.y = malloc((size_t)n_max);
+    d->test.x = malloc((size_t)d->test.n * BENCH_IN * sizeof(float));
+    d->test.y = malloc((size_t)d->test.n);
+    if (!d->train.x || !d->train.y || !d->test.x || !d->test.y)
+        return -1;
+    cs_rng r;
+    rng_init(&r, 777, 0);
+    rng_fill_normal(&r, d->train.x, (size_t)n_max * BENCH_IN, 1.0f);
+    rng_fill_normal(&r, d->test.x, (size_t)d->test.n * BENCH_IN, 1.0f);
+    for (long i = 0; i < n_max; i++)
+        d->train.y[i] = (unsigned char)rng_below(&r, 10);
+    for (long i = 0; i < d->test.n; i++)
+        d->test.y[i] = (unsigned char)rng_below(&r, 10);
+    return 0;
+}
+
+/* Where PyTorch reads the same data: script found, data written under dir (x.f32,
+ * y.u8).  Returns 1 if dir was created (to be removed), with note empty when PyTorch can
+ * run, or the reason it cannot. */
+typedef struct {
+    char script[4096], dir[64], xf[256], yf[256], note[512];
+} torch_files;
+
+static int torch_prepare(torch_files *t, const data_bundle *d)
+{
+    memset(t, 0, sizeof *t);
+    snprintf(t->dir, sizeof t->dir, "/tmp/critsweep-bench-XXXXXX");
+    if (find_script(t->script, sizeof t->script) != 0) {
+        snprintf(t->note, sizeof t->note, "reference comparison skipped (training): "
+                 "tests/bench/train_torch.py not found (run from the source tree or set "
+                 "CRITSWEEP_TRAIN_TORCH)");
+        return 0;
+    }
+    if (access("/usr/bin/python3", X_OK) != 0) {
+        snprintf(t->note, sizeof t->note, "reference comparison skipped (training): "
+                 "/usr/bin/python3 missing");
+        return 0;
+    }
+    if (!mkdtemp(t->dir)) {
+        snprintf(t->note, sizeof t->note, "reference comparison skipped (training): cannot "
+                 "create %s", t->dir);
+        return 0;
+    }
+    snprintf(t->xf, sizeof t->xf, "%s/x.f32", t->dir);
+    snprintf(t->yf, sizeof t->yf, "%s/y.u8", t->dir);
+    if (write_all(t->xf, d->train.x, (size_t)d->train.n * BENCH_IN * sizeof(float)) ||
+        write_all(t->yf, d->train.y, (size_t)d->train.n))
+        snprintf(t->note, sizeof t->note, "reference comparison skipped (training): cannot "
+                 "write %s", t->dir);
+    return 1;
 }
 
 int bench_train(FILE *out, int quick)
@@ -209,57 +276,14 @@ int bench_train(FILE *out, int quick)
      * repetition is the one that measures the code. */
     int reps = quick ? 2 : 6;
     openblas_set_num_threads(1);
-
-    /* Synthetic data: enough examples for the longest epoch (bench_steps batches); each
-     * configuration uses a prefix of steps*batch examples. */
-    long n_max = 0;
-    for (int c = 0; c < ncfg; c++)
-        if ((long)bench_cfg[c][1] * bench_steps(bench_cfg[c][0]) > n_max)
-            n_max = (long)bench_cfg[c][1] * bench_steps(bench_cfg[c][0]);
     data_bundle d;
-    memset(&d, 0, sizeof d);
-    d.train.n = n_max;
-    d.train.dim = d.test.dim = BENCH_IN;
-    d.train.classes = d.test.classes = 10;
-    d.test.n = 1000;
-    d.train.x = malloc((size_t)n_max * BENCH_IN * sizeof(float));
-    d.train.y = malloc((size_t)n_max);
-    d.test.x = malloc((size_t)d.test.n * BENCH_IN * sizeof(float));
-    d.test.y = malloc((size_t)d.test.n);
-    if (!d.train.x || !d.train.y || !d.test.x || !d.test.y) {
+    if (bench_data(&d)) {
         fprintf(stderr, "bench train: out of memory\n");
         data_free(&d);
         return 1;
     }
-    cs_rng r;
-    rng_init(&r, 777, 0);
-    rng_fill_normal(&r, d.train.x, (size_t)n_max * BENCH_IN, 1.0f);
-    rng_fill_normal(&r, d.test.x, (size_t)d.test.n * BENCH_IN, 1.0f);
-    for (long i = 0; i < n_max; i++)
-        d.train.y[i] = (unsigned char)rng_below(&r, 10);
-    for (long i = 0; i < d.test.n; i++)
-        d.test.y[i] = (unsigned char)rng_below(&r, 10);
-
-    /* PyTorch reads the same data from a temporary directory. */
-    char torch_note[512] = "";
-    char script[4096], dir[] = "/tmp/critsweep-bench-XXXXXX", xf[256] = "", yf[256] = "";
-    int have_dir = 0;
-    if (find_script(script, sizeof script) != 0) {
-        snprintf(torch_note, sizeof torch_note, "PyTorch skipped: tests/bench/train_torch.py "
-                 "not found (run from the source tree or set CRITSWEEP_TRAIN_TORCH)");
-    } else if (access("/usr/bin/python3", X_OK) != 0) {
-        snprintf(torch_note, sizeof torch_note, "PyTorch skipped: /usr/bin/python3 missing");
-    } else if (!mkdtemp(dir)) {
-        snprintf(torch_note, sizeof torch_note, "PyTorch skipped: cannot create %s", dir);
-    } else {
-        have_dir = 1;
-        snprintf(xf, sizeof xf, "%s/x.f32", dir);
-        snprintf(yf, sizeof yf, "%s/y.u8", dir);
-        if (write_all(xf, d.train.x, (size_t)n_max * BENCH_IN * sizeof(float)) ||
-            write_all(yf, d.train.y, (size_t)n_max))
-            snprintf(torch_note, sizeof torch_note, "PyTorch skipped: cannot write %s", dir);
-    }
-
+    torch_files t;
+    int have_dir = torch_prepare(&t, &d);
     fprintf(out, "\ntraining: tanh MLP 784 -> N x %d -> 10, momentum SGD, one thread, "
                  "best of %d epochs of 16*512/N steps%s\n",
             BENCH_DEPTH, reps, quick ? " (quick)" : "");
@@ -270,9 +294,9 @@ int bench_train(FILE *out, int quick)
         int width = bench_cfg[c][0], batch = bench_cfg[c][1];
         long nc = (long)batch * bench_steps(width);
         /* PyTorch right before ours, so that both see the same machine load. */
-        double torch_rate = torch_note[0] ? NAN
-                                          : torch_run(script, xf, yf, reps, width, batch, nc,
-                                                      torch_note, sizeof torch_note);
+        double torch_rate = t.note[0] ? NAN
+                                      : torch_run(t.script, t.xf, t.yf, reps, width, batch, nc,
+                                                  t.note, sizeof t.note);
         train_params p;
         bench_params(&p, width, batch, 1);
         data_bundle dc = d;
@@ -285,15 +309,15 @@ int bench_train(FILE *out, int quick)
                 torch_rate, ours / torch_rate, ours_gf, plain_gf, ours_gf / plain_gf);
         fflush(out);
     }
-    if (torch_note[0])
-        fprintf(out, "%s\n", torch_note);
+    if (t.note[0])
+        fprintf(out, "%s\n", t.note);
     fprintf(out, "train GF/s: forward+backward sgemm flops per second of training (shuffle, "
                  "gather, activations, loss and updates included); sgemm GF/s: the same sgemm "
                  "calls alone; fraction = train/sgemm\n");
     if (have_dir) {
-        remove(xf);
-        remove(yf);
-        rmdir(dir);
+        remove(t.xf);
+        remove(t.yf);
+        rmdir(t.dir);
     }
     data_free(&d);
     return 0;

@@ -43,18 +43,19 @@ number(r"with rows padded to a multiple of \d+ as the engine does \(([\d.]+) of 
 number(r"propagation runs at ([\d.]+) of the padded calls' rate", "propagation / padded plain sgemm",
        0.0, 2.0)
 rss = number(r"peak RSS\s+([\d.]+) MB", "peak RSS MB", 0.0, 200.0)
-if "Python reference skipped" in text:
-    print("Python reference skipped (allowed):", re.search(r"Python reference skipped.*", text).group(0))
+if "reference comparison skipped:" in text:
+    print("reference comparison skipped (allowed):",
+          re.search(r"reference comparison skipped:.*", text).group(0))
 else:
     number(r"critsweep / Python reference\s+([\d.]+)x", "ratio to the Python reference")
 # N batch critsweep/s pytorch/s speedup train-GF/s sgemm-GF/s fraction (the PyTorch
-# columns read nan when the bench says "PyTorch skipped")
+# columns read nan when the bench says "reference comparison skipped (training)")
 rows = [ln.split() for ln in text.splitlines() if re.match(r"^\s+(64|128|256|512)\s+\d+\s", ln)]
 if [r[0] for r in rows] != ["64", "128", "256", "512"]:
     fails.append(f"training table rows {[r[0] for r in rows]}, want 64 128 256 512")
 for r in rows:
     vals = [float(x) for x in r[1:]]
-    if "PyTorch skipped" in text:
+    if "reference comparison skipped (training)" in text:
         vals = vals[:2] + vals[4:]
     if len(vals) < 5 or not all(math.isfinite(v) and v > 0 for v in vals):
         fails.append(f"training row N={r[0]}: {r[1:]}")
