@@ -44,31 +44,18 @@
 #include <string.h>
 #include <time.h>
 
+#include "critsweep/common.h"
 #include "critsweep/avalanche.h"
 #include "critsweep/net.h"
 #include "critsweep/rng.h"
-
 
 static const char *const conv_names[] = {"reference", "strict"};
 static const char *const mode_names[] = {"difference", "absolute"};
 static const char *const engine_names[] = {"auto", "dense", "sampled"};
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* CPU time of this thread, taken once at each end of the run.  The per-layer cost split
- * uses now_s(): CLOCK_THREAD_CPUTIME_ID is a system call (1.5 µs here, against 32 ns for
- * the vDSO's CLOCK_MONOTONIC), and four of them per layer cost 2-3% of the run. */
-static double cpu_now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+/* The run's CPU time is cs_thread_cpu_s() at each end; the per-layer cost split uses
+ * cs_now_s(): the CPU-time clock is a system call, and four of them per layer cost 2-3%
+ * of the run. */
 
 /* Σ (x_j − y_j)² (y may be NULL: Σ x_j²) in double.  Eight interleaved partial sums,
  * a fixed order that gcc vectorises (a single running double sum is a serial chain of
@@ -456,9 +443,9 @@ static int network_start(run_state *s, long net, int c, cs_err *err)
     const int N = s->p->width;
     const size_t rowN = (size_t)N;
     float *Xa = w->X + rowN, *tan = w->slope + rowN;
-    double t0 = now_s();
+    double t0 = cs_now_s();
     avalanche_draw_inputs(s->p->key, net, c, N, Xa, tan);
-    s->t_draw += now_s() - t0;
+    s->t_draw += cs_now_s() - t0;
     for (int i = 0; i < c; i++) {
         float *x = Xa + (size_t)i * rowN;
         double ss = sumsq(x, NULL, N);
@@ -518,7 +505,7 @@ static int propagate_sampled(run_state *s, long net, int l, int B, int used, cs_
     /* difference mode with a live baseline: the driven rows enter as their differences
      * from it (net_sampled_forward), bias on the baseline only */
     const int diff = !zb && s->p->mode == CS_MODE_DIFFERENCE ? B : 0;
-    double t1 = now_s(), d0 = w->sampled.seconds_draw;
+    double t1 = cs_now_s(), d0 = w->sampled.seconds_draw;
     if (net_sampled_forward(&w->sampled, net, l, w->A + (size_t)zb * rowN,
                             w->X + (size_t)zb * rowN, used, zb ? 0 : (diff ? 1 : B + 1),
                             diff))
@@ -526,7 +513,7 @@ static int propagate_sampled(run_state *s, long net, int l, int B, int used, cs_
                        "width %d; lower per_network", (int)s->out->max_rows, N);
     double td = w->sampled.seconds_draw - d0;
     s->t_draw += td;
-    s->t_gemm += now_s() - t1 - td;
+    s->t_gemm += cs_now_s() - t1 - td;
     s->out->layers_sampled++;
     s->out->layers_by_rows[used]++;
     double k = w->sampled.rank;
@@ -548,18 +535,18 @@ static int propagate_dense(run_state *s, long net, int l, int B, int used, cs_er
     if (!w->layer.params &&
         (rc = net_layer_init(&w->layer, N, p->sigma_w2, p->sigma_b2, p->key, err)))
         return rc;
-    double t0 = now_s();
+    double t0 = cs_now_s();
     net_layer_draw(&w->layer, net, l);
-    s->t_draw += now_s() - t0;
+    s->t_draw += cs_now_s() - t0;
     if (s->dump && (rc = dump_layer(s, net, l, err)))
         return rc;
-    double t1 = now_s();
+    double t1 = cs_now_s();
     const int blk = AVALANCHE_ROW_BLOCK;
     int padded = (used + blk - 1) / blk * blk;
     float *A0 = w->A + (size_t)zb * rowN;
     memset(A0 + (size_t)used * rowN, 0, (size_t)(padded - used) * rowN * sizeof *A0);
     net_layer_forward(&w->layer, A0, w->X + (size_t)zb * rowN, padded, zb ? 0 : B + 1);
-    s->t_gemm += now_s() - t1;
+    s->t_gemm += cs_now_s() - t1;
     s->out->layers_by_rows[B + 1 + !zb]++;
     s->flops += 2.0 * N * N * (B + 1 + !zb);
     s->flops_tan += 2.0 * N * N;
@@ -714,13 +701,13 @@ static void run_summarise(const run_state *s, double t_start, double c_start)
     out->branching = s->n_pairs ? exp(s->log_ratio_sum / (double)s->n_pairs) : NAN;
     out->lyapunov = s->lyap_dead ? -INFINITY
                                  : (s->lyap_layers ? s->lyap_sum / (double)s->lyap_layers : NAN);
-    out->seconds = now_s() - t_start;
+    out->seconds = cs_now_s() - t_start;
     out->avalanches_per_s = (double)M / out->seconds;
     out->flops = s->flops;
     out->flops_tangent = s->flops_tan;
     out->seconds_draw = s->t_draw;
     out->seconds_sgemm = s->t_gemm;
-    out->seconds_cpu = cpu_now_s() - c_start;
+    out->seconds_cpu = cs_thread_cpu_s() - c_start;
     out->seconds_other = out->seconds - s->t_draw - s->t_gemm;
 }
 
@@ -730,7 +717,7 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
     if (rc)
         return rc;
     avalanche_result_free(out);
-    double t_start = now_s(), c_start = cpu_now_s();
+    double t_start = cs_now_s(), c_start = cs_thread_cpu_s();
     const long M = p->inputs;
     const long K = p->per_network < M ? p->per_network : M;
     const long n_net = (M + K - 1) / K;

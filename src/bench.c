@@ -43,20 +43,6 @@
 #define BL 1000
 #define BK 1000
 
-static double cpu_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t); /* OpenBLAS idle workers excluded */
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static double wall_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 /* sgemm GFLOP/s (CPU time) of C(1000×500) = A(1000×500)·op(W), op(W) = W (trans = 0, the
  * engine's call on its stored Wᵀ) or Wᵀ (trans = 1): the best of 8 slices of ~seconds/8
  * each (the machine's peak for this call, as a benchmark's reference should be; an
@@ -79,12 +65,12 @@ static double sgemm_rate(double seconds, int trans)
     double best = 0;
     for (int slice = 0; slice < 8; slice++) {
         long reps = 0;
-        double t0 = cpu_s(), dt;
+        double t0 = cs_thread_cpu_s(), dt;
         do {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, tw, BK, BN, BN, 1.0f, A, BN, W, BN, 0.0f,
                         C, BN);
             reps++;
-            dt = cpu_s() - t0;
+            dt = cs_thread_cpu_s() - t0;
         } while (dt < seconds / 8);
         double rate = 2.0 * BN * BN * BK * (double)reps / dt * 1e-9;
         best = rate > best ? rate : best;
@@ -116,11 +102,11 @@ static double sgemm_same_shapes(const long *counts, long max_rows, int block)
         int reps = (int)(2e6 / (2.0 * BN * BN * (double)rows)) + 1; /* >= ~2 MFLOP a timing */
         double best = INFINITY;
         for (int k = 0; k < 3; k++) {
-            double t0 = cpu_s();
+            double t0 = cs_thread_cpu_s();
             for (int q = 0; q < reps; q++)
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, BN, BN, 1.0f, A,
                             BN, W, BN, 0.0f, C, BN);
-            double t = (cpu_s() - t0) / reps;
+            double t = (cs_thread_cpu_s() - t0) / reps;
             best = t < best ? t : best;
         }
         total += best * (double)counts[b];
@@ -144,12 +130,12 @@ static double draw_replay_s(const avalanche_params *p, long n_net, long layers)
         free(X);
         return NAN;
     }
-    double t0 = cpu_s();
+    double t0 = cs_thread_cpu_s();
     for (long net = 0; net < n_net; net++)
         avalanche_draw_inputs(p->key, net, (int)K, p->width, X, X + K * N);
     for (long k = 0; k < layers; k++)
         net_layer_draw(&layer, k / p->depth, (int)(k % p->depth) + 1);
-    double t = cpu_s() - t0;
+    double t = cs_thread_cpu_s() - t0;
     net_layer_free(&layer);
     free(X);
     return t;
@@ -164,11 +150,11 @@ static double normal_rate(double seconds)
     cs_rng r;
     rng_init(&r, 2, 2);
     long reps = 0;
-    double t0 = cpu_s(), dt;
+    double t0 = cs_thread_cpu_s(), dt;
     do {
         rng_fill_normal(&r, W, n, 1.0f);
         reps++;
-        dt = cpu_s() - t0;
+        dt = cs_thread_cpu_s() - t0;
     } while (dt < seconds);
     free(W);
     return (double)n * (double)reps / dt;
@@ -273,11 +259,11 @@ static width_run run_in_child(const avalanche_params *p)
         avalanche_result r;
         avalanche_result_init(&r);
         cs_err err = {0, ""};
-        double c0 = cpu_s(), w0 = wall_s();
+        double c0 = cs_thread_cpu_s(), w0 = cs_now_s();
         width_run c = {0, 0, 0, 0, 0, 0};
         if (avalanche_run(p, &r, &err) == 0) {
-            c.cpu = cpu_s() - c0;
-            c.wall = wall_s() - w0;
+            c.cpu = cs_thread_cpu_s() - c0;
+            c.wall = cs_now_s() - w0;
             long rows = 0;
             for (long m = 0; m <= r.max_rows; m++)
                 rows += m * r.layers_by_rows[m];
@@ -402,12 +388,12 @@ static int best_runs(const avalanche_params *p, int rounds, avalanche_result *r,
     if (draw_s)
         *draw_s = INFINITY;
     for (int round = 0; round < rounds; round++) {
-        double c0 = cpu_s(), w0 = wall_s();
+        double c0 = cs_thread_cpu_s(), w0 = cs_now_s();
         if (avalanche_run(p, r, &err)) {
             fprintf(stderr, "critsweep bench: %s\n", err.msg);
             return err.code ? err.code : CS_EXIT_ERROR;
         }
-        double c = cpu_s() - c0, w = wall_s() - w0;
+        double c = cs_thread_cpu_s() - c0, w = cs_now_s() - w0;
         *cpu = c < *cpu ? c : *cpu;
         *wall = w < *wall ? w : *wall;
         if (draw_s) {

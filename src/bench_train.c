@@ -19,6 +19,7 @@
 
 #include <cblas.h>
 
+#include "critsweep/common.h"
 #include "critsweep/bench.h"
 #include "critsweep/rng.h"
 #include "critsweep/train.h"
@@ -33,13 +34,6 @@ static const int bench_cfg[][2] = {{64, 32}, {128, 64}, {256, 128}, {512, 128}};
 static int bench_steps(int width)
 {
     return BENCH_STEPS_PER_EPOCH * 512 / width;
-}
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 static void bench_params(train_params *p, int width, int batch, int epochs)
@@ -71,7 +65,7 @@ static double sgemm_rate(const train_params *p, int reps, int steps)
     size_t slab = (size_t)B * p->width;
     double best = 0;
     for (int rep = 0; rep < reps; rep++) {
-        double t0 = now_s();
+        double t0 = cs_now_s();
         for (int step = 0; step < steps; step++) {
             const float *in = n.x;
             for (int l = 0; l < n.n_layers; l++) {
@@ -95,7 +89,7 @@ static double sgemm_rate(const train_params *p, int reps, int steps)
                             n.grads + n.w_off[l], n.fan_in[l]);
             }
         }
-        double rate = n.flops_per_sample * B * steps / (now_s() - t0) * 1e-9;
+        double rate = n.flops_per_sample * B * steps / (cs_now_s() - t0) * 1e-9;
         best = rate > best ? rate : best;
     }
     train_net_free(&n);

@@ -110,7 +110,6 @@ static void put_num(FILE *f, double v)
         fputs("nan", f);
 }
 
-
 static double *dalloc(long n)
 {
     double *p = malloc((size_t)(n > 0 ? n : 1) * sizeof *p);

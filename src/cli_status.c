@@ -22,7 +22,6 @@
 #include "critsweep/store.h"
 #include "critsweep/task.h"
 
-
 static void status_help(FILE *f)
 {
     fprintf(f,

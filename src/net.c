@@ -6,6 +6,7 @@
 
 #include <cblas.h>
 
+#include "critsweep/common.h"
 #include "critsweep/net.h"
 #include "critsweep/rng.h"
 
@@ -73,13 +74,6 @@ void net_layer_forward(const net_layer *l, const float *A, float *H, int B, int 
 /* LAPACK from OpenBLAS (built without LAPACKE): the Fortran symbol. */
 extern void dpstrf_(const char *uplo, const int *n, double *a, const int *lda, int *piv,
                     int *rank, const double *tol, double *work, int *info);
-
-static double mono_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 void net_sampled_init(net_sampled *s, int width, double sigma_w2, double sigma_b2,
                       uint64_t key)
@@ -186,7 +180,7 @@ int net_sampled_forward(net_sampled *s, long network, int layer, float *A, float
     if (k < 0)
         return -1;
     uint64_t index = ((uint64_t)network << 20) | (uint64_t)layer;
-    double t0 = mono_s();
+    double t0 = cs_now_s();
     cs_rng r;
     if (k > 0) {
         rng_init(&r, s->key, rng_stream_id(CS_STREAM_SAMPLED, index));
@@ -197,7 +191,7 @@ int net_sampled_forward(net_sampled *s, long network, int layer, float *A, float
         rng_init(&r, s->key, rng_stream_id(CS_STREAM_BIASES, index));
         rng_fill_normal(&r, s->b, rowN, (float)sqrt(s->sigma_b2));
     }
-    s->seconds_draw += mono_s() - t0;
+    s->seconds_draw += cs_now_s() - t0;
     if (k > 0)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, N, k, 1.0f, s->R, m, s->Gt,
                     N, 0.0f, H, N);

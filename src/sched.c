@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "critsweep/common.h"
 #include "critsweep/data.h"
 #include "critsweep/grid.h"
 #include "critsweep/sched.h"
@@ -67,13 +68,6 @@ void sched_install_signals(void)
 int sched_stop_requested(void)
 {
     return g_signals > 0;
-}
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 static double cpu_s(void)
@@ -147,7 +141,7 @@ static void fmt_hms(double s, char *out, size_t n)
 
 static void progress_show(progress *p, int final)
 {
-    double t = now_s();
+    double t = cs_now_s();
     if (!final && t - p->last < (p->tty ? 0.5 : 5.0))
         return;
     p->last = t;
@@ -274,7 +268,7 @@ static double grace_margin(double grace)
 /* Applies new stop signals and master stop notices to the deadline. */
 static void worker_check_stop(worker *wk)
 {
-    double t = now_s();
+    double t = cs_now_s();
     int sig = g_signals;
     if (sig > wk->saw_signals) {
         double g = wk->o->grace;
@@ -344,7 +338,7 @@ static int worker_run_task(worker *wk, long task, int attempt, int *status, cs_e
             break;
         pthread_mutex_unlock(&j->mu);
         worker_check_stop(wk);
-        int late = now_s() >= wk->deadline;
+        int late = cs_now_s() >= wk->deadline;
         pthread_mutex_lock(&j->mu);
         if (late && !j->done) {
             /* The thread keeps running until the process exits; j and r stay allocated
@@ -447,10 +441,10 @@ static void receive_work(worker *wk, task_queue *q, int block, double *waited)
         if (!flag)
             return;
         long rep[2];
-        double t = now_s();
+        double t = cs_now_s();
         MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE);
         if (waited)
-            *waited += now_s() - t;
+            *waited += cs_now_s() - t;
         queue_push(q, rep);
     }
 }
@@ -547,7 +541,7 @@ static void master_begin_stop(worker *wk, master_state *m, const progress *pg,
     if (!m->stopping) {
         m->stopping = 1;
         sum->stopped = 1;
-        m->t_stop = now_s();
+        m->t_stop = cs_now_s();
         double g = wk->o->grace, keep = grace_margin(g);
         char at[48] = "";
         if (via > 0)
@@ -557,7 +551,7 @@ static void master_begin_stop(worker *wk, master_state *m, const progress *pg,
                         "file and the launcher's exit)\n",
                 pg->tty ? "\n" : "", at, now_stop ? 0.0 : g - keep, keep, g);
     }
-    double left = now_stop ? 0 : wk->o->grace - (now_s() - m->t_stop);
+    double left = now_stop ? 0 : wk->o->grace - (cs_now_s() - m->t_stop);
     long ms = left > 0 ? (long)(left * 1000) : 0;
     for (int wr = 1; wr < wk->size; wr++)
         if (m->held[wr] > 0 && !m->ended[wr])
@@ -601,7 +595,7 @@ static void master_loop(worker *wk, progress *pg, sched_summary *sum)
     }
     m.active = nw;
     int seen = 0, n_ready = 0;
-    double t_loop = now_s();
+    double t_loop = cs_now_s();
     long backoff = POLL_MIN_NS;
     long msg[3];
     MPI_Request req;
@@ -619,7 +613,7 @@ static void master_loop(worker *wk, progress *pg, sched_summary *sum)
             switch (kind) {
             case MSG_READY:
                 if (++n_ready == nw)
-                    sum->ready = now_s() - t_loop;
+                    sum->ready = cs_now_s() - t_loop;
                 break;
             case MSG_FATAL:
                 sum->worker_errors++;
@@ -666,7 +660,7 @@ static void master_loop(worker *wk, progress *pg, sched_summary *sum)
             master_begin_stop(wk, &m, pg, sum, sig >= 2, -1);
             seen = sig;
         }
-        if (m.stopping && now_s() > m.t_stop + o->grace + 60) {
+        if (m.stopping && cs_now_s() > m.t_stop + o->grace + 60) {
             /* Workers police their own deadline; this only catches a hung rank. */
             fprintf(stderr, "critsweep run: workers did not stop within the grace time + 60 s; "
                             "aborting (the file stays valid; run again to resume)\n");
@@ -704,7 +698,7 @@ static void serial_loop(worker *wk, progress *pg, sched_summary *sum, cs_err *er
         int status = 0;
         sum->started++;
         if (i == 0)
-            sum->ready = now_s() - pg->t0;
+            sum->ready = cs_now_s() - pg->t0;
         int out = worker_run_task(wk, task, o->attempts[task] + 1, &status, err);
         if (out == OUT_ABANDONED) {
             sum->abandoned++;
@@ -770,7 +764,7 @@ int sched_run(const sched_opts *o, MPI_Comm comm, sched_summary *out, cs_err *er
     progress pg;
     memset(&pg, 0, sizeof pg);
     pg.tty = isatty(2);
-    pg.t0 = pg.last = now_s();
+    pg.t0 = pg.last = cs_now_s();
     pg.total = o->n_queue;
     pg.before = o->n_done_before;
     pg.n_tasks = o->n_tasks;
@@ -780,7 +774,7 @@ int sched_run(const sched_opts *o, MPI_Comm comm, sched_summary *out, cs_err *er
             pg.cost_total += isfinite(c) ? c : 0;
         }
 
-    double t0 = now_s(), c0 = cpu_s();
+    double t0 = cs_now_s(), c0 = cpu_s();
     cs_err e = {0, ""};
     if (wk.comm == MPI_COMM_NULL)
         serial_loop(&wk, &pg, out, &e);
@@ -788,7 +782,7 @@ int sched_run(const sched_opts *o, MPI_Comm comm, sched_summary *out, cs_err *er
         master_loop(&wk, &pg, out);
     else
         worker_loop(&wk, out);
-    out->wall = now_s() - t0;
+    out->wall = cs_now_s() - t0;
     out->master_cpu = cpu_s() - c0;
     out->workers_cpu = out->master_cpu;
     if (wk.comm != MPI_COMM_NULL) {

@@ -6,17 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "critsweep/common.h"
 #include "critsweep/grid.h"
 #include "critsweep/meanfield.h"
 #include "critsweep/rng.h"
 #include "critsweep/task.h"
-
-static double now_seconds(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Every scalar NaN (counters 0), arrays NaN/0, status pending: a reusable blank row. */
 static void result_reset(cs_result *r)
@@ -230,7 +224,7 @@ int task_run(const cs_sweep *s, long task, const data_bundle *data, cs_result *r
                        "result sized for depth %d, sweep depth is %d (task_result_init)",
                        r->stats.dmax, s->avalanche.depth);
     result_reset(r);
-    double t0 = now_seconds();
+    double t0 = cs_now_s();
     grid_index gi;
     grid_coords(s, task, &gi);
     cs_activation act = s->activation[gi.activation];
@@ -247,7 +241,7 @@ int task_run(const cs_sweep *s, long task, const data_bundle *data, cs_result *r
     cs_err e = {0, ""};
     if (task_avalanche_part(&ap, &s->fit, r, &e)) {
         task_failed(r, "avalanches", &e);
-        r->seconds = now_seconds() - t0;
+        r->seconds = cs_now_s() - t0;
         return 0;
     }
     if (s->train.enabled) {
@@ -266,6 +260,6 @@ int task_run(const cs_sweep *s, long task, const data_bundle *data, cs_result *r
                 task_failed(r, "training", &e);
         }
     }
-    r->seconds = now_seconds() - t0;
+    r->seconds = cs_now_s() - t0;
     return 0;
 }

@@ -24,6 +24,7 @@
 
 #include <cblas.h>
 
+#include "critsweep/common.h"
 #include "critsweep/rng.h"
 #include "critsweep/train.h"
 
@@ -73,13 +74,6 @@ extern __m256 _ZGVdN8v_expf(__m256);
 #define EVAL_BATCH 1000
 
 static const char *opt_names[] = {"sgd", "momentum", "adam"};
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void *alloc_floats(size_t n)
 {
@@ -627,7 +621,7 @@ int train_run_progress(const train_params *p, const data_bundle *data, train_res
                        "%d and %d pixels; need both non-empty and of equal size", tr->n, te->n,
                        tr->dim, te->dim);
     train_result_free(out);
-    double t_start = now_s();
+    double t_start = cs_now_s();
     int B = p->batch < tr->n ? p->batch : (int)tr->n;
     train_net n;
     if ((rc = train_net_init(&n, p, tr->dim, tr->classes, B, err)))
@@ -664,7 +658,7 @@ int train_run_progress(const train_params *p, const data_bundle *data, train_res
             perm[i] = perm[j];
             perm[j] = t;
         }
-        double t0 = now_s(), sum = 0;
+        double t0 = cs_now_s(), sum = 0;
         /* Every example once per epoch: the last, partial batch is included. */
         for (long start = 0; start < tr->n; start += B) {
             int bb = tr->n - start < B ? (int)(tr->n - start) : B;
@@ -682,10 +676,10 @@ int train_run_progress(const train_params *p, const data_bundle *data, train_res
             }
             sum += loss * bb;
         }
-        t_train += now_s() - t0;
+        t_train += cs_now_s() - t0;
         if (out->status != CS_TRAIN_OK) {
             if (progress)
-                progress(ctx, e + 1, p->epochs, NAN, NAN, now_s() - t_start);
+                progress(ctx, e + 1, p->epochs, NAN, NAN, cs_now_s() - t_start);
             break;
         }
         out->train_loss_per_epoch[e] = sum / (double)tr->n;
@@ -694,12 +688,12 @@ int train_run_progress(const train_params *p, const data_bundle *data, train_res
         out->test_accuracy = out->test_accuracy_per_epoch[e];
         if (progress)
             progress(ctx, e + 1, p->epochs, out->train_loss, out->test_accuracy,
-                     now_s() - t_start);
+                     cs_now_s() - t_start);
     }
     /* train_loss and test_accuracy stay those of the last completed epoch (NaN when
      * the first epoch diverged: train_result_init set them so). */
     out->samples_per_s = t_train > 0 ? (double)samples / t_train : NAN;
-    out->seconds = now_s() - t_start;
+    out->seconds = cs_now_s() - t_start;
     free(perm);
     free(yb);
     train_net_free(&n);
