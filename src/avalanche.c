@@ -232,7 +232,7 @@ int avalanche_params_check(const avalanche_params *p, cs_err *err)
     if (p->shape_min_count < 1)
         return cs_fail(err, CS_EXIT_USAGE, "shape_min_count: %d must be >= 1",
                        p->shape_min_count);
-    double prof = (double)(p->shape_dmax - p->shape_dmin - 1) * p->shape_dmax * 8.0;
+    double prof = (double)avalanche_n_profile_d(p->shape_dmin, p->shape_dmax) * p->shape_dmax * 8.0;
     if (prof > 2e9)
         return cs_fail(err, CS_EXIT_USAGE, "shape_window: [%d, %d] needs %.1f GB of profile "
                        "sums; narrow the window", p->shape_dmin, p->shape_dmax, prof / 1e9);
@@ -422,7 +422,7 @@ static int run_alloc(run_state *s, long K)
     w->p3 = alloc_doubles(K);
     w->s = alloc_doubles(K);
     w->hist = alloc_doubles((long)w->H * K);
-    out->n_profile_d = p->shape_dmax - p->shape_dmin - 1;
+    out->n_profile_d = avalanche_n_profile_d(p->shape_dmin, p->shape_dmax);
     out->profile_stride = p->shape_dmax;
     out->profile_sum = calloc((size_t)out->n_profile_d * (size_t)out->profile_stride,
                               sizeof(double));
@@ -748,4 +748,9 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
         run_summarise(&s, t_start, c_start);
     ws_free(&s.w);
     return rc;
+}
+
+int avalanche_n_profile_d(int shape_dmin, int shape_dmax)
+{
+    return shape_dmax - shape_dmin - 1 > 0 ? shape_dmax - shape_dmin - 1 : 0;
 }

@@ -304,7 +304,7 @@ int cli_point(int argc, char **argv)
         return err.code ? err.code : CS_EXIT_ERROR;
     }
     cs_result r;
-    if (task_result_init(&r, ap.depth, ap.shape_dmax - ap.shape_dmin - 1, 0)) {
+    if (task_result_init(&r, ap.depth, avalanche_n_profile_d(ap.shape_dmin, ap.shape_dmax), 0)) {
         fprintf(stderr, "critsweep point: out of memory for the result arrays\n");
         avalanche_result_free(&ar);
         return CS_EXIT_ERROR;
@@ -452,7 +452,8 @@ typedef struct {
 static int fit_gamma_pass(const char *path, const char *cs, const char *cd,
                           const fit_options *fo, sd_stats *st, fit_out *r)
 {
-    double gxs = r->ps.xmin > 0 ? r->ps.xmin : 0.5, gxd = r->pd.xmin > 0 ? r->pd.xmin : 5;
+    double gxs = r->ps.xmin > 0 ? r->ps.xmin : FIT_XMIN_S_DEFAULT,
+           gxd = r->pd.xmin > 0 ? r->pd.xmin : FIT_XMIN_D_DEFAULT;
     if (!(st->gamma && st->gxs == gxs && st->gxd == gxd)) {
         long rows = 0;
         sd_stats_gamma_reset(st, gxs, gxd);

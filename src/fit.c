@@ -104,9 +104,9 @@ static double *usable_copy(const double *x, long n, double lo, long *m)
 void fit_options_default(fit_options *o)
 {
     memset(o, 0, sizeof *o);
-    o->xmin_s = 0.5;
-    o->xmin_d = 5.0;
-    o->gamma_min_count = 100;
+    o->xmin_s = FIT_XMIN_S_DEFAULT;
+    o->xmin_d = FIT_XMIN_D_DEFAULT;
+    o->gamma_min_count = FIT_GAMMA_MIN_COUNT_DEFAULT;
     o->bootstrap = 0;
     o->seed = 0;
     o->shape_gamma_lo = 1.3;

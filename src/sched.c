@@ -374,9 +374,7 @@ static int worker_run_task(worker *wk, long task, int attempt, int *status, cs_e
 static int worker_setup(worker *wk, cs_err *err)
 {
     const cs_sweep *s = wk->o->sweep;
-    int n_profile_d = s->avalanche.shape_dmax - s->avalanche.shape_dmin - 1;
-    if (n_profile_d < 0)
-        n_profile_d = 0;
+    int n_profile_d = avalanche_n_profile_d(s->avalanche.shape_dmin, s->avalanche.shape_dmax);
     if (task_result_init(&wk->r, s->avalanche.depth, n_profile_d, s->train.params.epochs))
         return cs_fail(err, CS_EXIT_ERROR, "out of memory for a task's result");
     if (s->train.enabled) {

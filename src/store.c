@@ -725,9 +725,7 @@ static int trailing_lengths(const cs_sweep *s, int *epochs, int *depth, int *n_p
 {
     *epochs = s->train.params.epochs;
     *depth = s->avalanche.depth;
-    *n_profile_d = s->avalanche.shape_dmax - s->avalanche.shape_dmin - 1;
-    if (*n_profile_d < 0)
-        *n_profile_d = 0;
+    *n_profile_d = avalanche_n_profile_d(s->avalanche.shape_dmin, s->avalanche.shape_dmax);
     return 0;
 }
 

@@ -125,4 +125,7 @@ int avalanche_run(const avalanche_params *p, avalanche_result *out, cs_err *err)
 void avalanche_draw_inputs(uint64_t key, long net, int c, int width, float *drives,
                            float *tangent);
 
+/* Durations with a mean shape profile: shape_dmin < D < shape_dmax (0 if none). */
+int avalanche_n_profile_d(int shape_dmin, int shape_dmax);
+
 #endif

@@ -27,6 +27,12 @@ typedef struct {
     int shape_points;   /* 50 */
 } fit_options;
 
+/* The fits' defaults (README §4): τ_s above S = 0.5, τ_d above D = 5, and γ only from
+ * durations seen at least 100 times. */
+#define FIT_XMIN_S_DEFAULT 0.5
+#define FIT_XMIN_D_DEFAULT 5.0
+#define FIT_GAMMA_MIN_COUNT_DEFAULT 100
+
 void fit_options_default(fit_options *o);
 
 typedef struct {
