@@ -1,5 +1,67 @@
-# lib.sh — shared by the slurm tests that run real jobs: the test sweep, waiting for the
-# queue, and comparing a results file with an uninterrupted reference.
+# lib.sh — shared by the slurm tests that run real jobs: their start and end, the test
+# sweep, the uninterrupted reference run, waiting for the queue, and comparing a results
+# file with the reference.  Source it from the repository root.
+
+root=$PWD
+CRITSWEEP=${CRITSWEEP:-$root/build/critsweep}
+PYTHON=${PYTHON:-/usr/bin/python3}
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
+export OMPI_MCA_rmaps_base_oversubscribe=1
+source tests/slurm/localslurm.sh
+
+ref_pid=
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+slurmtest_cleanup() {
+  [[ -n $ref_pid ]] && kill "$ref_pid" 2>/dev/null
+  localslurm_stop
+  if [[ -n ${LOCALSLURM_KEEP:-} ]]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
+}
+
+# A scratch directory (kept with LOCALSLURM_KEEP=1), removed on any exit with the local
+# SLURM stopped; the local SLURM started (exit 77 if it cannot be set up here); the test
+# sweep written there, and the working directory moved there.  Sets tmp and t0.
+slurmtest_begin() { # name
+  tmp=$(mktemp -d "/tmp/cs-slurm-$1.XXXXXX")
+  trap slurmtest_cleanup EXIT
+  trap 'exit 143' TERM
+  trap 'exit 130' INT
+  localslurm_start
+  local rc=$?
+  if (( rc == 77 )); then echo "skipped: no local SLURM could be set up (see above)"; exit 77; fi
+  (( rc == 0 )) || { echo "FAIL: the local SLURM did not start"; exit 1; }
+  cd "$tmp" || exit 1
+  slurmtest_sweep sweep.yaml
+  t0=$SECONDS
+}
+
+# The same sweep, uninterrupted, one worker, on the other core, in the background.
+slurmtest_start_reference() { # run options...
+  mpirun -n 2 --bind-to none "$CRITSWEEP" run sweep.yaml -o ref.h5 "$@" >ref.log 2>&1 &
+  ref_pid=$!
+}
+
+# After the queue drained: the reference's exit, SLURM's jobs and the job log printed.
+slurmtest_collect() {
+  wait "$ref_pid"
+  local ref_rc=$?
+  ref_pid=
+  echo "SLURM jobs and reference done after $((SECONDS - t0)) s (reference exit $ref_rc)"
+  echo "jobs (id state reason elapsed):"; jobs_table | sed 's/^/    /'
+  echo "job log:"; grep 'critsweep job' slurm.h5.log | sed 's/^/    /'
+  (( ref_rc == 0 )) || { fail "the reference run exited $ref_rc"; tail -n 20 ref.log; }
+}
+
+# The job's results against the reference's (its derived datasets written by phase too),
+# then the verdict line.
+slurmtest_finish() { # what-the-sweep-went-through
+  "$CRITSWEEP" phase ref.h5 -o ref-figures >/dev/null 2>&1 || fail "critsweep phase ref.h5 failed"
+  compare_results ref.h5 slurm.h5 || fail "the $1 sweep's results differ from the uninterrupted run's"
+  echo "total $((SECONDS - t0)) s"
+  if (( fails )); then echo "0 passed, 1 failed"; exit 1; fi
+  echo "1 passed, 0 failed"
+}
 
 # A small sweep: 12 sigma_w2 points per seed, ~3 s of work per task on one core, with
 # training.  Tests scale it with --set grid.seeds=N (passed through submit to the job).

@@ -9,41 +9,15 @@
 # worker, with the reference run beside it on the other core.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
-CRITSWEEP=${CRITSWEEP:-$root/build/critsweep}
-PYTHON=${PYTHON:-/usr/bin/python3}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-source tests/slurm/localslurm.sh
 source tests/slurm/lib.sh
-
-tmp=$(mktemp -d /tmp/cs-slurm-requeue.XXXXXX)
-ref_pid=
-cleanup() {
-  [[ -n $ref_pid ]] && kill "$ref_pid" 2>/dev/null
-  localslurm_stop
-  if [[ -n ${LOCALSLURM_KEEP:-} ]]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-
-localslurm_start
-rc=$?
-if (( rc == 77 )); then echo "skipped: no local SLURM could be set up (see above)"; exit 77; fi
-(( rc == 0 )) || { echo "FAIL: the local SLURM did not start"; exit 1; }
-
-cd "$tmp"
-slurmtest_sweep sweep.yaml
-t0=$SECONDS
+slurmtest_begin requeue
 # ~110 s of work for the job's one worker: more than two jobs can do, since SLURM warns
 # each between 10 and 40 s after it starts (limit 60 s, lead 20 s, limits checked every 30 s).
 seeds=$(calibrate_seeds 110) || { echo "FAIL: calibration"; exit 1; }
 sets=(--set "grid.seeds=$seeds")
 
 # The reference: the same sweep, uninterrupted, one worker, on the other core.
-mpirun -n 2 --bind-to none "$CRITSWEEP" run sweep.yaml -o ref.h5 "${sets[@]}" >ref.log 2>&1 &
-ref_pid=$!
+slurmtest_start_reference "${sets[@]}"
 
 jid=$("$CRITSWEEP" submit sweep.yaml -o slurm.h5 "${sets[@]}" --time 1 --signal-lead 20 \
       --ntasks 2 --max-requeues 20)
@@ -55,14 +29,7 @@ if ! wait_queue_empty 420; then
   echo "FAIL: the sweep's jobs were still queued after 420 s:"; jobs_table; localslurm_logs
   tail -n 40 slurm.h5.log; exit 1
 fi
-wait "$ref_pid"; ref_rc=$?; ref_pid=
-echo "SLURM chain and reference done after $((SECONDS - t0)) s (reference exit $ref_rc)"
-echo "jobs (id state reason elapsed):"; jobs_table | sed 's/^/    /'
-echo "job log:"; grep 'critsweep job' slurm.h5.log | sed 's/^/    /'
-
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-(( ref_rc == 0 )) || { fail "the reference run exited $ref_rc"; tail -n 20 ref.log; }
+slurmtest_collect
 
 n_jobs=$(jobs_table | wc -l)
 n_cont=$(grep -c 'queued the continuation' slurm.h5.log)
@@ -94,9 +61,4 @@ sys.exit(0 if s["complete"] and ids == sys.argv[1:] and states[-1] == "complete"
 EOF
 
 # Same results as the uninterrupted run (its derived datasets written by phase too).
-"$CRITSWEEP" phase ref.h5 -o ref-figures >/dev/null 2>&1 || fail "critsweep phase ref.h5 failed"
-compare_results ref.h5 slurm.h5 || fail "the requeued sweep's results differ from the uninterrupted run's"
-
-echo "total $((SECONDS - t0)) s"
-if (( fails )); then echo "0 passed, 1 failed"; exit 1; fi
-echo "1 passed, 0 failed"
+slurmtest_finish requeued

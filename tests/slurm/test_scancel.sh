@@ -6,39 +6,13 @@
 # an uninterrupted local mpirun (h5diff and h5py).  ~1.5 minutes.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-root=$PWD
-CRITSWEEP=${CRITSWEEP:-$root/build/critsweep}
-PYTHON=${PYTHON:-/usr/bin/python3}
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OPENBLAS_NUM_THREADS=1
-export OMPI_MCA_rmaps_base_oversubscribe=1
-source tests/slurm/localslurm.sh
 source tests/slurm/lib.sh
-
-tmp=$(mktemp -d /tmp/cs-slurm-scancel.XXXXXX)
-ref_pid=
-cleanup() {
-  [[ -n $ref_pid ]] && kill "$ref_pid" 2>/dev/null
-  localslurm_stop
-  if [[ -n ${LOCALSLURM_KEEP:-} ]]; then echo "kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 143' TERM
-trap 'exit 130' INT
-
-localslurm_start
-rc=$?
-if (( rc == 77 )); then echo "skipped: no local SLURM could be set up (see above)"; exit 77; fi
-(( rc == 0 )) || { echo "FAIL: the local SLURM did not start"; exit 1; }
-
-cd "$tmp"
-slurmtest_sweep sweep.yaml
-t0=$SECONDS
+slurmtest_begin scancel
 seeds=$(calibrate_seeds 40) || { echo "FAIL: calibration"; exit 1; }
 sets=(--set "grid.seeds=$seeds")
 n_tasks=$((12 * seeds))
 
-mpirun -n 2 --bind-to none "$CRITSWEEP" run sweep.yaml -o ref.h5 "${sets[@]}" >ref.log 2>&1 &
-ref_pid=$!
+slurmtest_start_reference "${sets[@]}"
 
 submit() { "$CRITSWEEP" submit sweep.yaml -o slurm.h5 "${sets[@]}" --time 10 --ntasks 2; }
 jid1=$(submit) || { echo "FAIL: critsweep submit exited $?"; exit 1; }
@@ -65,14 +39,7 @@ echo "cancelled job $jid1 with $d of $n_tasks tasks done; resubmitted as job $ji
 if ! wait_queue_empty 300; then
   echo "FAIL: jobs still queued after 300 s:"; jobs_table; tail -n 40 slurm.h5.log; exit 1
 fi
-wait "$ref_pid"; ref_rc=$?; ref_pid=
-echo "done after $((SECONDS - t0)) s (reference exit $ref_rc)"
-echo "jobs (id state reason elapsed):"; jobs_table | sed 's/^/    /'
-echo "job log:"; grep 'critsweep job' slurm.h5.log | sed 's/^/    /'
-
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-(( ref_rc == 0 )) || { fail "the reference run exited $ref_rc"; tail -n 20 ref.log; }
+slurmtest_collect
 n_jobs=$(jobs_table | wc -l)
 (( n_jobs == 2 )) || fail "expected exactly the two submitted jobs, saw $n_jobs (a continuation after scancel?)"
 grep -q "job $jid1: .*not requeueing" slurm.h5.log || fail "job $jid1 did not report that it stops without requeueing"
@@ -97,9 +64,4 @@ ok = ok and runs[1]["tasks_done"] <= s["n_tasks"] - int(sys.argv[3])
 sys.exit(0 if ok else 1)
 EOF
 
-"$CRITSWEEP" phase ref.h5 -o ref-figures >/dev/null 2>&1 || fail "critsweep phase ref.h5 failed"
-compare_results ref.h5 slurm.h5 || fail "the resumed sweep's results differ from the uninterrupted run's"
-
-echo "total $((SECONDS - t0)) s"
-if (( fails )); then echo "0 passed, 1 failed"; exit 1; fi
-echo "1 passed, 0 failed"
+slurmtest_finish resumed
