@@ -24,16 +24,11 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    import numpy as np
-except ImportError as e:
-    print(f"numpy not available ({e}): skipped")
-    sys.exit(77)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from interop_common import critsweep_binary, require  # noqa: E402
 
-EXE = os.environ.get("CRITSWEEP")
-if not EXE or not os.access(EXE, os.X_OK):
-    print("CRITSWEEP does not name the critsweep binary: skipped")
-    sys.exit(77)
+(np,) = require("numpy")
+EXE = critsweep_binary()
 
 
 def phi(name, x):

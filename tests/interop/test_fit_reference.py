@@ -14,18 +14,12 @@ import subprocess
 import sys
 import tempfile
 
-try:
-    import numpy as np
-    from scipy.optimize import minimize_scalar
-    from scipy.special import zeta
-except ImportError:  # pragma: no cover
-    print("numpy/scipy not available for /usr/bin/python3")
-    sys.exit(77)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from interop_common import critsweep_binary, require  # noqa: E402
 
-exe = os.environ.get("CRITSWEEP")
-if not exe or not os.access(exe, os.X_OK):
-    print("CRITSWEEP is not set to an executable critsweep binary")
-    sys.exit(77)
+np, sp_optimize, sp_special = require("numpy", "scipy.optimize", "scipy.special")
+minimize_scalar, zeta = sp_optimize.minimize_scalar, sp_special.zeta
+exe = critsweep_binary()
 
 rng = np.random.default_rng(11)
 D = rng.zipf(2.0, 30000).astype(float)

@@ -25,16 +25,11 @@ import os
 import subprocess
 import sys
 
-try:
-    import numpy as np
-except ImportError as e:
-    print(f"numpy not available ({e}): skipped")
-    sys.exit(77)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from interop_common import critsweep_binary, require  # noqa: E402
 
-EXE = os.environ.get("CRITSWEEP")
-if not EXE or not os.access(EXE, os.X_OK):
-    print("CRITSWEEP does not name the critsweep binary: skipped")
-    sys.exit(77)
+(np,) = require("numpy")
+EXE = critsweep_binary()
 
 N, Q0, TOL = 200, 0.1, 0.05
 

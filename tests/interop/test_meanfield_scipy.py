@@ -22,16 +22,11 @@ import subprocess
 import sys
 import warnings
 
-try:
-    from scipy import integrate, optimize, special
-except ImportError:  # pragma: no cover
-    print("scipy not available for /usr/bin/python3")
-    sys.exit(77)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from interop_common import critsweep_binary, require  # noqa: E402
 
-exe = os.environ.get("CRITSWEEP")
-if not exe or not os.access(exe, os.X_OK):
-    print("CRITSWEEP is not set to an executable critsweep binary")
-    sys.exit(77)
+integrate, optimize, special = require("scipy.integrate", "scipy.optimize", "scipy.special")
+exe = critsweep_binary()
 
 TOL = 1e-8
 ERF_SCALE = math.sqrt(math.pi) / 2  # erf(c x) with slope 1 at 0, as critsweep's φ

@@ -25,21 +25,11 @@ IN, WIDTH, DEPTH, BATCH, SUBSET = 784, 40, 3, 16, 512
 SW2, SB2 = 1.5, 0.1
 
 
-def skip(why):
-    print(f"SKIP: {why}")
-    sys.exit(77)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from interop_common import critsweep_binary, require, skip  # noqa: E402
 
-
-try:
-    import numpy as np
-    import torch
-    import torch.nn.functional as F
-except ImportError as e:
-    skip(f"numpy/torch not importable ({e}); apt-get install python3-torch")
-
-exe = os.environ.get("CRITSWEEP")
-if not exe or not os.access(exe, os.X_OK):
-    skip("CRITSWEEP does not point at the critsweep binary")
+np, torch, F = require("numpy", "torch", "torch.nn.functional")
+exe = critsweep_binary()
 if not os.path.exists(os.path.join(DATA, "train-images-idx3-ubyte.gz")):
     skip(f"{DATA} missing; apt-get install dataset-fashion-mnist")
 torch.set_num_threads(1)
