@@ -353,114 +353,166 @@ static int write_lines_csv(phase_ctx *c, const char *path, cs_err *err)
 
 /* ------------------------------------------------------------------ summary */
 
+/* The summary's line panels: series and labels, (W) per width and (A) per activation. */
+typedef struct {
+    plot_series *ls;        /* (3 W) S̄, χ and test accuracy cuts */
+    char (*labels)[64];     /* (W) */
+    plot_series *fs;        /* (2 A) χ_max(N), σ_w²*(N) */
+    double *N, *cm, *ws;    /* (W), (A, W), (A, W) */
+    char (*alabels)[64];    /* (A) */
+} summary_lines;
+
+static void summary_free(summary_lines *sl)
+{
+    free(sl->ls);
+    free(sl->labels);
+    free(sl->fs);
+    free(sl->N);
+    free(sl->cm);
+    free(sl->ws);
+    free(sl->alabels);
+}
+
+static int summary_alloc(int W, int nA, summary_lines *sl)
+{
+    sl->ls = calloc((size_t)W * 3, sizeof *sl->ls);
+    sl->labels = calloc((size_t)W, sizeof *sl->labels);
+    sl->fs = calloc((size_t)nA * 2, sizeof *sl->fs);
+    sl->N = phase_figures_dalloc(W);
+    sl->cm = phase_figures_dalloc((long)nA * W);
+    sl->ws = phase_figures_dalloc((long)nA * W);
+    sl->alabels = calloc((size_t)nA, sizeof *sl->alabels);
+    return sl->ls && sl->labels && sl->fs && sl->N && sl->cm && sl->ws && sl->alabels ? 0 : -1;
+}
+
+/* S̄ and χ against σ_w² at the first σ_b², one line per width; test accuracy dashed on
+ * a second axis when the file has it. */
+static void summary_cuts(phase_ctx *c, int a, summary_lines *sl)
+{
+    const phase_file *pf = &c->pf;
+    int W = pf->n_width, B = pf->n_sb2, S = pf->n_sw2;
+    plot_series *ls = sl->ls;
+    for (int k = 0; k < W; k++) {
+        long o = (((long)a * W + k) * B + 0) * S;
+        snprintf(sl->labels[k], 64, "N = %d", pf->width[k]);
+        int col = plot_series_color(k);
+        const char *lab = sl->labels[k];
+        ls[k] = (plot_series){pf->sigma_w2, c->d.S_mean_seedavg + o, S, lab, col, 0, 2.5, 1, 0, 0};
+        ls[W + k] = (plot_series){pf->sigma_w2, c->d.chi + o, S, lab, col, 0, 2.5, 1, 0, 0};
+        ls[2 * W + k] = (plot_series){pf->sigma_w2, c->d.accuracy_seedavg + o, S, NULL, col, 1,
+                                      1.5, 0, 0, 0};
+        sl->N[k] = pf->width[k];
+    }
+    char title[256];
+    snprintf(title, sizeof title, "mean size — %s, " SB2 " = %g", pf->activation[a],
+             pf->sigma_b2[0]);
+    int acc = c->d.has_accuracy;
+    const char *y2 = acc ? "test accuracy (dashed)" : NULL;
+    plot_lines_spec p1 = {SW2, "mean avalanche size S", title, ls, W, y2, ls + 2 * W,
+                          acc ? W : 0, 0, 0, NULL};
+    plot_lines(&p1);
+    snprintf(title, sizeof title, "susceptibility — %s, " SB2 " = %g", pf->activation[a],
+             pf->sigma_b2[0]);
+    plot_lines_spec p2 = {SW2, "χ = ∂S/∂" SW2, title, ls + W, W, y2, ls + 2 * W, acc ? W : 0,
+                          0, 0, NULL};
+    plot_lines(&p2);
+}
+
+/* χ_max(N) and σ_w²*(N) at the first σ_b², one line per activation. */
+static void summary_widths(phase_ctx *c, summary_lines *sl)
+{
+    const phase_file *pf = &c->pf;
+    int W = pf->n_width, B = pf->n_sb2, nA = pf->n_act;
+    for (int aa = 0; aa < nA; aa++) {
+        for (int k = 0; k < W; k++) {
+            long r = ((long)aa * W + k) * B + 0;
+            sl->cm[(long)aa * W + k] = c->d.chi_max[r];
+            sl->ws[(long)aa * W + k] = c->d.widom_sigma_w2[r];
+        }
+        snprintf(sl->alabels[aa], 64, "%s", pf->activation[aa]);
+        int col = plot_series_color(aa);
+        sl->fs[aa] = (plot_series){sl->N, sl->cm + (long)aa * W, W, sl->alabels[aa], col, 0,
+                                   2.5, 1, 0, 0};
+        sl->fs[nA + aa] = (plot_series){sl->N, sl->ws + (long)aa * W, W, sl->alabels[aa], col,
+                                        0, 2.5, 1, 0, 0};
+    }
+    char title[256];
+    snprintf(title, sizeof title, "peak susceptibility, " SB2 " = %g", pf->sigma_b2[0]);
+    plot_lines_spec p3 = {"width N", "χ#dmax#u", title, sl->fs, nA, NULL, NULL, 0, 1, 1, NULL};
+    plot_lines(&p3);
+    snprintf(title, sizeof title, "Widom line position, " SB2 " = %g", pf->sigma_b2[0]);
+    plot_lines_spec p4 = {"width N", SW2 "*", title, sl->fs + nA, nA, NULL, NULL, 0, 1, 0, NULL};
+    plot_lines(&p4);
+}
+
+/* Numbers behind the summary's panels: long format, one row per plotted value. */
+static int write_summary_csv(phase_ctx *c, const char *fig, int a, int w,
+                             const summary_lines *sl, cs_err *err)
+{
+    const phase_file *pf = &c->pf;
+    int W = pf->n_width, B = pf->n_sb2, S = pf->n_sw2, nA = pf->n_act;
+    char csv[4200];
+    phase_figures_csv_beside(fig, csv, sizeof csv);
+    FILE *f = phase_figures_open_out(csv, err);
+    if (!f)
+        return err->code;
+    fprintf(f, "panel,activation,width,sigma_b2,sigma_w2,value\n");
+    struct {
+        const char *panel;
+        const double *cells;
+        int all_b, all_w;
+    } heat[] = {{"chi", c->d.chi, 1, 0}, {"test_accuracy", c->d.accuracy_seedavg, 1, 0},
+                {"S_mean_cut", c->d.S_mean_seedavg, 0, 1}, {"chi_cut", c->d.chi, 0, 1}};
+    for (size_t h = 0; h < sizeof heat / sizeof *heat; h++)
+        for (int k = heat[h].all_w ? 0 : w; k <= w; k++)
+            for (int b = 0; b < (heat[h].all_b ? B : 1); b++)
+                for (int j = 0; j < S; j++) {
+                    fprintf(f, "%s,%s,%d,", heat[h].panel, pf->activation[a], pf->width[k]);
+                    phase_figures_put_num(f, pf->sigma_b2[b]);
+                    fputc(',', f);
+                    phase_figures_put_num(f, pf->sigma_w2[j]);
+                    fputc(',', f);
+                    phase_figures_put_num(f, heat[h].cells[(((long)a * W + k) * B + b) * S + j]);
+                    fputc('\n', f);
+                }
+    for (int aa = 0; aa < nA; aa++)
+        for (int k = 0; k < W; k++) {
+            fprintf(f, "chi_max,%s,%d,", pf->activation[aa], pf->width[k]);
+            phase_figures_put_num(f, pf->sigma_b2[0]);
+            fputs(",nan,", f);
+            phase_figures_put_num(f, sl->cm[(long)aa * W + k]);
+            fprintf(f, "\nwidom_sigma_w2,%s,%d,", pf->activation[aa], pf->width[k]);
+            phase_figures_put_num(f, pf->sigma_b2[0]);
+            fputs(",nan,", f);
+            phase_figures_put_num(f, sl->ws[(long)aa * W + k]);
+            fputc('\n', f);
+        }
+    return phase_figures_close_out(f, csv, err);
+}
+
+/* χ and accuracy heatmaps of the first activation at the largest width, the cuts, and
+ * χ_max and the Widom line against N. */
 static int render_summary(phase_ctx *c, const char *path, cs_err *err)
 {
     const phase_file *pf = &c->pf;
-    int a = 0, w = pf->n_width - 1, W = pf->n_width, B = pf->n_sb2, S = pf->n_sw2;
+    int a = 0, w = pf->n_width - 1;
     int rc = plot_open(path, SUM_W, SUM_H, 2, 3, err);
     if (rc)
         return rc;
     heatmap_panel(c, c->d.chi, a, w, "chi", quantity_label("chi"), 1, NULL);
     heatmap_panel(c, c->d.accuracy_seedavg, a, w, "test_accuracy", "test accuracy", 1, NULL);
-
-    plot_series *ls = calloc((size_t)W * 3, sizeof *ls);
-    char(*labels)[64] = calloc((size_t)W, sizeof *labels);
-    int nA = pf->n_act;
-    plot_series *fs = calloc((size_t)nA * 2, sizeof *fs);
-    double *N = phase_figures_dalloc(W), *cm = phase_figures_dalloc((long)nA * W), *ws = phase_figures_dalloc((long)nA * W);
-    char(*alabels)[64] = calloc((size_t)nA, sizeof *alabels);
-    if (!ls || !labels || !fs || !N || !cm || !ws || !alabels) {
+    summary_lines sl;
+    if (summary_alloc(pf->n_width, pf->n_act, &sl) != 0) {
         plot_close(err);
         rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
-        goto out;
+    } else {
+        summary_cuts(c, a, &sl);
+        summary_widths(c, &sl);
+        rc = plot_close(err);
+        if (!rc)
+            rc = write_summary_csv(c, path, a, w, &sl, err);
     }
-    for (int k = 0; k < W; k++) {
-        long o = (((long)a * W + k) * B + 0) * S;
-        snprintf(labels[k], 64, "N = %d", pf->width[k]);
-        int col = plot_series_color(k);
-        ls[k] = (plot_series){pf->sigma_w2, c->d.S_mean_seedavg + o, S, labels[k], col, 0, 2.5, 1, 0, 0};
-        ls[W + k] = (plot_series){pf->sigma_w2, c->d.chi + o, S, labels[k], col, 0, 2.5, 1, 0, 0};
-        ls[2 * W + k] = (plot_series){pf->sigma_w2, c->d.accuracy_seedavg + o, S, NULL, col, 1, 1.5, 0, 0, 0};
-        N[k] = pf->width[k];
-    }
-    char title[256];
-    snprintf(title, sizeof title, "mean size — %s, " SB2 " = %g", pf->activation[a], pf->sigma_b2[0]);
-    int acc = c->d.has_accuracy;
-    plot_lines_spec p1 = {SW2, "mean avalanche size S", title, ls, W, acc ? "test accuracy (dashed)" : NULL,
-                          ls + 2 * W, acc ? W : 0, 0, 0, NULL};
-    plot_lines(&p1);
-    snprintf(title, sizeof title, "susceptibility — %s, " SB2 " = %g", pf->activation[a], pf->sigma_b2[0]);
-    plot_lines_spec p2 = {SW2, "χ = ∂S/∂" SW2, title, ls + W, W, acc ? "test accuracy (dashed)" : NULL,
-                          ls + 2 * W, acc ? W : 0, 0, 0, NULL};
-    plot_lines(&p2);
-    for (int aa = 0; aa < nA; aa++) {
-        for (int k = 0; k < W; k++) {
-            long r = ((long)aa * W + k) * B + 0;
-            cm[(long)aa * W + k] = c->d.chi_max[r];
-            ws[(long)aa * W + k] = c->d.widom_sigma_w2[r];
-        }
-        snprintf(alabels[aa], 64, "%s", pf->activation[aa]);
-        int col = plot_series_color(aa);
-        fs[aa] = (plot_series){N, cm + (long)aa * W, W, alabels[aa], col, 0, 2.5, 1, 0, 0};
-        fs[nA + aa] = (plot_series){N, ws + (long)aa * W, W, alabels[aa], col, 0, 2.5, 1, 0, 0};
-    }
-    snprintf(title, sizeof title, "peak susceptibility, " SB2 " = %g", pf->sigma_b2[0]);
-    plot_lines_spec p3 = {"width N", "χ#dmax#u", title, fs, nA, NULL, NULL, 0, 1, 1, NULL};
-    plot_lines(&p3);
-    snprintf(title, sizeof title, "Widom line position, " SB2 " = %g", pf->sigma_b2[0]);
-    plot_lines_spec p4 = {"width N", SW2 "*", title, fs + nA, nA, NULL, NULL, 0, 1, 0, NULL};
-    plot_lines(&p4);
-    rc = plot_close(err);
-    if (!rc) {
-        /* Numbers behind the panels: long format, one row per plotted value. */
-        char csv[4200];
-        phase_figures_csv_beside(path, csv, sizeof csv);
-        FILE *f = phase_figures_open_out(csv, err);
-        if (!f) {
-            rc = err->code;
-            goto out;
-        }
-        fprintf(f, "panel,activation,width,sigma_b2,sigma_w2,value\n");
-        struct {
-            const char *panel;
-            const double *cells;
-            int all_b, all_w;
-        } heat[] = {{"chi", c->d.chi, 1, 0}, {"test_accuracy", c->d.accuracy_seedavg, 1, 0},
-                    {"S_mean_cut", c->d.S_mean_seedavg, 0, 1}, {"chi_cut", c->d.chi, 0, 1}};
-        for (size_t h = 0; h < sizeof heat / sizeof *heat; h++)
-            for (int k = heat[h].all_w ? 0 : w; k <= w; k++)
-                for (int b = 0; b < (heat[h].all_b ? B : 1); b++)
-                    for (int j = 0; j < S; j++) {
-                        fprintf(f, "%s,%s,%d,", heat[h].panel, pf->activation[a], pf->width[k]);
-                        phase_figures_put_num(f, pf->sigma_b2[b]);
-                        fputc(',', f);
-                        phase_figures_put_num(f, pf->sigma_w2[j]);
-                        fputc(',', f);
-                        phase_figures_put_num(f, heat[h].cells[(((long)a * W + k) * B + b) * S + j]);
-                        fputc('\n', f);
-                    }
-        for (int aa = 0; aa < nA; aa++)
-            for (int k = 0; k < W; k++) {
-                fprintf(f, "chi_max,%s,%d,", pf->activation[aa], pf->width[k]);
-                phase_figures_put_num(f, pf->sigma_b2[0]);
-                fputs(",nan,", f);
-                phase_figures_put_num(f, cm[(long)aa * W + k]);
-                fprintf(f, "\nwidom_sigma_w2,%s,%d,", pf->activation[aa], pf->width[k]);
-                phase_figures_put_num(f, pf->sigma_b2[0]);
-                fputs(",nan,", f);
-                phase_figures_put_num(f, ws[(long)aa * W + k]);
-                fputc('\n', f);
-            }
-        rc = phase_figures_close_out(f, csv, err);
-    }
-out:
-    free(ls);
-    free(labels);
-    free(fs);
-    free(N);
-    free(cm);
-    free(ws);
-    free(alabels);
+    summary_free(&sl);
     return rc;
 }
 
@@ -557,21 +609,35 @@ static int phase_one_quantity(phase_ctx *c, const char *q, const char *act, long
     return rc;
 }
 
-static int phase_standard_set(phase_ctx *c, const char *outdir, const char *ext, cs_err *err)
+/* The smooth edge-of-chaos curve drawn on every heatmap. */
+static int write_edge_csv(const phase_ctx *c, const char *path, cs_err *err)
 {
     const phase_file *pf = &c->pf;
-    char dir[4000];
-    if (outdir)
-        snprintf(dir, sizeof dir, "%s", outdir);
-    else
-        phase_figures_default_dir(pf->path, dir, sizeof dir);
-    int rc = phase_figures_ensure_dir(dir, err);
-    if (rc)
-        return rc;
+    FILE *f = phase_figures_open_out(path, err);
+    if (!f)
+        return err->code;
+    fprintf(f, "activation,sigma_b2,edge_sigma_w2\n");
+    for (int a = 0; a < pf->n_act; a++)
+        for (int k = 0; k < c->n_fine; k++) {
+            fprintf(f, "%s,", pf->activation[a]);
+            phase_figures_put_num(f, c->edge_fy[k]);
+            fputc(',', f);
+            phase_figures_put_num(f, c->edge_fx[(long)a * c->n_fine + k]);
+            fputc('\n', f);
+        }
+    return phase_figures_close_out(f, path, err);
+}
+
+/* A heatmap of every standard quantity the file has, per activation and width;
+ * *n_fig counts them. */
+static int render_standard_heatmaps(phase_ctx *c, const char *dir, const char *ext,
+                                    int *n_fig, cs_err *err)
+{
+    const phase_file *pf = &c->pf;
     double *cells = phase_figures_dalloc(pf->n_cells);
     if (!cells)
         return cs_fail(err, CS_EXIT_ERROR, "out of memory");
-    int n_fig = 0;
+    int rc = 0;
     char path[4200];
     for (size_t q = 0; q < sizeof STANDARD / sizeof *STANDARD && !rc; q++) {
         const char *name = STANDARD[q].name;
@@ -592,9 +658,27 @@ static int phase_standard_set(phase_ctx *c, const char *outdir, const char *ext,
                 snprintf(path, sizeof path, "%s/%s_%s_N%d.%s", dir, name, pf->activation[a],
                          pf->width[w], ext);
                 rc = render_heatmap_file(c, cells, a, w, name, 0, path, err);
-                n_fig++;
+                (*n_fig)++;
             }
     }
+    free(cells);
+    return rc;
+}
+
+static int phase_standard_set(phase_ctx *c, const char *outdir, const char *ext, cs_err *err)
+{
+    const phase_file *pf = &c->pf;
+    char dir[4000];
+    if (outdir)
+        snprintf(dir, sizeof dir, "%s", outdir);
+    else
+        phase_figures_default_dir(pf->path, dir, sizeof dir);
+    int rc = phase_figures_ensure_dir(dir, err);
+    if (rc)
+        return rc;
+    int n_fig = 0;
+    char path[4200];
+    rc = render_standard_heatmaps(c, dir, ext, &n_fig, err);
     for (int a = 0; a < pf->n_act && !rc; a++)
         for (int b = 0; b < pf->n_sb2 && !rc; b++) {
             snprintf(path, sizeof path, "%s/cuts_%s_sb2_%g.%s", dir, pf->activation[a],
@@ -612,23 +696,8 @@ static int phase_standard_set(phase_ctx *c, const char *outdir, const char *ext,
         rc = write_lines_csv(c, path, err);
     }
     if (!rc && c->edge_fx) {
-        /* The smooth edge-of-chaos curve drawn on every heatmap. */
         snprintf(path, sizeof path, "%s/edge_of_chaos.csv", dir);
-        FILE *f = phase_figures_open_out(path, err);
-        if (!f) {
-            rc = err->code;
-        } else {
-            fprintf(f, "activation,sigma_b2,edge_sigma_w2\n");
-            for (int a = 0; a < pf->n_act; a++)
-                for (int k = 0; k < c->n_fine; k++) {
-                    fprintf(f, "%s,", pf->activation[a]);
-                    phase_figures_put_num(f, c->edge_fy[k]);
-                    fputc(',', f);
-                    phase_figures_put_num(f, c->edge_fx[(long)a * c->n_fine + k]);
-                    fputc('\n', f);
-                }
-            rc = phase_figures_close_out(f, path, err);
-        }
+        rc = write_edge_csv(c, path, err);
     }
     if (!rc) {
         char txt[4200];
@@ -636,7 +705,6 @@ static int phase_standard_set(phase_ctx *c, const char *outdir, const char *ext,
         snprintf(path, sizeof path, "%s/claim_test.csv", dir);
         rc = write_claim(c, stdout, txt, path, err);
     }
-    free(cells);
     if (!rc)
         fprintf(stderr, "critsweep phase: %d figures with their CSVs in %s/\n", n_fig, dir);
     return rc;
