@@ -165,7 +165,8 @@ void fss_fit_widom(const double *N, const double *widom, int W, double edge, fss
 }
 
 /* Mean and spread of the rescaled curves at xp, interpolated linearly between each
- * curve's finite neighbours of xp: adds to *num, *den. */
+ * curve's finite neighbours of xp (the first 64 curves that reach xp): adds to *num
+ * and *den. */
 static void collapse_point(const double *X, const double *Y, int S, int W, double xp,
                            double *num, double *den)
 {
