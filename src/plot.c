@@ -251,34 +251,18 @@ static double viewport_bottom(double leg)
     return fmax(0.10, leg + room);
 }
 
-int plot_heatmap(const plot_heatmap_spec *s)
+/* The colour range of the finite cells (a small band around a constant one, [0, 1]
+ * when there is none). */
+static void heatmap_range(const plot_heatmap_spec *s, double *zmin_out, double *zmax_out)
 {
     int nx = s->nx, ny = s->ny;
-    double *ex = malloc((size_t)(nx + 1) * sizeof *ex), *ey = malloc((size_t)(ny + 1) * sizeof *ey);
-    PLFLT **img = NULL, **xg = NULL, **yg = NULL;
-    plAlloc2dGrid(&img, nx, ny);
-    plAlloc2dGrid(&xg, nx + 1, ny + 1);
-    plAlloc2dGrid(&yg, nx + 1, ny + 1);
-    if (!ex || !ey || !img || !xg || !yg) {
-        free(ex);
-        free(ey);
-        if (img) plFree2dGrid(img, nx, ny);
-        if (xg) plFree2dGrid(xg, nx + 1, ny + 1);
-        if (yg) plFree2dGrid(yg, nx + 1, ny + 1);
-        return -1;
-    }
-    cell_edges(s->xc, nx, ex);
-    cell_edges(s->yc, ny, ey);
     double zmin = INFINITY, zmax = -INFINITY;
-    int n_nan = 0;
     for (int j = 0; j < ny; j++)
         for (int i = 0; i < nx; i++) {
             double v = s->z[(long)j * nx + i];
             if (isfinite(v)) {
                 zmin = fmin(zmin, v);
                 zmax = fmax(zmax, v);
-            } else {
-                n_nan++;
             }
         }
     if (!isfinite(zmin)) {
@@ -289,50 +273,74 @@ int plot_heatmap(const plot_heatmap_spec *s)
         zmin -= h;
         zmax += h;
     }
-    /* Cells outside [zmin, zmax] are not drawn by plimagefr: NaN cells go below. */
+    *zmin_out = zmin;
+    *zmax_out = zmax;
+}
+
+/* The image and the cell-edge grids plimagefr maps it through. */
+typedef struct {
+    int nx, ny;
+    double *ex, *ey;    /* (nx + 1), (ny + 1) cell edges */
+    PLFLT **img;        /* (nx, ny) */
+    PLFLT **xg, **yg;   /* (nx + 1, ny + 1) */
+} heatmap_grid;
+
+static void heatmap_grid_free(heatmap_grid *g)
+{
+    free(g->ex);
+    free(g->ey);
+    if (g->img) plFree2dGrid(g->img, g->nx, g->ny);
+    if (g->xg) plFree2dGrid(g->xg, g->nx + 1, g->ny + 1);
+    if (g->yg) plFree2dGrid(g->yg, g->nx + 1, g->ny + 1);
+}
+
+/* Cells outside [zmin, zmax] are not drawn by plimagefr: NaN cells go below. */
+static int heatmap_grid_fill(const plot_heatmap_spec *s, double zmin, double zmax,
+                             heatmap_grid *g)
+{
+    int nx = s->nx, ny = s->ny;
+    *g = (heatmap_grid){nx, ny, malloc((size_t)(nx + 1) * sizeof *g->ex),
+                        malloc((size_t)(ny + 1) * sizeof *g->ey), NULL, NULL, NULL};
+    plAlloc2dGrid(&g->img, nx, ny);
+    plAlloc2dGrid(&g->xg, nx + 1, ny + 1);
+    plAlloc2dGrid(&g->yg, nx + 1, ny + 1);
+    if (!g->ex || !g->ey || !g->img || !g->xg || !g->yg) {
+        heatmap_grid_free(g);
+        return -1;
+    }
+    cell_edges(s->xc, nx, g->ex);
+    cell_edges(s->yc, ny, g->ey);
     double below = zmin - (zmax - zmin) - 1.0;
     for (int i = 0; i < nx; i++)
         for (int j = 0; j < ny; j++) {
             double v = s->z[(long)j * nx + i];
-            img[i][j] = isfinite(v) ? v : below;
+            g->img[i][j] = isfinite(v) ? v : below;
         }
     for (int i = 0; i <= nx; i++)
         for (int j = 0; j <= ny; j++) {
-            xg[i][j] = ex[i];
-            yg[i][j] = ey[j];
+            g->xg[i][j] = g->ex[i];
+            g->yg[i][j] = g->ey[j];
         }
-    PLcGrid2 grid = {xg, yg, NULL, nx + 1, ny + 1};
+    return 0;
+}
 
-    pladv(0);
-    plvpor(0.14, 0.80, 0.2, 0.90); /* provisional: the legend's width is relative to it */
-    plwind(0, 1, 0, 1);            /* pllegend restores the window: it must be valid */
-    PLFLT vp_y0 = viewport_bottom(s->n_lines ? draw_legend(s->lines, s->n_lines) : 0);
-    plvpor(0.14, 0.80, vp_y0, 0.90);
-    plwind(ex[0], ex[nx], ey[0], ey[ny]);
-    /* NaN (pending) cells: light grey. */
+/* NaN (pending) cells: light grey. */
+static void draw_nan_cells(const plot_heatmap_spec *s, const heatmap_grid *g)
+{
+    const double *ex = g->ex, *ey = g->ey;
     plcol0(PLOT_LIGHTGREY);
-    for (int j = 0; j < ny; j++)
-        for (int i = 0; i < nx; i++)
-            if (!isfinite(s->z[(long)j * nx + i])) {
+    for (int j = 0; j < s->ny; j++)
+        for (int i = 0; i < s->nx; i++)
+            if (!isfinite(s->z[(long)j * s->nx + i])) {
                 PLFLT px[4] = {ex[i], ex[i + 1], ex[i + 1], ex[i]};
                 PLFLT py[4] = {ey[j], ey[j], ey[j + 1], ey[j + 1]};
                 plfill(4, px, py);
             }
-    /* Non-uniform axes: pltr2 maps the image's cell corners to the edge grid, so every
-     * cell covers exactly its own σ range. */
-    plimagefr((PLFLT_MATRIX)img, nx, ny, ex[0], ex[nx], ey[0], ey[ny], zmin, zmax, zmin, zmax,
-              pltr2, &grid);
-    /* Overlays, clipped to the grid by the viewport. */
-    for (int k = 0; k < s->n_lines; k++)
-        draw_series(&s->lines[k], 0, 0);
-    plcol0(PLOT_BLACK);
-    plwidth(1.0);
-    plbox("bcnstf", 0, 0, "bcnstfv", 0, 0); /* f: plain numbers, no "(x10^-2)" */
-    pllab(s->xlabel, "", "");
-    plmtex("l", 5.2, 0.5, 0.5, s->ylabel ? s->ylabel : "");
-    plmtex("t", 1.2, 0.5, 0.5, s->title ? s->title : "");
+}
 
-    /* Colour bar on the right, labelled with the quantity and its units. */
+/* Colour bar on the right of the viewport, labelled with the quantity and its units. */
+static void draw_colour_bar(double zmin, double zmax, PLFLT vp_y0, const char *zlabel)
+{
     PLFLT *vals = malloc(256 * sizeof *vals);
     if (vals && n_panels == 1) {
         PLINT n_values = 256;
@@ -340,7 +348,7 @@ int plot_heatmap(const plot_heatmap_spec *s)
             vals[k] = zmin + (zmax - zmin) * k / 255.0;
         PLFLT cw, chh;
         PLINT lopt = PL_COLORBAR_LABEL_RIGHT;
-        const char *labels[1] = {s->zlabel ? s->zlabel : ""};
+        const char *labels[1] = {zlabel ? zlabel : ""};
         const char *axis_opts[1] = {"bcvtmf"};
         PLFLT ticks[1] = {0.0};
         PLINT sub_ticks[1] = {0};
@@ -364,16 +372,46 @@ int plot_heatmap(const plot_heatmap_spec *s)
                       NULL);
             plcol0(PLOT_BLACK);
             plbox("bc", 0, 0, "bcmstvf", 0, 0);
-            plmtex("r", 5.0, 0.5, 0.5, s->zlabel ? s->zlabel : "");
+            plmtex("r", 5.0, 0.5, 0.5, zlabel ? zlabel : "");
             plFree2dGrid(bar, 1, 256);
         }
     }
     free(vals);
-    plFree2dGrid(img, nx, ny);
-    plFree2dGrid(xg, nx + 1, ny + 1);
-    plFree2dGrid(yg, nx + 1, ny + 1);
-    free(ex);
-    free(ey);
+}
+
+int plot_heatmap(const plot_heatmap_spec *s)
+{
+    int nx = s->nx, ny = s->ny;
+    double zmin, zmax;
+    heatmap_range(s, &zmin, &zmax);
+    heatmap_grid g;
+    if (heatmap_grid_fill(s, zmin, zmax, &g) != 0)
+        return -1;
+    const double *ex = g.ex, *ey = g.ey;
+    PLcGrid2 grid = {g.xg, g.yg, NULL, nx + 1, ny + 1};
+
+    pladv(0);
+    plvpor(0.14, 0.80, 0.2, 0.90); /* provisional: the legend's width is relative to it */
+    plwind(0, 1, 0, 1);            /* pllegend restores the window: it must be valid */
+    PLFLT vp_y0 = viewport_bottom(s->n_lines ? draw_legend(s->lines, s->n_lines) : 0);
+    plvpor(0.14, 0.80, vp_y0, 0.90);
+    plwind(ex[0], ex[nx], ey[0], ey[ny]);
+    draw_nan_cells(s, &g);
+    /* Non-uniform axes: pltr2 maps the image's cell corners to the edge grid, so every
+     * cell covers exactly its own σ range. */
+    plimagefr((PLFLT_MATRIX)g.img, nx, ny, ex[0], ex[nx], ey[0], ey[ny], zmin, zmax, zmin, zmax,
+              pltr2, &grid);
+    /* Overlays, clipped to the grid by the viewport. */
+    for (int k = 0; k < s->n_lines; k++)
+        draw_series(&s->lines[k], 0, 0);
+    plcol0(PLOT_BLACK);
+    plwidth(1.0);
+    plbox("bcnstf", 0, 0, "bcnstfv", 0, 0); /* f: plain numbers, no "(x10^-2)" */
+    pllab(s->xlabel, "", "");
+    plmtex("l", 5.2, 0.5, 0.5, s->ylabel ? s->ylabel : "");
+    plmtex("t", 1.2, 0.5, 0.5, s->title ? s->title : "");
+    draw_colour_bar(zmin, zmax, vp_y0, s->zlabel);
+    heatmap_grid_free(&g);
     return 0;
 }
 

@@ -1,0 +1,53 @@
+/* phase_figures.h — what `critsweep phase` and `critsweep fss` share: a results file
+ * loaded with its derived tables, the cells of a quantity, and the small output helpers
+ * (folders, CSV files at full precision).  Internal to the two commands. */
+#ifndef CRITSWEEP_PHASE_FIGURES_H
+#define CRITSWEEP_PHASE_FIGURES_H
+
+#include <stdio.h>
+
+#include "critsweep/common.h"
+#include "critsweep/phase.h"
+
+/* Axis names in PLplot text. */
+#define SW2 "σ#dw#u²"
+#define SB2 "σ#db#u²"
+
+typedef struct {
+    phase_file pf;
+    phase_derived d;
+    int written;        /* derived datasets were written into the file */
+    /* The edge of chaos as a smooth curve for the overlays (the theory line is
+     * continuous in σ_b²; the derived table has it at the grid's σ_b² only). */
+    int n_fine;
+    double *edge_fx;    /* (A, n_fine) σ_w² */
+    double *edge_fy;    /* (n_fine) σ_b² */
+} phase_ctx;
+
+/* Opens the file, computes the derived tables and writes them back unless told not to
+ * or the file is busy/read-only (then they stay in memory, and cmd says so on stderr). */
+int phase_figures_load(phase_ctx *c, const char *cmd, const char *path, int no_write,
+                       int force, cs_err *err);
+void phase_figures_unload(phase_ctx *c);
+
+/* Cells (A, W, B, S) of a quantity: seed mean (or spread), from the per-task data or
+ * the derived tables.  Unknown names fail with the list of what exists. */
+int phase_figures_cells(phase_ctx *c, const char *name, int spread, double *out,
+                        cs_err *err);
+
+/* n doubles, all NaN (NULL when out of memory). */
+double *phase_figures_dalloc(long n);
+
+/* Creates the output folder if needed. */
+int phase_figures_ensure_dir(const char *dir, cs_err *err);
+/* "<file without .h5>-figures" */
+void phase_figures_default_dir(const char *path, char *out, size_t n);
+/* Replaces the extension of a figure path by .csv. */
+void phase_figures_csv_beside(const char *fig, char *out, size_t n);
+/* fopen for writing / fclose, with messages naming the path. */
+FILE *phase_figures_open_out(const char *path, cs_err *err);
+int phase_figures_close_out(FILE *f, const char *path, cs_err *err);
+/* Full precision so that the CSVs reproduce the computation exactly; "nan" if not finite. */
+void phase_figures_put_num(FILE *f, double v);
+
+#endif
