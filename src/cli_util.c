@@ -221,6 +221,21 @@ void json_object_end(json_writer *w)
     w->depth--;
 }
 
+void json_array_begin(json_writer *w, const char *key)
+{
+    json_key(w, key);
+    fputc('[', w->f);
+    w->n = 0;
+    w->depth++;
+}
+
+void json_array_end(json_writer *w)
+{
+    fputc(']', w->f);
+    w->n = 1;
+    w->depth--;
+}
+
 void json_end(json_writer *w)
 {
     fputs("}\n", w->f);

@@ -58,8 +58,10 @@ void json_int(json_writer *w, const char *key, long long v);
 void json_str(json_writer *w, const char *key, const char *v);
 void json_bool(json_writer *w, const char *key, int v);
 void json_num_array(json_writer *w, const char *key, const double *v, long n);
-void json_object_begin(json_writer *w, const char *key);
+void json_object_begin(json_writer *w, const char *key); /* key NULL: an array element */
 void json_object_end(json_writer *w);
+void json_array_begin(json_writer *w, const char *key);  /* elements: json_object_begin(w, NULL) */
+void json_array_end(json_writer *w);
 void json_end(json_writer *w); /* closes the object and writes a newline */
 
 #endif
