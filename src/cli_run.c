@@ -167,6 +167,89 @@ static void adopt_legacy_engine(cs_sweep *s, const char *path)
     free(hash);
 }
 
+/* An existing file: lock it, check it is this sweep's, append the runs row.  *integ
+ * receives its damaged rows. */
+static int prepare_existing(cs_sweep *s, const char *path, prep *p, store_integrity *integ,
+                            cs_err *err)
+{
+    /* The lock before anything is read: a file another run writes is not ours to
+     * judge or change. */
+    int rc = store_lock(path, &p->lock_fd, err);
+    if (rc)
+        return rc;
+    rc = store_validate(path, 1, integ, err);
+    if (!rc)
+        adopt_legacy_engine(s, path);
+    if (rc || (rc = store_check(path, s, err)))
+        return rc;
+    if (!integ->has_checksums)
+        fprintf(stderr, "critsweep run: %s: written by critsweep 0.1.0, which kept no row "
+                        "checksums: its finished rows are unverified\n", path);
+    if ((rc = store_runs_append(path, &p->run, &p->row, err)))
+        return rc;
+    if (p->row < 0)
+        fprintf(stderr, "critsweep run: %s: warning: the runs table is full (%d runs); "
+                        "this run is not recorded in it\n", path, CS_RUNS_MAX);
+    return 0;
+}
+
+/* Damaged rows (a status byte outside 0..3, a checksum that does not match) are
+ * computed again, and said so: never counted as done, never left pending with nothing
+ * scheduled. */
+static void reset_damaged(const cs_sweep *s, const char *path, const store_integrity *integ,
+                          int8_t *status, long n)
+{
+    long shown = 0;
+    for (long t = 0; integ->damaged && t < n; t++) {
+        if (!integ->damaged[t])
+            continue;
+        if (shown++ < 10) {
+            char lab[160];
+            store_task_label(s, t, lab, sizeof lab);
+            if (status[t] < CS_STATUS_PENDING || status[t] > CS_STATUS_DIVERGED)
+                fprintf(stderr, "critsweep run: %s: %s: status byte %d is not a status "
+                                "(damaged file); computing it again\n", path, lab, status[t]);
+            else
+                fprintf(stderr, "critsweep run: %s: %s: its row does not match its checksum "
+                                "(damaged file); computing it again\n", path, lab);
+        }
+        status[t] = CS_STATUS_PENDING;
+    }
+    if (shown > 10)
+        fprintf(stderr, "critsweep run: %s: ... %ld damaged rows in all, computing them again\n",
+                path, shown);
+}
+
+/* Reads the file's progress and queues the tasks to run: pending ones, and failed ones
+ * with attempts left, costliest first. */
+static int build_queue(const cs_sweep *s, const char *path, const store_integrity *integ,
+                       prep *p, cs_err *err)
+{
+    long n = grid_task_count(s);
+    int8_t *status = malloc((size_t)n);
+    p->attempts = malloc((size_t)n * sizeof *p->attempts);
+    p->queue = malloc((size_t)n * sizeof *p->queue);
+    if (!status || !p->attempts || !p->queue) {
+        free(status);
+        return cs_fail(err, CS_EXIT_ERROR, "out of memory for %ld tasks", n);
+    }
+    int rc = store_read_progress(path, n, status, p->attempts, err);
+    if (rc) {
+        free(status);
+        return rc;
+    }
+    reset_damaged(s, path, integ, status, n);
+    count_status(status, p->attempts, n, s->output.max_attempts, p);
+    p->n_queue = 0;
+    for (long t = 0; t < n; t++)
+        if (status[t] == CS_STATUS_PENDING ||
+            (status[t] == CS_STATUS_FAILED && p->attempts[t] < s->output.max_attempts))
+            p->queue[p->n_queue++] = t;
+    free(status);
+    sched_sort_by_cost(s, p->queue, p->n_queue);
+    return 0;
+}
+
 /* Rank 0: create or check the file, append the runs row, build the queue. */
 static int prepare(cs_sweep *s, const char *path, int fresh, int ranks, prep *p, cs_err *err)
 {
@@ -190,290 +273,311 @@ static int prepare(cs_sweep *s, const char *path, int fresh, int ranks, prep *p,
     if (exists) {
         if (S_ISDIR(st.st_mode))
             return cs_fail(err, CS_EXIT_USAGE, "%s is a directory; -o wants a file name", path);
-        /* The lock before anything is read: a file another run writes is not ours to
-         * judge or change. */
-        if ((rc = store_lock(path, &p->lock_fd, err)))
-            return rc;
-        rc = store_validate(path, 1, &integ, err);
-        if (!rc)
-            adopt_legacy_engine(s, path);
-        if (rc || (rc = store_check(path, s, err))) {
-            store_integrity_free(&integ);
-            return rc;
-        }
-        if (!integ.has_checksums)
-            fprintf(stderr, "critsweep run: %s: written by critsweep 0.1.0, which kept no row "
-                            "checksums: its finished rows are unverified\n", path);
-        if ((rc = store_runs_append(path, &p->run, &p->row, err))) {
-            store_integrity_free(&integ);
-            return rc;
-        }
-        if (p->row < 0)
-            fprintf(stderr, "critsweep run: %s: warning: the runs table is full (%d runs); "
-                            "this run is not recorded in it\n", path, CS_RUNS_MAX);
+        rc = prepare_existing(s, path, p, &integ, err);
     } else {
-        if ((rc = store_create(path, s, &p->run, &p->lock_fd, err)))
-            return rc;
+        rc = store_create(path, s, &p->run, &p->lock_fd, err);
         p->row = 0;
     }
+    if (!rc)
+        rc = build_queue(s, path, &integ, p, err);
+    store_integrity_free(&integ);
+    return rc;
+}
+
+typedef struct {
+    const char *sweep_path, *out_path;
+    double grace;
+    int fresh;
+    const char **sets;
+    int n_sets;
+} run_args;
+
+enum { ARGS_HELP = -1 }; /* parse_run_args printed the help: exit 0 */
+
+/* Fills a from the command line; a->sets is allocated (the caller frees it). */
+static int parse_run_args(int argc, char **argv, run_args *a)
+{
+    static const struct option longs[] = {
+        {"help", no_argument, NULL, 'h'}, {"fresh", no_argument, NULL, 'f'},
+        {"set", required_argument, NULL, 's'}, {"output", required_argument, NULL, 'o'},
+        {"grace", required_argument, NULL, 'g'}, {NULL, 0, NULL, 0}};
+    memset(a, 0, sizeof *a);
+    a->grace = 60;
+    if (!(a->sets = calloc((size_t)argc + 1, sizeof *a->sets)))
+        return cli_usage_error("run", "out of memory");
+    cli_opts o;
+    cli_opts_init(&o, argc, argv, "ho:", longs);
+    for (int c; (c = cli_opts_next(&o)) != -1;) {
+        const char *v = o.value;
+        switch (c) {
+        case 'h': run_help(stdout); return ARGS_HELP;
+        case 'f': a->fresh = 1; break;
+        case 's':
+            if (!v || !strchr(v, '='))
+                return cli_usage_error("run", "--set needs key=value");
+            a->sets[a->n_sets++] = v;
+            break;
+        case 'o':
+            if (!v || !*v)
+                return cli_usage_error("run", "%s needs a file name", o.word);
+            a->out_path = v;
+            break;
+        case 'g':
+            if (!v || cs_parse_double(v, &a->grace) || a->grace < 0 || a->grace > 1e7)
+                return cli_usage_error("run", "--grace needs seconds >= 0 (got '%s')", v ? v : "");
+            break;
+        case CLI_OPERAND:
+            if (a->sweep_path)
+                return cli_usage_error("run", "one sweep file at a time (got '%s' and '%s')",
+                                       a->sweep_path, v);
+            a->sweep_path = v;
+            break;
+        default:
+            return cli_usage_error("run", "unknown option '%s' (critsweep run --help)", o.word);
+        }
+    }
+    if (!a->sweep_path)
+        return cli_usage_error("run", "which sweep? usage: critsweep run SWEEP.yaml [-o FILE] "
+                                      "(critsweep run --help)");
+    /* srun without MPI support would start N independent copies writing one file. */
+    const char *step_tasks = getenv("SLURM_STEP_NUM_TASKS");
+    if (!under_launcher() && step_tasks && atol(step_tasks) > 1)
+        return cli_usage_error("run", "started by srun as %s tasks without MPI process "
+                                      "management; use srun --mpi=pmix", step_tasks);
+    return 0;
+}
+
+/* Reports a failed MPI call of this file; returns CS_EXIT_ERROR. */
+static int mpi_failed(int rc, const char *what)
+{
+    char msg[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    if (MPI_Error_string(rc, msg, &len) != MPI_SUCCESS)
+        snprintf(msg, sizeof msg, "MPI error %d", rc);
+    fprintf(stderr, "critsweep run: %s failed: %s\n", what, msg);
+    return CS_EXIT_ERROR;
+}
+
+/* MPI_COMM_WORLD keeps MPI's default handler, MPI_ERRORS_ARE_FATAL, until sched_run
+ * sets its own: a failure before the file is open aborts every rank, and nothing is
+ * lost.  The returns are checked all the same, for an implementation that returns. */
+static int start_mpi(int *rank, int *size)
+{
+    int provided, rc;
+    if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+        fprintf(stderr, "critsweep run: MPI_Init failed (under SLURM use srun --mpi=pmix)\n");
+        return CS_EXIT_ERROR;
+    }
+    if ((rc = MPI_Comm_rank(MPI_COMM_WORLD, rank)) != MPI_SUCCESS ||
+        (rc = MPI_Comm_size(MPI_COMM_WORLD, size)) != MPI_SUCCESS) {
+        mpi_failed(rc, "MPI_Comm_rank/MPI_Comm_size");
+        MPI_Abort(MPI_COMM_WORLD, CS_EXIT_ERROR); /* does not return */
+    }
+    return 0;
+}
+
+/* Every rank learns rank 0's outcome, and the engine rank 0 may have adopted for a
+ * 0.1.0 file (dense), so that all hash alike. */
+static void share_prepared(int *rc, cs_sweep *s)
+{
+    int engine = (int)s->avalanche.engine, mrc;
+    if ((mrc = MPI_Bcast(rc, 1, MPI_INT, 0, MPI_COMM_WORLD)) != MPI_SUCCESS ||
+        (mrc = MPI_Bcast(&engine, 1, MPI_INT, 0, MPI_COMM_WORLD)) != MPI_SUCCESS) {
+        mpi_failed(mrc, "MPI_Bcast of the prepared file's state");
+        MPI_Abort(MPI_COMM_WORLD, CS_EXIT_ERROR); /* ranks would wait for each other */
+    }
+    if (engine != (int)s->avalanche.engine) {
+        s->avalanche.engine = (cs_engine)engine;
+        config_rehash(s);
+    }
+}
+
+static void finish_mpi(void)
+{
+    int rc = MPI_Finalize();
+    if (rc != MPI_SUCCESS)
+        mpi_failed(rc, "MPI_Finalize"); /* the results are written: only said */
+}
+
+static void report_speed(const sched_summary *sum, int size)
+{
+    long ran = sum->completed + sum->failed;
+    if (ran > 0 && sum->wall > sum->ready)
+        fprintf(stderr, "critsweep run: %ld tasks in %.2f s after the workers were ready "
+                        "(%.2f s: data loading): %.3g tasks/s\n",
+                ran, sum->wall - sum->ready, sum->ready, ran / (sum->wall - sum->ready));
+    if (size > 1 && sum->wall >= 1) {
+        fprintf(stderr, "critsweep run: master CPU %.3f s over %.1f s wall (%.2f%%), %d "
+                        "workers\n",
+                sum->master_cpu, sum->wall, 100 * sum->master_cpu / sum->wall, size - 1);
+        fprintf(stderr, "critsweep run: workers' CPU %.1f s = %.0f%% of %d cores over the "
+                        "loop; %.2f s waiting for a task (the rest of a shortfall: data "
+                        "loading, the last tasks, or other programs on the cores)\n",
+                sum->workers_cpu, 100 * sum->workers_cpu / (sum->wall * (size - 1)), size - 1,
+                sum->workers_wait);
+    }
+}
+
+/* A complete sweep (failed tasks included): the derived tables.  Returns the runs
+ * row's state and updates *code. */
+static const char *finish_complete(const char *path, const prep *p, int *code)
+{
+    const char *state;
+    cs_err de = {0, ""};
+    int drc = phase_write_derived(path, &de);
+    if (drc == PHASE_NOT_RESERVED) {
+        fprintf(stderr, "critsweep run: %s: written by critsweep 0.1.0, which reserved "
+                        "no space for the derived datasets: not written (`critsweep "
+                        "phase` computes them)\n", path);
+        state = *code ? "error" : "complete";
+    } else if (drc) {
+        fprintf(stderr, "critsweep run: %s: derived datasets not written: %s (run "
+                        "`critsweep phase %s` to retry)\n", path, de.msg, path);
+        *code = CS_EXIT_ERROR;
+        state = "error";
+    } else {
+        state = *code ? "error" : "complete";
+    }
+    if (p->failed)
+        fprintf(stderr, "critsweep run: %ld task%s failed (critsweep status %s lists "
+                        "them); %ld can be retried by running again\n",
+                p->failed, p->failed == 1 ? "" : "s", path, p->failed_retry);
+    return state;
+}
+
+/* Rank 0 after the parallel close: count again, write the derived tables if the sweep
+ * is complete, finish the runs row.  Returns the exit code. */
+static int finish_run(const cs_sweep *s, const char *path, prep *p, const sched_summary *sum,
+                      int code)
+{
+    cs_err err = {0, ""};
     long n = grid_task_count(s);
     int8_t *status = malloc((size_t)n);
-    p->attempts = malloc((size_t)n * sizeof *p->attempts);
-    p->queue = malloc((size_t)n * sizeof *p->queue);
-    if (!status || !p->attempts || !p->queue) {
-        free(status);
-        return cs_fail(err, CS_EXIT_ERROR, "out of memory for %ld tasks", n);
+    int rrc = status ? store_read_progress(path, n, status, p->attempts, &err) : CS_EXIT_ERROR;
+    if (rrc) {
+        fprintf(stderr, "critsweep run: %s\n", err.msg);
+        code = CS_EXIT_ERROR;
+    } else {
+        count_status(status, p->attempts, n, s->output.max_attempts, p);
     }
-    if ((rc = store_read_progress(path, n, status, p->attempts, err))) {
-        free(status);
+    free(status);
+    const char *state;
+    if (!rrc && p->pending == 0) {
+        state = finish_complete(path, p, &code);
+    } else if (sum->stopped || sum->abandoned) {
+        code = CS_EXIT_INCOMPLETE;
+        state = "interrupted";
+    } else {
+        if (!code) /* workers retired with errors, tasks left over */
+            code = sum->worker_errors ? (sum->error_code ? sum->error_code : CS_EXIT_ERROR)
+                                      : CS_EXIT_INCOMPLETE;
+        state = code == CS_EXIT_INCOMPLETE ? "interrupted" : "error";
+    }
+    store_now_iso(p->run.end);
+    p->run.tasks_done = sum->completed;
+    copy_str(p->run.exit_state, sizeof p->run.exit_state, state);
+    if (p->row >= 0 && store_runs_update(path, p->row, &p->run, &err)) {
+        fprintf(stderr, "critsweep run: %s\n", err.msg);
+        if (!code)
+            code = CS_EXIT_ERROR;
+    }
+    if (p->lock_fd >= 0)
+        close(p->lock_fd);
+    fprintf(stderr, "critsweep run: %s: %s; %ld completed in this run, %ld done, %ld "
+                    "diverged, %ld failed, %ld pending%s\n",
+            path, state, sum->completed, p->done, p->diverged, p->failed, p->pending,
+            code == CS_EXIT_INCOMPLETE ? " (run the same command again to resume)" : "");
+    return code;
+}
+
+/* Rank 0 prepares the file and says what will run. */
+static int prepare_and_say(cs_sweep *s, const char *path, int fresh, int size, prep *p)
+{
+    cs_err err = {0, ""};
+    int rc = prepare(s, path, fresh, size, p, &err);
+    if (rc) {
+        fprintf(stderr, "critsweep run: %s\n", err.msg);
         return rc;
     }
-    /* Damaged rows (a status byte outside 0..3, a checksum that does not match) are
-     * computed again, and said so: never counted as done, never left pending with
-     * nothing scheduled. */
-    long shown = 0;
-    for (long t = 0; integ.damaged && t < n; t++) {
-        if (!integ.damaged[t])
-            continue;
-        if (shown++ < 10) {
-            char lab[160];
-            store_task_label(s, t, lab, sizeof lab);
-            if (status[t] < CS_STATUS_PENDING || status[t] > CS_STATUS_DIVERGED)
-                fprintf(stderr, "critsweep run: %s: %s: status byte %d is not a status "
-                                "(damaged file); computing it again\n", path, lab, status[t]);
-            else
-                fprintf(stderr, "critsweep run: %s: %s: its row does not match its checksum "
-                                "(damaged file); computing it again\n", path, lab);
-        }
-        status[t] = CS_STATUS_PENDING;
-    }
-    if (shown > 10)
-        fprintf(stderr, "critsweep run: %s: ... %ld damaged rows in all, computing them again\n",
-                path, shown);
-    store_integrity_free(&integ);
-    count_status(status, p->attempts, n, s->output.max_attempts, p);
-    p->n_queue = 0;
-    for (long t = 0; t < n; t++)
-        if (status[t] == CS_STATUS_PENDING ||
-            (status[t] == CS_STATUS_FAILED && p->attempts[t] < s->output.max_attempts))
-            p->queue[p->n_queue++] = t;
-    free(status);
-    sched_sort_by_cost(s, p->queue, p->n_queue);
+    long n = grid_task_count(s);
+    int workers = size > 1 ? size - 1 : 1;
+    fprintf(stderr, "critsweep run: %s: %ld tasks, %ld done, %ld diverged, %ld failed "
+                    "(%ld to retry), %ld pending; running %ld on %d worker%s (sweep %s)\n",
+            path, n, p->done, p->diverged, p->failed, p->failed_retry, p->pending, p->n_queue,
+            workers, workers == 1 ? "" : "s", s->hash_hex);
     return 0;
+}
+
+/* Runs the queue on every rank; rank 0 then finishes the file alone.  Returns the exit
+ * code; *abandoned_here says a compute thread of this rank is still running. */
+static int run_queue(cs_sweep *s, const char *path, double grace, prep *p, int use_mpi,
+                     int rank, int size, int *abandoned_here)
+{
+    sched_opts so = {
+        .sweep = s, .path = path, .grace = grace, .queue = p->queue, .n_queue = p->n_queue,
+        .attempts = p->attempts, .n_done_before = p->done + p->diverged,
+        .n_tasks = grid_task_count(s),
+    };
+    sched_summary sum;
+    cs_err err = {0, ""};
+    int rc = sched_run(&so, use_mpi ? MPI_COMM_WORLD : MPI_COMM_NULL, &sum, &err);
+    if (rc)
+        fprintf(stderr, "critsweep run: rank %d: %s\n", rank, err.msg);
+    *abandoned_here = sum.abandoned_here;
+    if (use_mpi)
+        finish_mpi(); /* workers leave now; rank 0 finishes the file alone */
+    int code = rc ? CS_EXIT_ERROR : CS_EXIT_OK;
+    if (rank == 0) {
+        report_speed(&sum, size);
+        code = finish_run(s, path, p, &sum, code);
+    }
+    return code;
 }
 
 int cli_run(int argc, char **argv)
 {
-    const char *sweep_path = NULL, *out_path = NULL;
-    double grace = 60;
-    int fresh = 0;
-    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
-    int n_sets = 0;
-    if (!sets)
-        return cli_usage_error("run", "out of memory");
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            run_help(stdout);
-            free(sets);
-            return CS_EXIT_OK;
-        } else if (!strcmp(a, "--fresh")) {
-            fresh = 1;
-        } else if (!strcmp(a, "--set") || !strncmp(a, "--set=", 6)) {
-            v = a[5] == '=' ? a + 6 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || !strchr(v, '=')) {
-                free(sets);
-                return cli_usage_error("run", "--set needs key=value");
-            }
-            sets[n_sets++] = v;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output") || !strncmp(a, "--output=", 9)) {
-            v = a[8] == '=' ? a + 9 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || !*v) {
-                free(sets);
-                return cli_usage_error("run", "%s needs a file name", a);
-            }
-            out_path = v;
-        } else if (!strcmp(a, "--grace") || !strncmp(a, "--grace=", 8)) {
-            v = a[7] == '=' ? a + 8 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || cs_parse_double(v, &grace) || grace < 0 || grace > 1e7) {
-                free(sets);
-                return cli_usage_error("run", "--grace needs seconds >= 0 (got '%s')", v ? v : "");
-            }
-        } else if (a[0] == '-' && a[1]) {
-            free(sets);
-            return cli_usage_error("run", "unknown option '%s' (critsweep run --help)", a);
-        } else if (sweep_path) {
-            free(sets);
-            return cli_usage_error("run", "one sweep file at a time (got '%s' and '%s')",
-                                   sweep_path, a);
-        } else {
-            sweep_path = a;
-        }
+    run_args a;
+    int rc = parse_run_args(argc, argv, &a);
+    if (rc) {
+        free(a.sets);
+        return rc == ARGS_HELP ? CS_EXIT_OK : rc;
     }
-    if (!sweep_path) {
-        free(sets);
-        return cli_usage_error("run", "which sweep? usage: critsweep run SWEEP.yaml [-o FILE] "
-                                      "(critsweep run --help)");
-    }
-
-    /* srun without MPI support would start N independent copies writing one file. */
-    const char *step_tasks = getenv("SLURM_STEP_NUM_TASKS");
-    if (!under_launcher() && step_tasks && atol(step_tasks) > 1) {
-        free(sets);
-        return cli_usage_error("run", "started by srun as %s tasks without MPI process "
-                                      "management; use srun --mpi=pmix", step_tasks);
-    }
-
     int use_mpi = under_launcher();
     int rank = 0, size = 1;
-    if (use_mpi) {
-        int provided;
-        if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
-            free(sets);
-            fprintf(stderr, "critsweep run: MPI_Init failed (under SLURM use srun --mpi=pmix)\n");
-            return CS_EXIT_ERROR;
-        }
-        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-        MPI_Comm_size(MPI_COMM_WORLD, &size);
+    if (use_mpi && (rc = start_mpi(&rank, &size))) {
+        free(a.sets);
+        return rc;
     }
     sched_install_signals();
 
     cs_sweep s;
     cs_err err = {0, ""};
-    int rc = config_load(sweep_path, sets, n_sets, &s, &err);
-    free(sets);
+    rc = config_load(a.sweep_path, a.sets, a.n_sets, &s, &err);
+    free(a.sets);
     if (rc) {
         if (rank == 0)
             fprintf(stderr, "critsweep run: %s\n", err.msg);
         if (use_mpi)
-            MPI_Finalize();
+            finish_mpi();
         return rc;
     }
-    const char *path = out_path ? out_path : s.output.file;
+    const char *path = a.out_path ? a.out_path : s.output.file;
 
     prep p;
     memset(&p, 0, sizeof p);
     p.lock_fd = -1;
-    if (rank == 0) {
-        rc = prepare(&s, path, fresh, size, &p, &err);
-        if (rc)
-            fprintf(stderr, "critsweep run: %s\n", err.msg);
-        else {
-            long n = grid_task_count(&s);
-            int workers = size > 1 ? size - 1 : 1;
-            fprintf(stderr, "critsweep run: %s: %ld tasks, %ld done, %ld diverged, %ld failed "
-                            "(%ld to retry), %ld pending; running %ld on %d worker%s (sweep %s)\n",
-                    path, n, p.done, p.diverged, p.failed, p.failed_retry, p.pending, p.n_queue,
-                    workers, workers == 1 ? "" : "s", s.hash_hex);
-        }
-    }
-    if (use_mpi) {
-        MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
-        /* rank 0 may have adopted a 0.1.0 file's dense engine */
-        int engine = (int)s.avalanche.engine;
-        MPI_Bcast(&engine, 1, MPI_INT, 0, MPI_COMM_WORLD);
-        if (engine != (int)s.avalanche.engine) {
-            s.avalanche.engine = (cs_engine)engine;
-            config_rehash(&s);
-        }
-    }
+    if (rank == 0)
+        rc = prepare_and_say(&s, path, a.fresh, size, &p);
+    if (use_mpi)
+        share_prepared(&rc, &s);
+    int code = rc, abandoned_here = 0;
     if (rc) {
         if (p.lock_fd >= 0)
             close(p.lock_fd);
-        free(p.queue);
-        free(p.attempts);
-        config_free(&s);
         if (use_mpi)
-            MPI_Finalize();
-        return rc;
-    }
-
-    sched_opts so = {
-        .sweep = &s, .path = path, .grace = grace, .queue = p.queue, .n_queue = p.n_queue,
-        .attempts = p.attempts, .n_done_before = p.done + p.diverged,
-        .n_tasks = grid_task_count(&s),
-    };
-    sched_summary sum;
-    rc = sched_run(&so, use_mpi ? MPI_COMM_WORLD : MPI_COMM_NULL, &sum, &err);
-    if (rc)
-        fprintf(stderr, "critsweep run: rank %d: %s\n", rank, err.msg);
-    int abandoned_here = sum.abandoned_here;
-    if (use_mpi)
-        MPI_Finalize(); /* workers leave now; rank 0 finishes the file alone */
-
-    int code = rc ? CS_EXIT_ERROR : CS_EXIT_OK;
-    if (rank == 0) {
-        long ran = sum.completed + sum.failed;
-        if (ran > 0 && sum.wall > sum.ready)
-            fprintf(stderr, "critsweep run: %ld tasks in %.2f s after the workers were ready "
-                            "(%.2f s: data loading): %.3g tasks/s\n",
-                    ran, sum.wall - sum.ready, sum.ready, ran / (sum.wall - sum.ready));
-        if (size > 1 && sum.wall >= 1) {
-            fprintf(stderr, "critsweep run: master CPU %.3f s over %.1f s wall (%.2f%%), %d "
-                            "workers\n",
-                    sum.master_cpu, sum.wall, 100 * sum.master_cpu / sum.wall, size - 1);
-            fprintf(stderr, "critsweep run: workers' CPU %.1f s = %.0f%% of %d cores over the "
-                            "loop; %.2f s waiting for a task (the rest of a shortfall: data "
-                            "loading, the last tasks, or other programs on the cores)\n",
-                    sum.workers_cpu, 100 * sum.workers_cpu / (sum.wall * (size - 1)), size - 1,
-                    sum.workers_wait);
-        }
-        long n = grid_task_count(&s);
-        int8_t *status = malloc((size_t)n);
-        int rrc = status ? store_read_progress(path, n, status, p.attempts, &err) : CS_EXIT_ERROR;
-        if (rrc) {
-            fprintf(stderr, "critsweep run: %s\n", err.msg);
-            code = CS_EXIT_ERROR;
-        } else {
-            count_status(status, p.attempts, n, s.output.max_attempts, &p);
-        }
-        free(status);
-        const char *state;
-        if (!rrc && p.pending == 0) {
-            /* Complete (failed tasks included): the derived tables. */
-            cs_err de = {0, ""};
-            int drc = phase_write_derived(path, &de);
-            if (drc == PHASE_NOT_RESERVED) {
-                fprintf(stderr, "critsweep run: %s: written by critsweep 0.1.0, which reserved "
-                                "no space for the derived datasets: not written (`critsweep "
-                                "phase` computes them)\n", path);
-                state = code ? "error" : "complete";
-            } else if (drc) {
-                fprintf(stderr, "critsweep run: %s: derived datasets not written: %s (run "
-                                "`critsweep phase %s` to retry)\n", path, de.msg, path);
-                code = CS_EXIT_ERROR;
-                state = "error";
-            } else {
-                state = code ? "error" : "complete";
-            }
-            if (p.failed)
-                fprintf(stderr, "critsweep run: %ld task%s failed (critsweep status %s lists "
-                                "them); %ld can be retried by running again\n",
-                        p.failed, p.failed == 1 ? "" : "s", path, p.failed_retry);
-        } else if (sum.stopped || sum.abandoned) {
-            code = CS_EXIT_INCOMPLETE;
-            state = "interrupted";
-        } else {
-            if (!code) /* workers retired with errors, tasks left over */
-                code = sum.worker_errors ? (sum.error_code ? sum.error_code : CS_EXIT_ERROR)
-                                         : CS_EXIT_INCOMPLETE;
-            state = code == CS_EXIT_INCOMPLETE ? "interrupted" : "error";
-        }
-        store_now_iso(p.run.end);
-        p.run.tasks_done = sum.completed;
-        copy_str(p.run.exit_state, sizeof p.run.exit_state, state);
-        if (p.row >= 0 && store_runs_update(path, p.row, &p.run, &err)) {
-            fprintf(stderr, "critsweep run: %s\n", err.msg);
-            if (!code)
-                code = CS_EXIT_ERROR;
-        }
-        if (p.lock_fd >= 0)
-            close(p.lock_fd);
-        fprintf(stderr, "critsweep run: %s: %s; %ld completed in this run, %ld done, %ld "
-                        "diverged, %ld failed, %ld pending%s\n",
-                path, state, sum.completed, p.done, p.diverged, p.failed, p.pending,
-                code == CS_EXIT_INCOMPLETE ? " (run the same command again to resume)" : "");
+            finish_mpi();
+    } else {
+        code = run_queue(&s, path, a.grace, &p, use_mpi, rank, size, &abandoned_here);
     }
     free(p.queue);
     free(p.attempts);
@@ -487,4 +591,3 @@ int cli_run(int argc, char **argv)
     config_free(&s);
     return code;
 }
-

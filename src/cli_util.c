@@ -1,7 +1,11 @@
-/* cli_util.c — error printing and the JSON writer shared by every --json output. */
+/* cli_util.c — error printing, option parsing and the JSON writer shared by every
+ * --json output. */
+#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "critsweep/cli.h"
 #include "critsweep/common.h"
@@ -15,6 +19,60 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fputc('\n', stderr);
     return CS_EXIT_USAGE;
+}
+
+void cli_opts_init(cli_opts *o, int argc, char **argv, const char *shorts,
+                   const struct option *longs)
+{
+    o->argc = argc;
+    o->argv = argv;
+    o->shorts = shorts;
+    o->longs = longs;
+    o->word = o->value = NULL;
+    optind = 0; /* getopt_long starts afresh at argv[1] */
+    opterr = 0; /* its messages would not name the subcommand: ours do */
+}
+
+/* Is word an option of the table as a whole word: "-x" or "--name" / "--name=..."? */
+static int cli_opts_known(const cli_opts *o, const char *word)
+{
+    if (word[1] != '-')
+        return word[2] == '\0' && word[1] != ':' && strchr(o->shorts, word[1]) != NULL;
+    const char *name = word + 2;
+    size_t len = strcspn(name, "=");
+    for (const struct option *l = o->longs; l->name; l++)
+        if (strlen(l->name) == len && !strncmp(l->name, name, len))
+            return 1;
+    return 0;
+}
+
+int cli_opts_next(cli_opts *o)
+{
+    int at = optind > 0 ? optind : 1;
+    if (at >= o->argc)
+        return -1;
+    const char *word = o->argv[at];
+    o->word = word;
+    o->value = NULL;
+    if (word[0] != '-' || word[1] == '\0') {
+        optind = at + 1;
+        o->value = word;
+        return CLI_OPERAND;
+    }
+    if (!cli_opts_known(o, word)) {
+        optind = at + 1;
+        return CLI_UNKNOWN;
+    }
+    /* '+': no reordering, operands are handled above; ':': a missing value is ':'. */
+    char optstring[64];
+    snprintf(optstring, sizeof optstring, "+:%s", o->shorts);
+    int c = getopt_long(o->argc, o->argv, optstring, o->longs, NULL);
+    if (c == ':')
+        return optopt; /* value stays NULL */
+    if (c == '?')
+        return CLI_UNKNOWN; /* e.g. --flag=value for a flag that takes none */
+    o->value = optarg;
+    return c;
 }
 
 /* Length of the well-formed UTF-8 sequence at s (1-4), or 0 with *bad set to the length
@@ -159,6 +217,21 @@ void json_object_begin(json_writer *w, const char *key)
 void json_object_end(json_writer *w)
 {
     fputc('}', w->f);
+    w->n = 1;
+    w->depth--;
+}
+
+void json_array_begin(json_writer *w, const char *key)
+{
+    json_key(w, key);
+    fputc('[', w->f);
+    w->n = 0;
+    w->depth++;
+}
+
+void json_array_end(json_writer *w)
+{
+    fputc(']', w->f);
     w->n = 1;
     w->depth--;
 }

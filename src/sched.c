@@ -237,6 +237,28 @@ typedef struct {
 
 enum { OUT_FINISHED, OUT_ABANDONED, OUT_FATAL };
 
+/* Every MPI call of the scheduler is checked here.  The communicator returns errors
+ * (MPI_ERRORS_RETURN, set in sched_run) so that a failure is reported naming the rank
+ * and what it was doing, not by MPI's generic abort.  The master-worker exchange cannot
+ * go on with a message lost (the other side would wait for ever), so the job is then
+ * aborted: every row in the file is whole (written with its checksum), and the next run
+ * computes the tasks left pending.  MPI_Abort itself is the one call left unchecked:
+ * it does not return. */
+static void mpi_check(const worker *wk, int rc, const char *what)
+{
+    if (rc == MPI_SUCCESS)
+        return;
+    char msg[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    if (MPI_Error_string(rc, msg, &len) != MPI_SUCCESS)
+        snprintf(msg, sizeof msg, "MPI error %d", rc);
+    fprintf(stderr, "critsweep run: rank %d: %s failed: %s; aborting the run (the results "
+                    "file stays valid: run the same command again to resume)\n",
+            wk->rank, what, msg);
+    MPI_Abort(wk->comm, CS_EXIT_ERROR);
+    _exit(CS_EXIT_ERROR); /* MPI_Abort does not return; if it ever did, stop here */
+}
+
 /* Seconds Open MPI's mpirun goes on after a rank exits with code 3.  It takes any
  * non-zero exit for a failed job and runs its kill sequence over every rank it still
  * counts as alive, the rank that just exited among them: SIGCONT, sleep
@@ -284,10 +306,12 @@ static void worker_check_stop(worker *wk)
         int flag = 1;
         while (flag) {
             MPI_Status st;
-            MPI_Iprobe(0, TAG_STOP, wk->comm, &flag, &st);
+            mpi_check(wk, MPI_Iprobe(0, TAG_STOP, wk->comm, &flag, &st),
+                      "probing for a stop notice");
             if (flag) {
                 long ms;
-                MPI_Recv(&ms, 1, MPI_LONG, 0, TAG_STOP, wk->comm, MPI_STATUS_IGNORE);
+                mpi_check(wk, MPI_Recv(&ms, 1, MPI_LONG, 0, TAG_STOP, wk->comm,
+                                       MPI_STATUS_IGNORE), "receiving a stop notice");
                 double g = ms / 1000.0;
                 double d = t + g - grace_margin(g);
                 if (d < wk->deadline)
@@ -423,7 +447,8 @@ static void queue_pop(task_queue *q, long *task, long *attempt)
 static void send_req(worker *wk, long kind, long task, long status)
 {
     long msg[3] = {kind, task, status};
-    MPI_Send(msg, 3, MPI_LONG, 0, TAG_REQ, wk->comm);
+    mpi_check(wk, MPI_Send(msg, 3, MPI_LONG, 0, TAG_REQ, wk->comm),
+              "sending a message to the master");
 }
 
 /* Receives every work message already here (block: wait for one if none queued).
@@ -435,12 +460,14 @@ static void receive_work(worker *wk, task_queue *q, int block, double *waited)
         if (block && q->n == 0 && !q->ended)
             flag = 1;
         else
-            MPI_Iprobe(0, TAG_WORK, wk->comm, &flag, MPI_STATUS_IGNORE);
+            mpi_check(wk, MPI_Iprobe(0, TAG_WORK, wk->comm, &flag, MPI_STATUS_IGNORE),
+                      "probing for work");
         if (!flag)
             return;
         long rep[2];
         double t = cs_now_s();
-        MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE);
+        mpi_check(wk, MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE),
+                  "receiving work");
         if (waited)
             *waited += cs_now_s() - t;
         queue_push(q, rep);
@@ -459,7 +486,8 @@ static void worker_wind_down(worker *wk, task_queue *q)
         if (q->ended)
             return;
         long rep[2];
-        MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE);
+        mpi_check(wk, MPI_Recv(rep, 2, MPI_LONG, 0, TAG_WORK, wk->comm, MPI_STATUS_IGNORE),
+                  "receiving work to hand back");
         queue_push(q, rep);
     }
 }
@@ -510,10 +538,12 @@ static void worker_loop(worker *wk, sched_summary *sum)
 drain:
     /* Stop notices that crossed our last messages. */
     for (int flag = 1; flag;) {
-        MPI_Iprobe(0, TAG_STOP, wk->comm, &flag, MPI_STATUS_IGNORE);
+        mpi_check(wk, MPI_Iprobe(0, TAG_STOP, wk->comm, &flag, MPI_STATUS_IGNORE),
+                  "probing for a last stop notice");
         if (flag) {
             long ms;
-            MPI_Recv(&ms, 1, MPI_LONG, 0, TAG_STOP, wk->comm, MPI_STATUS_IGNORE);
+            mpi_check(wk, MPI_Recv(&ms, 1, MPI_LONG, 0, TAG_STOP, wk->comm, MPI_STATUS_IGNORE),
+                      "receiving a last stop notice");
         }
     }
 }
@@ -528,6 +558,8 @@ typedef struct {
     double t_stop;
     long next;        /* next queue position to hand out */
     int active;       /* workers not yet sent the end message */
+    int n_ready;      /* workers that said READY */
+    double t_loop;    /* when the loop started (monotonic s) */
 } master_state;
 
 /* Stop handing out tasks and tell workers holding tasks how much grace is left: they
@@ -553,7 +585,8 @@ static void master_begin_stop(worker *wk, master_state *m, const progress *pg,
     long ms = left > 0 ? (long)(left * 1000) : 0;
     for (int wr = 1; wr < wk->size; wr++)
         if (m->held[wr] > 0 && !m->ended[wr])
-            MPI_Send(&ms, 1, MPI_LONG, wr, TAG_STOP, wk->comm);
+            mpi_check(wk, MPI_Send(&ms, 1, MPI_LONG, wr, TAG_STOP, wk->comm),
+                      "sending a stop notice to a worker");
 }
 
 /* Tops worker w up to PREFETCH held tasks, or ends it when it holds none and no more
@@ -565,23 +598,75 @@ static void master_serve(worker *wk, master_state *m, sched_summary *sum, int w)
         long rep[2];
         rep[0] = o->queue[m->next++];
         rep[1] = (long)o->attempts[rep[0]] + 1;
-        MPI_Send(rep, 2, MPI_LONG, w, TAG_WORK, wk->comm);
+        mpi_check(wk, MPI_Send(rep, 2, MPI_LONG, w, TAG_WORK, wk->comm),
+                  "sending a task to a worker");
         m->held[w]++;
         sum->started++;
     }
     int no_more = m->stopping || m->retired[w] || m->next >= o->n_queue;
     if (m->held[w] == 0 && no_more && !m->ended[w]) {
         long rep[2] = {-1, 0};
-        MPI_Send(rep, 2, MPI_LONG, w, TAG_WORK, wk->comm);
+        mpi_check(wk, MPI_Send(rep, 2, MPI_LONG, w, TAG_WORK, wk->comm),
+                  "sending the end message to a worker");
         m->ended[w] = 1;
         m->active--;
     }
 }
 
+/* Accounts for one message of worker w: {kind, task, status}. */
+static void master_handle(worker *wk, master_state *m, progress *pg, sched_summary *sum, int w,
+                          const long msg[3])
+{
+    const sched_opts *o = wk->o;
+    long kind = msg[0], task = msg[1], status = msg[2];
+    if (kind != MSG_READY && !(kind == MSG_FATAL && task < 0))
+        m->held[w]--;
+    switch (kind) {
+    case MSG_READY:
+        if (++m->n_ready == wk->size - 1)
+            sum->ready = cs_now_s() - m->t_loop;
+        break;
+    case MSG_FATAL:
+        sum->worker_errors++;
+        m->retired[w] = 1;
+        if (task < 0 && status > sum->error_code)
+            sum->error_code = (int)status;
+        else if (sum->error_code < CS_EXIT_ERROR)
+            sum->error_code = CS_EXIT_ERROR;
+        if (task >= 0 && status) { /* its row was written, as failed */
+            pg->finished++;
+            pg->failed++;
+            sum->failed++;
+            pg->cost_done += grid_task_cost(o->sweep, task);
+        }
+        break;
+    case MSG_RESULT:
+        pg->finished++;
+        pg->cost_done += grid_task_cost(o->sweep, task);
+        if (status == CS_STATUS_FAILED) {
+            pg->failed++;
+            sum->failed++;
+        } else {
+            sum->completed++;
+        }
+        break;
+    case MSG_ABANDONED:
+        sum->abandoned++;
+        if (!m->stopping)
+            master_begin_stop(wk, m, pg, sum, 0, w);
+        break;
+    case MSG_DECLINED:
+        sum->started--;
+        if (!m->stopping)
+            master_begin_stop(wk, m, pg, sum, 0, w);
+        break;
+    }
+    master_serve(wk, m, sum, w);
+}
+
 static void master_loop(worker *wk, progress *pg, sched_summary *sum)
 {
     const sched_opts *o = wk->o;
-    int nw = wk->size - 1;
     master_state m;
     memset(&m, 0, sizeof m);
     m.held = calloc((size_t)wk->size, sizeof *m.held);
@@ -591,64 +676,23 @@ static void master_loop(worker *wk, progress *pg, sched_summary *sum)
         fprintf(stderr, "critsweep run: out of memory on the master\n");
         MPI_Abort(wk->comm, CS_EXIT_ERROR);
     }
-    m.active = nw;
-    int seen = 0, n_ready = 0;
-    double t_loop = cs_now_s();
+    m.active = wk->size - 1;
+    m.t_loop = cs_now_s();
+    int seen = 0;
     long backoff = POLL_MIN_NS;
     long msg[3];
     MPI_Request req;
-    MPI_Irecv(msg, 3, MPI_LONG, MPI_ANY_SOURCE, TAG_REQ, wk->comm, &req);
+    mpi_check(wk, MPI_Irecv(msg, 3, MPI_LONG, MPI_ANY_SOURCE, TAG_REQ, wk->comm, &req),
+              "posting the receive for workers' messages");
     while (m.active > 0) {
         int flag = 0;
         MPI_Status st;
-        MPI_Test(&req, &flag, &st);
+        mpi_check(wk, MPI_Test(&req, &flag, &st), "testing for a worker's message");
         if (flag) {
-            int w = st.MPI_SOURCE;
-            long kind = msg[0], task = msg[1], status = msg[2];
-            MPI_Irecv(msg, 3, MPI_LONG, MPI_ANY_SOURCE, TAG_REQ, wk->comm, &req);
-            if (kind != MSG_READY && !(kind == MSG_FATAL && task < 0))
-                m.held[w]--;
-            switch (kind) {
-            case MSG_READY:
-                if (++n_ready == nw)
-                    sum->ready = cs_now_s() - t_loop;
-                break;
-            case MSG_FATAL:
-                sum->worker_errors++;
-                m.retired[w] = 1;
-                if (task < 0 && status > sum->error_code)
-                    sum->error_code = (int)status;
-                else if (sum->error_code < CS_EXIT_ERROR)
-                    sum->error_code = CS_EXIT_ERROR;
-                if (task >= 0 && status) { /* its row was written, as failed */
-                    pg->finished++;
-                    pg->failed++;
-                    sum->failed++;
-                    pg->cost_done += grid_task_cost(o->sweep, task);
-                }
-                break;
-            case MSG_RESULT:
-                pg->finished++;
-                pg->cost_done += grid_task_cost(o->sweep, task);
-                if (status == CS_STATUS_FAILED) {
-                    pg->failed++;
-                    sum->failed++;
-                } else {
-                    sum->completed++;
-                }
-                break;
-            case MSG_ABANDONED:
-                sum->abandoned++;
-                if (!m.stopping)
-                    master_begin_stop(wk, &m, pg, sum, 0, w);
-                break;
-            case MSG_DECLINED:
-                sum->started--;
-                if (!m.stopping)
-                    master_begin_stop(wk, &m, pg, sum, 0, w);
-                break;
-            }
-            master_serve(wk, &m, sum, w);
+            long got[3] = {msg[0], msg[1], msg[2]};
+            mpi_check(wk, MPI_Irecv(msg, 3, MPI_LONG, MPI_ANY_SOURCE, TAG_REQ, wk->comm, &req),
+                      "posting the receive for workers' messages");
+            master_handle(wk, &m, pg, sum, st.MPI_SOURCE, got);
             backoff = POLL_MIN_NS;
             progress_show(pg, 0);
             continue;
@@ -668,8 +712,8 @@ static void master_loop(worker *wk, progress *pg, sched_summary *sum)
         sleep_ns(backoff);
         backoff = backoff * 2 > POLL_MAX_NS ? POLL_MAX_NS : backoff * 2;
     }
-    MPI_Cancel(&req);
-    MPI_Wait(&req, MPI_STATUS_IGNORE);
+    mpi_check(wk, MPI_Cancel(&req), "cancelling the last receive");
+    mpi_check(wk, MPI_Wait(&req, MPI_STATUS_IGNORE), "completing the cancelled receive");
     free(m.held);
     free(m.retired);
     free(m.ended);
@@ -726,6 +770,21 @@ static void serial_loop(worker *wk, progress *pg, sched_summary *sum, cs_err *er
         sum->stopped = 1;
 }
 
+static void progress_init(progress *pg, const sched_opts *o, int rank)
+{
+    memset(pg, 0, sizeof *pg);
+    pg->tty = isatty(2);
+    pg->t0 = pg->last = cs_now_s();
+    pg->total = o->n_queue;
+    pg->before = o->n_done_before;
+    pg->n_tasks = o->n_tasks;
+    if (rank == 0)
+        for (long i = 0; i < o->n_queue; i++) {
+            double c = grid_task_cost(o->sweep, o->queue[i]);
+            pg->cost_total += isfinite(c) ? c : 0;
+        }
+}
+
 int sched_run(const sched_opts *o, MPI_Comm comm, sched_summary *out, cs_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -738,8 +797,11 @@ int sched_run(const sched_opts *o, MPI_Comm comm, sched_summary *out, cs_err *er
     wk.size = 1;
     wk.deadline = INFINITY;
     if (comm != MPI_COMM_NULL) {
-        MPI_Comm_rank(comm, &wk.rank);
-        MPI_Comm_size(comm, &wk.size);
+        /* From here on errors come back to mpi_check, which names the call. */
+        mpi_check(&wk, MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN),
+                  "setting MPI_ERRORS_RETURN on the communicator");
+        mpi_check(&wk, MPI_Comm_rank(comm, &wk.rank), "MPI_Comm_rank");
+        mpi_check(&wk, MPI_Comm_size(comm, &wk.size), "MPI_Comm_size");
     }
     if (wk.size == 1)
         wk.comm = MPI_COMM_NULL; /* a lone rank writes through the POSIX driver */
@@ -747,7 +809,8 @@ int sched_run(const sched_opts *o, MPI_Comm comm, sched_summary *out, cs_err *er
     int rc = store_writer_open(&wk.w, o->path, o->sweep, wk.comm, err);
     if (wk.comm != MPI_COMM_NULL) {
         int bad = rc != 0, anybad = 0;
-        MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, wk.comm);
+        mpi_check(&wk, MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, wk.comm),
+                  "agreeing that every rank opened the results file");
         if (anybad) {
             if (!rc)
                 rc = cs_fail(err, CS_EXIT_ERROR, "another rank could not open %s", o->path);
@@ -760,17 +823,7 @@ int sched_run(const sched_opts *o, MPI_Comm comm, sched_summary *out, cs_err *er
     }
 
     progress pg;
-    memset(&pg, 0, sizeof pg);
-    pg.tty = isatty(2);
-    pg.t0 = pg.last = cs_now_s();
-    pg.total = o->n_queue;
-    pg.before = o->n_done_before;
-    pg.n_tasks = o->n_tasks;
-    if (wk.rank == 0)
-        for (long i = 0; i < o->n_queue; i++) {
-            double c = grid_task_cost(o->sweep, o->queue[i]);
-            pg.cost_total += isfinite(c) ? c : 0;
-        }
+    progress_init(&pg, o, wk.rank);
 
     double t0 = cs_now_s(), c0 = cpu_s();
     cs_err e = {0, ""};
@@ -786,7 +839,8 @@ int sched_run(const sched_opts *o, MPI_Comm comm, sched_summary *out, cs_err *er
     if (wk.comm != MPI_COMM_NULL) {
         /* How busy the workers were: their CPU over the loop, summed on rank 0. */
         double mine[2] = {wk.rank == 0 ? 0 : out->master_cpu, wk.waited}, all[2] = {0, 0};
-        MPI_Reduce(mine, all, 2, MPI_DOUBLE, MPI_SUM, 0, wk.comm);
+        mpi_check(&wk, MPI_Reduce(mine, all, 2, MPI_DOUBLE, MPI_SUM, 0, wk.comm),
+                  "summing the workers' CPU times");
         out->workers_cpu = all[0];
         out->workers_wait = all[1];
     }

@@ -608,6 +608,45 @@ int train_run(const train_params *p, const data_bundle *data, train_result *out,
     return train_run_progress(p, data, out, err, NULL, NULL);
 }
 
+/* A fresh permutation each epoch: Fisher–Yates from identity, stream (SHUFFLE, e). */
+static void epoch_permutation(uint32_t *perm, long n, uint64_t key, int e)
+{
+    cs_rng r;
+    rng_init(&r, key, rng_stream_id(CS_STREAM_SHUFFLE, (uint64_t)e));
+    for (long i = 0; i < n; i++)
+        perm[i] = (uint32_t)i;
+    for (long i = n - 1; i > 0; i--) {
+        long j = (long)rng_below(&r, (uint64_t)i + 1);
+        uint32_t t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+}
+
+/* One epoch of steps over tr in the order perm, batches of B (yb: (B)).  *sum gathers
+ * loss × batch size, *samples the examples stepped.  Returns 1 when a loss is not
+ * finite (diverged: the epoch stops there), else 0. */
+static int train_epoch(train_net *n, const data_set *tr, const uint32_t *perm,
+                       unsigned char *yb, int B, long *samples, double *sum)
+{
+    size_t dim = (size_t)tr->dim;
+    /* Every example once per epoch: the last, partial batch is included. */
+    for (long start = 0; start < tr->n; start += B) {
+        int bb = tr->n - start < B ? (int)(tr->n - start) : B;
+        for (int i = 0; i < bb; i++) {
+            uint32_t k = perm[start + i];
+            memcpy(n->x + (size_t)i * dim, tr->x + (size_t)k * dim, dim * sizeof(float));
+            yb[i] = tr->y[k];
+        }
+        double loss = train_net_step(n, n->x, yb, bb);
+        *samples += bb;
+        if (!isfinite(loss))
+            return 1;
+        *sum += loss * bb;
+    }
+    return 0;
+}
+
 int train_run_progress(const train_params *p, const data_bundle *data, train_result *out,
                        cs_err *err, train_progress_fn progress, void *ctx)
 {
@@ -643,38 +682,14 @@ int train_run_progress(const train_params *p, const data_bundle *data, train_res
         out->train_loss_per_epoch[e] = out->test_accuracy_per_epoch[e] = NAN;
     out->status = CS_TRAIN_OK;
     out->diverged_epoch = 0;
-    size_t dim = (size_t)tr->dim;
     double t_train = 0;
     long samples = 0;
     for (int e = 0; e < p->epochs && out->status == CS_TRAIN_OK; e++) {
-        /* A fresh permutation each epoch: Fisher–Yates from identity, stream (SHUFFLE, e). */
-        cs_rng r;
-        rng_init(&r, p->key, rng_stream_id(CS_STREAM_SHUFFLE, (uint64_t)e));
-        for (long i = 0; i < tr->n; i++)
-            perm[i] = (uint32_t)i;
-        for (long i = tr->n - 1; i > 0; i--) {
-            long j = (long)rng_below(&r, (uint64_t)i + 1);
-            uint32_t t = perm[i];
-            perm[i] = perm[j];
-            perm[j] = t;
-        }
+        epoch_permutation(perm, tr->n, p->key, e);
         double t0 = cs_now_s(), sum = 0;
-        /* Every example once per epoch: the last, partial batch is included. */
-        for (long start = 0; start < tr->n; start += B) {
-            int bb = tr->n - start < B ? (int)(tr->n - start) : B;
-            for (int i = 0; i < bb; i++) {
-                uint32_t k = perm[start + i];
-                memcpy(n.x + (size_t)i * dim, tr->x + (size_t)k * dim, dim * sizeof(float));
-                yb[i] = tr->y[k];
-            }
-            double loss = train_net_step(&n, n.x, yb, bb);
-            samples += bb;
-            if (!isfinite(loss)) {
-                out->status = CS_TRAIN_DIVERGED;
-                out->diverged_epoch = e + 1;
-                break;
-            }
-            sum += loss * bb;
+        if (train_epoch(&n, tr, perm, yb, B, &samples, &sum)) {
+            out->status = CS_TRAIN_DIVERGED;
+            out->diverged_epoch = e + 1;
         }
         t_train += cs_now_s() - t0;
         if (out->status != CS_TRAIN_OK) {
