@@ -2,7 +2,6 @@
  * S/D data a user brings, read in a stream by sdfile.c into sdstats.c) and `critsweep
  * meanfield`. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 #include "critsweep/activation.h"
 #include "critsweep/avalanche.h"
 #include "critsweep/cli.h"
+#include "critsweep/cli_getopt.h"
 #include "critsweep/common.h"
 #include "critsweep/fit.h"
 #include "critsweep/meanfield.h"
@@ -21,11 +21,6 @@
 #include "critsweep/task.h"
 
 /* --- option helpers ---------------------------------------------------------------- */
-
-/* Every subcommand here parses with getopt_long from "+:h" (stop at the first
- * argument that is not an option, report a missing value as ':'), quietly: the
- * messages are ours. */
-#define SHORT_OPTS "+:h"
 
 /* The value of the long option getopt_long just returned, or NULL (message printed)
  * when it is missing: empty, or the next argument is itself an --option. */
@@ -41,9 +36,9 @@ static const char *option_value(const char *cmd, char **argv, const char *name)
 
 /* The message for what getopt_long could not take: an unknown option (or one given a
  * value it does not take), a missing value, or an argument that is no option. */
-static int option_error(const char *cmd, int ch, char **argv)
+static int option_error(const char *cmd, int ch, char **argv, int at)
 {
-    const char *a = argv[optind - 1];
+    const char *a = argv[at];
     if (ch == ':')
         return cli_usage_error(cmd, "%s: missing value", a);
     return cli_usage_error(cmd, "unknown option '%s' (critsweep %s --help)", a, cmd);
@@ -351,10 +346,9 @@ static int point_parse(int argc, char **argv, point_args *a)
     a->seed = 0;
     a->raw = NULL;
     a->json = 0;
-    int ch, li = 0;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, SHORT_OPTS, point_options, &li)) != -1) {
+    int ch, li, at;
+    cli_getopt_begin();
+    while ((ch = cli_getopt(argc, argv, point_options, &li, &at)) != -1) {
         const char *v;
         if (ch == 'h')
             return point_help(), -1;
@@ -365,7 +359,7 @@ static int point_parse(int argc, char **argv, point_args *a)
             continue;
         }
         if (ch == '?' || ch == ':')
-            return option_error(cmd, ch, argv);
+            return option_error(cmd, ch, argv, at);
         if (!(v = option_value(cmd, argv, point_options[li].name)) || point_option(ch, v, a))
             return CS_EXIT_USAGE;
     }
@@ -726,11 +720,10 @@ static int fit_parse(int argc, char **argv, fit_args *a)
     fit_options_default(&a->fo);
     a->path = a->columns = NULL;
     a->json = 0;
-    int ch, li = 0;
-    optind = 1;
-    opterr = 0;
+    int ch, li, at;
+    cli_getopt_begin();
     for (;;) {
-        while ((ch = getopt_long(argc, argv, SHORT_OPTS, fit_options_long, &li)) != -1) {
+        while ((ch = cli_getopt(argc, argv, fit_options_long, &li, &at)) != -1) {
             const char *v;
             if (ch == 'h')
                 return fit_help(), -1;
@@ -739,7 +732,7 @@ static int fit_parse(int argc, char **argv, fit_args *a)
                 continue;
             }
             if (ch == '?' || ch == ':')
-                return option_error(cmd, ch, argv);
+                return option_error(cmd, ch, argv, at);
             if (!(v = option_value(cmd, argv, fit_options_long[li].name)))
                 return CS_EXIT_USAGE;
             if (ch == OPT_COLUMNS)
@@ -853,10 +846,9 @@ int cli_meanfield(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int ch, li = 0;
-    optind = 1;
-    opterr = 0;
-    while ((ch = getopt_long(argc, argv, SHORT_OPTS, opts, &li)) != -1) {
+    int ch, li, at;
+    cli_getopt_begin();
+    while ((ch = cli_getopt(argc, argv, opts, &li, &at)) != -1) {
         const char *v;
         if (ch == 'h') {
             meanfield_help();
@@ -867,7 +859,7 @@ int cli_meanfield(int argc, char **argv)
             continue;
         }
         if (ch == '?' || ch == ':')
-            return option_error(cmd, ch, argv);
+            return option_error(cmd, ch, argv, at);
         if (!(v = option_value(cmd, argv, opts[li].name)))
             return CS_EXIT_USAGE;
         if (ch == OPT_ACTIVATION ? parse_activation(cmd, v, &a)
