@@ -64,6 +64,27 @@ static int size_bin(double S)
     return (int)b;
 }
 
+/* The AVALANCHE quantities (quantity.h) are avalanche_result's members of the same
+ * names. */
+#define COPY_FROM_RUN(name, src, tr, blank, part, ...) COPY_##part(name)
+#define COPY_AVALANCHE(name) r->name = ar->name;
+#define COPY_ANALYSIS(name)
+#define COPY_POOLING(name)
+#define COPY_TRAINING(name)
+#define COPY_TASK(name)
+#define COPY_HELD(...) /* arrays and pooling statistics: filled by the analysis */
+static void copy_from_run(const avalanche_result *ar, cs_result *r)
+{
+    CS_QUANTITIES(COPY_FROM_RUN, COPY_HELD)
+}
+#undef COPY_FROM_RUN
+#undef COPY_AVALANCHE
+#undef COPY_ANALYSIS
+#undef COPY_POOLING
+#undef COPY_TRAINING
+#undef COPY_TASK
+#undef COPY_HELD
+
 int task_avalanche_part(const avalanche_params *ap, const fit_options *fo, cs_result *r,
                         cs_err *err)
 {
@@ -82,16 +103,7 @@ int task_avalanche_fill(const avalanche_params *ap, const fit_options *fo,
 {
     const avalanche_result ar = *arp; /* shallow: read-only view */
     int rc = 0;
-    /* The AVALANCHE quantities are avalanche_result's members of the same names. */
-#define COPY_FROM_RUN(name, src, tr, blank, part, ...) COPY_##part(name)
-#define COPY_AVALANCHE(name) r->name = ar.name;
-#define COPY_ANALYSIS(name)
-#define COPY_POOLING(name)
-#define COPY_TRAINING(name)
-#define COPY_TASK(name)
-#define COPY_HELD(...)
-    CS_QUANTITIES(COPY_FROM_RUN, COPY_HELD)
-#undef COPY_FROM_RUN
+    copy_from_run(arp, r);
 
     long n = ar.n_recorded;
     for (long i = 0; i < n; i++)
