@@ -19,36 +19,39 @@
 #include "critsweep/phase.h"
 #include "critsweep/phase_figures.h"
 #include "critsweep/plot.h"
+#include "critsweep/quantity.h"
 
 /* Heatmap and figure sizes in pixels (the tests read them back from the PNG header). */
 enum { HEAT_W = 1000, HEAT_H = 760, CUT_W = 1800, CUT_H = 700, SUM_W = 1800, SUM_H = 1500 };
 
 typedef struct {
     const char *name;   /* dataset or computed quantity */
-    const char *label;  /* colour-bar label (PLplot text) */
+    const char *label;  /* colour-bar label (PLplot text); NULL: the quantity table's */
 } quantity_info;
 
-/* The standard set, in drawing order. */
+/* The standard set, in drawing order.  Per-task quantities take their labels from
+ * quantity.h; the derived and computed ones have theirs here. */
 static const quantity_info STANDARD[] = {
-    {"S_mean", "mean avalanche size S"},
+    {"S_mean", NULL},
     {"chi", "χ = ∂S/∂" SW2},
     {"chi_b", "χ#db#u = ∂S/∂" SB2},
-    {"P_surv", "survival probability P#dsurv#u"},
-    {"tau_s", "size exponent τ#ds#u"},
-    {"tau_d", "duration exponent τ#dd#u"},
-    {"gamma", "γ = 1/(σνz)"},
+    {"P_surv", NULL},
+    {"tau_s", NULL},
+    {"tau_d", NULL},
+    {"gamma", NULL},
     {"crackling", "γ − (τ#dd#u − 1)/(τ#ds#u − 1)"},
-    {"test_accuracy", "test accuracy"},
-    {"branching", "branching parameter m"},
-    {"lyapunov", "Lyapunov exponent λ#d0#u per layer"},
+    {"test_accuracy", NULL},
+    {"branching", NULL},
+    {"lyapunov", NULL},
 };
 
 static const char *quantity_label(const char *name)
 {
     for (size_t i = 0; i < sizeof STANDARD / sizeof *STANDARD; i++)
-        if (!strcmp(STANDARD[i].name, name))
+        if (STANDARD[i].label && !strcmp(STANDARD[i].name, name))
             return STANDARD[i].label;
-    return name;
+    const char *label = quantity_figure_label(name);
+    return label ? label : name;
 }
 
 /* ------------------------------------------------------------------ quantities */

@@ -20,6 +20,7 @@
 
 #include "critsweep/activation.h"
 #include "critsweep/cli.h"
+#include "critsweep/cli_getopt.h"
 #include "critsweep/data.h"
 #include "critsweep/rng.h"
 #include "critsweep/train.h"
@@ -150,168 +151,247 @@ static void print_epoch(void *ctx, int epoch, int epochs, double loss, double ac
     fflush(f);
 }
 
-int cli_train(int argc, char **argv)
-{
+typedef struct {
     train_params p;
-    train_params_default(&p);
-    const char *data_dir = CS_DEFAULT_DATA_DIR, *dump_dir = NULL;
-    long subset = 0, threads = 1, debug_steps = 1;
-    uint64_t seed = 0;
-    int json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return CS_EXIT_OK;
-        }
-        if (!strcmp(a, "--json")) {
-            json = 1;
+    const char *data_dir, *dump_dir;
+    long subset, threads, debug_steps;
+    uint64_t seed;
+    int json;
+} train_args;
+
+enum {
+    OPT_WIDTH = 256, OPT_DEPTH, OPT_SIGMA_W2, OPT_SIGMA_B2, OPT_ACTIVATION, OPT_EPOCHS,
+    OPT_BATCH, OPT_LR, OPT_MOMENTUM, OPT_OPTIMIZER, OPT_SEED, OPT_TRAIN_SUBSET, OPT_DATA,
+    OPT_THREADS, OPT_DEBUG_DUMP, OPT_DEBUG_STEPS, OPT_JSON,
+};
+
+static const struct option train_options[] = {
+    {"width", required_argument, NULL, OPT_WIDTH},
+    {"depth", required_argument, NULL, OPT_DEPTH},
+    {"sigma-w2", required_argument, NULL, OPT_SIGMA_W2},
+    {"sigma-b2", required_argument, NULL, OPT_SIGMA_B2},
+    {"activation", required_argument, NULL, OPT_ACTIVATION},
+    {"epochs", required_argument, NULL, OPT_EPOCHS},
+    {"batch", required_argument, NULL, OPT_BATCH},
+    {"lr", required_argument, NULL, OPT_LR},
+    {"momentum", required_argument, NULL, OPT_MOMENTUM},
+    {"optimizer", required_argument, NULL, OPT_OPTIMIZER},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"train-subset", required_argument, NULL, OPT_TRAIN_SUBSET},
+    {"data", required_argument, NULL, OPT_DATA},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"debug-dump", required_argument, NULL, OPT_DEBUG_DUMP},
+    {"debug-steps", required_argument, NULL, OPT_DEBUG_STEPS},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+/* An integer option value in lo..hi; CS_EXIT_USAGE (message printed) otherwise. */
+static int need_long(const char *name, const char *val, long lo, long hi, long *out)
+{
+    if (cs_parse_long(val, out) || *out < lo || *out > hi)
+        return cli_usage_error("train", "%s '%s': expected an integer in %ld..%ld", name, val,
+                               lo, hi);
+    return 0;
+}
+
+/* A finite number option value that passes ok (desc says what it must be). */
+static int need_double(const char *name, const char *val, int (*ok)(double), const char *desc,
+                       double *out)
+{
+    if (cs_parse_double(val, out) || !isfinite(*out) || !ok(*out))
+        return cli_usage_error("train", "%s '%s': expected a number %s", name, val, desc);
+    return 0;
+}
+
+static int non_negative(double x) { return x >= 0; }
+static int positive(double x) { return x > 0; }
+static int below_one(double x) { return x >= 0 && x < 1; }
+
+/* An integer option into *dst (int). */
+static int need_int(const char *name, const char *val, long lo, long hi, int *dst)
+{
+    long v;
+    int rc = need_long(name, val, lo, hi, &v);
+    if (!rc)
+        *dst = (int)v;
+    return rc;
+}
+
+/* One valued option of `train`; 0 or CS_EXIT_USAGE (message printed). */
+static int train_option(int ch, const char *name, const char *val, train_args *a)
+{
+    train_params *p = &a->p;
+    long lv;
+    switch (ch) {
+    case OPT_WIDTH: return need_int(name, val, 1, 65536, &p->width);
+    case OPT_DEPTH: return need_int(name, val, 1, 100000, &p->depth);
+    case OPT_SIGMA_W2: return need_double(name, val, non_negative, ">= 0", &p->sigma_w2);
+    case OPT_SIGMA_B2: return need_double(name, val, non_negative, ">= 0", &p->sigma_b2);
+    case OPT_ACTIVATION:
+        if (activation_from_name(val, &p->activation))
+            return cli_usage_error("train", "--activation '%s': expected one of %s", val,
+                                   activation_names());
+        return 0;
+    case OPT_EPOCHS: return need_int(name, val, 1, 100000, &p->epochs);
+    case OPT_BATCH: return need_int(name, val, 1, 1000000, &p->batch);
+    case OPT_LR: return need_double(name, val, positive, "> 0", &p->lr);
+    case OPT_MOMENTUM: return need_double(name, val, below_one, "in [0, 1)", &p->momentum);
+    case OPT_OPTIMIZER:
+        if (optimizer_from_name(val, &p->optimizer))
+            return cli_usage_error("train", "--optimizer '%s': expected sgd, momentum or "
+                                   "adam", val);
+        return 0;
+    case OPT_SEED:
+        if (need_long(name, val, 0, 0x7fffffffffffffffL, &lv))
+            return CS_EXIT_USAGE;
+        a->seed = (uint64_t)lv;
+        return 0;
+    case OPT_TRAIN_SUBSET: return need_long(name, val, 0, 0x7fffffffL, &a->subset);
+    case OPT_DATA: a->data_dir = val; return 0;
+    case OPT_THREADS: return need_long(name, val, 1, 1024, &a->threads);
+    case OPT_DEBUG_DUMP: a->dump_dir = val; return 0;
+    case OPT_DEBUG_STEPS: return need_long(name, val, 1, 1000000, &a->debug_steps);
+    }
+    return CS_EXIT_USAGE;
+}
+
+/* What getopt_long could not take: "--name[=value]" unknown, a value missing, or an
+ * argument that is no --option. */
+static int train_option_error(int ch, int argc, char **argv, int at)
+{
+    const char *a = argv[at];
+    if (ch == ':')
+        return cli_usage_error("train", "option %s needs a value", a);
+    if (strncmp(a, "--", 2) != 0)
+        return cli_usage_error("train", "unexpected argument '%s' (see --help)", a);
+    const char *eq = strchr(a, '=');
+    if (!eq && at + 1 >= argc) /* the value is looked for before the name */
+        return cli_usage_error("train", "option %s needs a value", a);
+    return cli_usage_error("train", "unknown option %.*s (see --help)",
+                           (int)(eq ? eq - a : (long)strlen(a)), a);
+}
+
+/* Parses train's arguments into a; -1 after --help. */
+static int train_parse(int argc, char **argv, train_args *a)
+{
+    train_params_default(&a->p);
+    a->data_dir = CS_DEFAULT_DATA_DIR;
+    a->dump_dir = NULL;
+    a->subset = 0, a->threads = 1, a->debug_steps = 1;
+    a->seed = 0;
+    a->json = 0;
+    int ch, li, at;
+    cli_getopt_begin();
+    while ((ch = cli_getopt(argc, argv, train_options, &li, &at)) != -1) {
+        char name[64];
+        if (ch == 'h')
+            return usage(stdout), -1;
+        if (ch == OPT_JSON) {
+            a->json = 1;
             continue;
         }
-        if (strncmp(a, "--", 2) != 0)
-            return cli_usage_error("train", "unexpected argument '%s' (see --help)", a);
-        /* --name VALUE or --name=VALUE */
-        char name[64];
-        const char *val, *eq = strchr(a, '=');
-        if (eq) {
-            snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-            val = eq + 1;
-        } else {
-            snprintf(name, sizeof name, "%s", a);
-            if (i + 1 >= argc)
-                return cli_usage_error("train", "option %s needs a value", a);
-            val = argv[++i];
-        }
-        long lv;
-        double dv;
-#define NEED_LONG(lo, hi)                                                                      \
-    if (cs_parse_long(val, &lv) || lv < (lo) || lv > (hi))                                     \
-        return cli_usage_error("train", "%s '%s': expected an integer in %ld..%ld", name, val, \
-                               (long)(lo), (long)(hi));
-#define NEED_DOUBLE(cond, desc)                                                             \
-    if (cs_parse_double(val, &dv) || !isfinite(dv) || !(cond))                              \
-        return cli_usage_error("train", "%s '%s': expected a number %s", name, val, desc);
-        if (!strcmp(name, "--width")) {
-            NEED_LONG(1, 65536);
-            p.width = (int)lv;
-        } else if (!strcmp(name, "--depth")) {
-            NEED_LONG(1, 100000);
-            p.depth = (int)lv;
-        } else if (!strcmp(name, "--sigma-w2")) {
-            NEED_DOUBLE(dv >= 0, ">= 0");
-            p.sigma_w2 = dv;
-        } else if (!strcmp(name, "--sigma-b2")) {
-            NEED_DOUBLE(dv >= 0, ">= 0");
-            p.sigma_b2 = dv;
-        } else if (!strcmp(name, "--activation")) {
-            if (activation_from_name(val, &p.activation))
-                return cli_usage_error("train", "--activation '%s': expected one of %s", val,
-                                       activation_names());
-        } else if (!strcmp(name, "--epochs")) {
-            NEED_LONG(1, 100000);
-            p.epochs = (int)lv;
-        } else if (!strcmp(name, "--batch")) {
-            NEED_LONG(1, 1000000);
-            p.batch = (int)lv;
-        } else if (!strcmp(name, "--lr")) {
-            NEED_DOUBLE(dv > 0, "> 0");
-            p.lr = dv;
-        } else if (!strcmp(name, "--momentum")) {
-            NEED_DOUBLE(dv >= 0 && dv < 1, "in [0, 1)");
-            p.momentum = dv;
-        } else if (!strcmp(name, "--optimizer")) {
-            if (optimizer_from_name(val, &p.optimizer))
-                return cli_usage_error("train", "--optimizer '%s': expected sgd, momentum or "
-                                       "adam", val);
-        } else if (!strcmp(name, "--seed")) {
-            NEED_LONG(0, 0x7fffffffffffffffL);
-            seed = (uint64_t)lv;
-        } else if (!strcmp(name, "--train-subset")) {
-            NEED_LONG(0, 0x7fffffffL);
-            subset = lv;
-        } else if (!strcmp(name, "--data")) {
-            data_dir = val;
-        } else if (!strcmp(name, "--threads")) {
-            NEED_LONG(1, 1024);
-            threads = lv;
-        } else if (!strcmp(name, "--debug-dump")) {
-            dump_dir = val;
-        } else if (!strcmp(name, "--debug-steps")) {
-            NEED_LONG(1, 1000000);
-            debug_steps = lv;
-        } else {
-            return cli_usage_error("train", "unknown option %s (see --help)", name);
-        }
-#undef NEED_LONG
-#undef NEED_DOUBLE
+        if (ch == '?' || ch == ':')
+            return train_option_error(ch, argc, argv, at);
+        snprintf(name, sizeof name, "--%s", train_options[li].name);
+        if (train_option(ch, name, optarg, a))
+            return CS_EXIT_USAGE;
     }
-    p.key = rng_task_key(0, (int)p.activation, p.width, p.sigma_w2, p.sigma_b2, seed);
-    cs_err err = {0};
-    if (train_params_check(&p, &err))
-        return cli_usage_error("train", "%s", err.msg);
-    openblas_set_num_threads((int)threads);
+    if (optind > 1 && !strcmp(argv[optind - 1], "--")) /* "--" is an option without a name */
+        return optind >= argc ? cli_usage_error("train", "option -- needs a value")
+                              : cli_usage_error("train", "unknown option -- (see --help)");
+    if (optind < argc)
+        return cli_usage_error("train", "unexpected argument '%s' (see --help)", argv[optind]);
+    return 0;
+}
 
-    data_bundle data;
-    int rc = data_load(data_dir, subset, &data, &err);
-    if (rc) {
-        fprintf(stderr, "critsweep train: %s\n", err.msg);
-        return rc;
+static void print_result(const train_args *a, const data_bundle *data, const train_result *r)
+{
+    const train_params *p = &a->p;
+    const char *status = r->status == CS_TRAIN_OK ? "ok" : "diverged";
+    if (!a->json) {
+        printf("status %s", status);
+        if (r->status == CS_TRAIN_DIVERGED)
+            printf(" (non-finite loss in epoch %d)", r->diverged_epoch);
+        printf(", test accuracy %.4f, %.0f samples/s, %.1f s\n", r->test_accuracy,
+               r->samples_per_s, r->seconds);
+        return;
     }
-    if (dump_dir) {
-        rc = debug_run(&p, &data, dump_dir, (int)debug_steps);
-        data_free(&data);
-        return rc;
-    }
-    if (!json) {
+    json_writer w;
+    json_begin(&w, stdout);
+    json_str(&w, "activation", activation_name(p->activation));
+    json_int(&w, "width", p->width);
+    json_int(&w, "depth", p->depth);
+    json_num(&w, "sigma_w2", p->sigma_w2);
+    json_num(&w, "sigma_b2", p->sigma_b2);
+    json_str(&w, "optimizer", optimizer_name(p->optimizer));
+    json_num(&w, "lr", p->lr);
+    json_int(&w, "batch", p->batch);
+    json_int(&w, "epochs", p->epochs);
+    json_int(&w, "seed", (long long)a->seed);
+    json_int(&w, "train_examples", data->train.n);
+    json_int(&w, "test_examples", data->test.n);
+    json_str(&w, "status", status);
+    json_int(&w, "diverged_epoch", r->diverged_epoch);
+    json_num(&w, "test_accuracy", r->test_accuracy);
+    json_num(&w, "train_loss", r->train_loss);
+    json_num_array(&w, "test_accuracy_per_epoch", r->test_accuracy_per_epoch, r->epochs);
+    json_num_array(&w, "train_loss_per_epoch", r->train_loss_per_epoch, r->epochs);
+    json_num(&w, "samples_per_s", r->samples_per_s);
+    json_num(&w, "seconds", r->seconds);
+    json_end(&w);
+}
+
+/* Trains with a's parameters on the loaded data, the table as it goes, then the result. */
+static int train_and_print(const train_args *a, const data_bundle *data)
+{
+    const train_params *p = &a->p;
+    if (!a->json) {
         printf("# %s N=%d L=%d sigma_w2=%g sigma_b2=%g %s lr=%g batch=%d seed=%llu, "
                "%ld training / %ld test examples\n",
-               activation_name(p.activation), p.width, p.depth, p.sigma_w2, p.sigma_b2,
-               optimizer_name(p.optimizer), p.lr, p.batch, (unsigned long long)seed,
-               data.train.n, data.test.n);
+               activation_name(p->activation), p->width, p->depth, p->sigma_w2, p->sigma_b2,
+               optimizer_name(p->optimizer), p->lr, p->batch, (unsigned long long)a->seed,
+               data->train.n, data->test.n);
         printf("%5s %12s %10s %8s\n", "epoch", "train_loss", "test_acc", "seconds");
         fflush(stdout);
     }
     train_result r;
     train_result_init(&r);
-    rc = train_run_progress(&p, &data, &r, &err, print_epoch, &json);
+    cs_err err = {0};
+    int json = a->json;
+    int rc = train_run_progress(p, data, &r, &err, print_epoch, &json);
+    if (rc)
+        fprintf(stderr, "critsweep train: %s\n", err.msg);
+    else
+        print_result(a, data, &r);
+    train_result_free(&r);
+    return rc;
+}
+
+int cli_train(int argc, char **argv)
+{
+    train_args a;
+    int rc = train_parse(argc, argv, &a);
+    if (rc)
+        return rc < 0 ? CS_EXIT_OK : rc;
+    train_params *p = &a.p;
+    p->key = rng_task_key(0, (int)p->activation, p->width, p->sigma_w2, p->sigma_b2, a.seed);
+    cs_err err = {0};
+    if (train_params_check(p, &err))
+        return cli_usage_error("train", "%s", err.msg);
+    openblas_set_num_threads((int)a.threads);
+
+    data_bundle data;
+    rc = data_load(a.data_dir, a.subset, &data, &err);
     if (rc) {
         fprintf(stderr, "critsweep train: %s\n", err.msg);
-        data_free(&data);
         return rc;
     }
-    const char *status = r.status == CS_TRAIN_OK ? "ok" : "diverged";
-    if (json) {
-        json_writer w;
-        json_begin(&w, stdout);
-        json_str(&w, "activation", activation_name(p.activation));
-        json_int(&w, "width", p.width);
-        json_int(&w, "depth", p.depth);
-        json_num(&w, "sigma_w2", p.sigma_w2);
-        json_num(&w, "sigma_b2", p.sigma_b2);
-        json_str(&w, "optimizer", optimizer_name(p.optimizer));
-        json_num(&w, "lr", p.lr);
-        json_int(&w, "batch", p.batch);
-        json_int(&w, "epochs", p.epochs);
-        json_int(&w, "seed", (long long)seed);
-        json_int(&w, "train_examples", data.train.n);
-        json_int(&w, "test_examples", data.test.n);
-        json_str(&w, "status", status);
-        json_int(&w, "diverged_epoch", r.diverged_epoch);
-        json_num(&w, "test_accuracy", r.test_accuracy);
-        json_num(&w, "train_loss", r.train_loss);
-        json_num_array(&w, "test_accuracy_per_epoch", r.test_accuracy_per_epoch, r.epochs);
-        json_num_array(&w, "train_loss_per_epoch", r.train_loss_per_epoch, r.epochs);
-        json_num(&w, "samples_per_s", r.samples_per_s);
-        json_num(&w, "seconds", r.seconds);
-        json_end(&w);
-    } else {
-        printf("status %s", status);
-        if (r.status == CS_TRAIN_DIVERGED)
-            printf(" (non-finite loss in epoch %d)", r.diverged_epoch);
-        printf(", test accuracy %.4f, %.0f samples/s, %.1f s\n", r.test_accuracy,
-               r.samples_per_s, r.seconds);
-    }
-    train_result_free(&r);
+    if (a.dump_dir)
+        rc = debug_run(p, &data, a.dump_dir, (int)a.debug_steps);
+    else
+        rc = train_and_print(&a, &data);
     data_free(&data);
-    return CS_EXIT_OK;
+    return rc ? rc : CS_EXIT_OK;
 }

@@ -33,93 +33,34 @@
 /* netCDF's marker for a dimension that has no coordinate variable. */
 #define NC_DIM_WITHOUT_VARIABLE "This is a netCDF dimension but not a netCDF variable."
 
-/* Where a field's value sits in cs_result. */
-typedef enum { SRC_DOUBLE, SRC_LONG, SRC_INT, SRC_ARRAY, SRC_CHARS } src_kind;
-
 /* Text fields share failure_reason's reason_char dimension. */
 _Static_assert(CS_FIT_NOTE_LEN == CS_REASON_LEN, "fit_note is stored over reason_char");
 
+/* The per-task datasets are the quantities of quantity.h, in its order (the file's
+ * dataset order and the row checksum's); quantity_defs[i] says where field i's value
+ * lives in cs_result. */
 typedef struct {
     store_field f;
-    src_kind src;
-    size_t off; /* offsetof(cs_result, ...) for scalars */
 } field_def;
 
-#define F64(name, units, lname, desc, timing) \
-    {{#name, STORE_F64, STORE_TR_NONE, units, lname, desc, timing}, SRC_DOUBLE, offsetof(cs_result, name)}
-#define I64(name, src, units, lname, desc) \
-    {{#name, STORE_I64, STORE_TR_NONE, units, lname, desc, 0}, src, offsetof(cs_result, name)}
-#define ARR(name, tr, units, lname, desc) \
-    {{#name, STORE_F64, tr, units, lname, desc, 0}, SRC_ARRAY, 0}
-#define CHR(name, lname, desc) \
-    {{#name, STORE_CHAR, STORE_TR_CHAR, "1", lname, desc, 0}, SRC_CHARS, offsetof(cs_result, name)}
+#define STORE_TYPE_D STORE_F64
+#define STORE_TYPE_L STORE_I64
+#define STORE_TYPE_I STORE_I64
+#define STORE_TYPE_T STORE_CHAR
+#define STORE_TYPE_P STORE_F64
+#define STORE_TYPE_A STORE_F64
+#define FIELD(name, src, tr, blank, part, units, long_name, description, timing, label) \
+    {{#name, STORE_TYPE_##src, STORE_TR_##tr, units, long_name, description, timing}},
+#define FIELD_AT(name, at, ...) FIELD(name, __VA_ARGS__)
 
-static const field_def field_defs[] = {
-    F64(tau_s, "1", "avalanche size exponent tau_s",
-        "continuous power-law MLE over recorded sizes S >= xmin_s: 1 + n / sum ln(S/xmin_s)", 0),
-    F64(tau_s_err, "1", "standard error of tau_s", "(tau_s - 1) / sqrt(n)", 0),
-    F64(tau_d, "1", "avalanche duration exponent tau_d",
-        "discrete power-law MLE (Hurwitz zeta) over recorded durations D >= xmin_d", 0),
-    F64(tau_d_err, "1", "standard error of tau_d", "(tau_d - 1) / sqrt(n)", 0),
-    F64(xmin_s, "1", "lower cutoff of the size fit", "xmin used for tau_s (given or KS-chosen)", 0),
-    F64(xmin_d, "layers", "lower cutoff of the duration fit", "xmin used for tau_d (given or KS-chosen)", 0),
-    F64(gamma, "1", "size-duration exponent gamma = 1/(sigma nu z)",
-        "slope of the weighted least squares of log10 <S>(D) on log10 D", 0),
-    F64(gamma_err, "1", "standard error of gamma", "sqrt(s^2 / Sxx) of the weighted regression", 0),
-    F64(gamma_pred, "1", "crackling-noise prediction of gamma", "(tau_d - 1) / (tau_s - 1)", 0),
-    F64(gamma_shape, "1", "gamma from shape collapse",
-        "exponent minimising the NMSE of mean profiles rescaled by D^(gamma-1)", 0),
-    F64(gamma_shape_err, "1", "error of gamma_shape", "from a parabola through the NMSE minimum", 0),
-    F64(S_mean, "1", "mean avalanche size", "mean S over recorded avalanches", 0),
-    F64(S_mean_absorbed, "1", "mean size of absorbed avalanches", "mean S over absorbed recorded avalanches", 0),
-    F64(D_mean, "layers", "mean avalanche duration", "mean D over recorded avalanches", 0),
-    F64(P_surv, "1", "survival probability", "n_survived / n_inputs: order parameter of the absorbing transition", 0),
-    F64(branching, "1", "branching parameter m", "geometric mean of r_(l+1)/r_l over layers and avalanches", 0),
-    F64(lyapunov, "1/layer", "largest finite-time Lyapunov exponent",
-        "mean log growth per layer of a renormalised tangent vector along the "
-        "first still-active driven trajectory of each network (README §7)", 0),
-    F64(avalanches_per_s, "1/s", "avalanche throughput", "inputs driven per second of wall time (machine-dependent)", 1),
-    F64(q_star, "1", "mean-field fixed point q*", "q = sigma_w2 E[phi(sqrt(q) z)^2] + sigma_b2", 0),
-    F64(chi1, "1", "mean-field chi_1", "sigma_w2 E[phi'(sqrt(q*) z)^2]; edge of chaos at 1", 0),
-    F64(xi_c, "layers", "mean-field depth scale", "-1 / ln chi_1", 0),
-    F64(test_accuracy, "1", "final test accuracy", "fraction of the test set classified correctly after the last epoch", 0),
-    F64(train_loss, "1", "final training loss", "mean softmax cross-entropy of the last epoch", 0),
-    F64(samples_per_s, "1/s", "training throughput", "training examples per second (machine-dependent)", 1),
-    F64(seconds, "s", "task wall time", "wall-clock seconds of the whole task (machine-dependent)", 1),
-    {{"n_tail_s", STORE_F64, STORE_TR_NONE, "1", "size-fit tail count",
-      "number of recorded S >= xmin_s (sufficient statistic for pooled tau_s)", 0},
-     SRC_DOUBLE, offsetof(cs_result, stats.n_tail_s)},
-    {{"sum_log_s", STORE_F64, STORE_TR_NONE, "1", "size-fit log sum",
-      "sum of ln(S/xmin_s) over S >= xmin_s (sufficient statistic for pooled tau_s)", 0},
-     SRC_DOUBLE, offsetof(cs_result, stats.sum_log_s)},
-    {{"S_tail_min", STORE_F64, STORE_TR_NONE, "1", "smallest size in the size-fit tail",
-      "min S over S >= xmin_s (pooled tau_s needs two distinct values)", 0},
-     SRC_DOUBLE, offsetof(cs_result, stats.s_tail_min)},
-    {{"S_tail_max", STORE_F64, STORE_TR_NONE, "1", "largest size in the size-fit tail",
-      "max S over S >= xmin_s (pooled tau_s needs two distinct values)", 0},
-     SRC_DOUBLE, offsetof(cs_result, stats.s_tail_max)},
-    I64(n_inputs, SRC_LONG, "1", "inputs driven", "avalanches started"),
-    I64(n_recorded, SRC_LONG, "1", "avalanches recorded", "avalanches kept by the recording convention"),
-    I64(n_survived, SRC_LONG, "1", "avalanches surviving", "avalanches that reached L_max without absorption"),
-    I64(n_exploded, SRC_LONG, "1", "avalanches exploded",
-        "survivors stopped where their activity left float range (their S a lower bound)"),
-    CHR(fit_note, "fit note",
-        "why exponents are NaN: too few events or one distinct value above xmin (NUL-padded UTF-8)"),
-    I64(diverged_epoch, SRC_INT, "1", "epoch of divergence", "1-based epoch of the first NaN/inf training loss, 0 if none"),
-    ARR(test_accuracy_per_epoch, STORE_TR_EPOCH, "1", "test accuracy per epoch", "after each training epoch"),
-    ARR(train_loss_per_epoch, STORE_TR_EPOCH, "1", "training loss per epoch", "mean cross-entropy of each epoch"),
-    ARR(S_hist, STORE_TR_SIZE_BIN, "1", "size histogram", "recorded avalanches per log10 size bin (see size_bin:edges)"),
-    ARR(D_count, STORE_TR_DURATION, "1", "duration counts", "recorded avalanches per duration"),
-    ARR(gcount, STORE_TR_DURATION, "1", "gamma-fit counts",
-        "events with D >= xmin_d and S >= xmin_s per duration"),
-    ARR(gsum_S, STORE_TR_DURATION, "1", "gamma-fit sum of S", "sum of S per duration over the gamma-fit events"),
-    ARR(gsum_log10S, STORE_TR_DURATION, "1", "gamma-fit sum of log10 S", "per duration"),
-    ARR(gsum_log10S2, STORE_TR_DURATION, "1", "gamma-fit sum of (log10 S)^2", "per duration"),
-    ARR(profile, STORE_TR_PROFILE, "1", "mean avalanche profile",
-        "mean V over l/D per duration; NaN below shape_min_count avalanches"),
-    ARR(profile_count, STORE_TR_SHAPE_D, "1", "profile counts", "avalanches per shape duration"),
-};
+static const field_def field_defs[] = {CS_QUANTITIES(FIELD, FIELD_AT)};
+
+#undef FIELD_AT
+#undef FIELD
 #define N_FIELDS ((int)(sizeof field_defs / sizeof *field_defs))
+_Static_assert(N_FIELDS == QUANTITY_COUNT, "one dataset per quantity");
+_Static_assert((int)STORE_TR_CHAR == (int)QUANTITY_TR_CHAR && (int)STORE_TR_PROFILE == (int)QUANTITY_TR_PROFILE,
+               "store_trailing and quantity_trailing agree");
 
 static store_field fields_public[N_FIELDS];
 
@@ -1807,34 +1748,6 @@ static hsize_t row_length(hid_t space)
     return n;
 }
 
-/* The values r holds for array field fd, and how many. */
-static const double *result_array(const field_def *fd, const cs_result *r, hsize_t *n)
-{
-    const char *name = fd->f.name;
-    *n = 0;
-    if (!strcmp(name, "test_accuracy_per_epoch"))
-        return *n = (hsize_t)r->epochs, r->test_accuracy_per_epoch;
-    if (!strcmp(name, "train_loss_per_epoch"))
-        return *n = (hsize_t)r->epochs, r->train_loss_per_epoch;
-    if (!strcmp(name, "S_hist"))
-        return *n = CS_SIZE_BINS, r->S_hist;
-    if (!strcmp(name, "D_count"))
-        return *n = (hsize_t)r->stats.dmax, r->stats.count_d;
-    if (!strcmp(name, "gcount"))
-        return *n = (hsize_t)r->stats.dmax, r->stats.gcount;
-    if (!strcmp(name, "gsum_S"))
-        return *n = (hsize_t)r->stats.dmax, r->stats.gsum_S;
-    if (!strcmp(name, "gsum_log10S"))
-        return *n = (hsize_t)r->stats.dmax, r->stats.gsum_log10S;
-    if (!strcmp(name, "gsum_log10S2"))
-        return *n = (hsize_t)r->stats.dmax, r->stats.gsum_log10S2;
-    if (!strcmp(name, "profile"))
-        return *n = (hsize_t)r->n_profile_d * CS_PROFILE_POINTS, r->profile;
-    if (!strcmp(name, "profile_count"))
-        return *n = (hsize_t)r->n_profile_d, r->profile_count;
-    return NULL;
-}
-
 uint32_t store_row_crc_begin(long task)
 {
     int64_t t = task;
@@ -1855,25 +1768,28 @@ int store_write_result(store_writer *w, long task, const cs_result *r, cs_err *e
     size_t cap = 0;
     double *row = NULL;
     for (int i = 0; i < N_FIELDS && !bad; i++) {
-        const field_def *fd = &field_defs[i];
-        const char *base = (const char *)r;
+        const quantity_def *q = &quantity_defs[i];
         int e = 0;
         if (w->dset[i] < 0)
             continue; /* a quantity newer than this (0.1.0) file, which has no checksums */
-        if (fd->src == SRC_DOUBLE) {
-            double v = *(const double *)(base + fd->off);
+        if (q->src == QUANTITY_SRC_D) {
+            double v = quantity_double(q, r);
             crc = store_row_crc_add(crc, &v, sizeof v);
             e = write_row(w, w->dset[i], w->space[i], task, H5T_NATIVE_DOUBLE, &v, 1);
-        } else if (fd->src == SRC_LONG || fd->src == SRC_INT) {
-            int64_t v = fd->src == SRC_LONG ? (int64_t)*(const long *)(base + fd->off)
-                                            : (int64_t)*(const int *)(base + fd->off);
+        } else if (q->src == QUANTITY_SRC_L || q->src == QUANTITY_SRC_I) {
+            int64_t v = (int64_t)quantity_integer(q, r);
             crc = store_row_crc_add(crc, &v, sizeof v);
             e = write_row(w, w->dset[i], w->space[i], task, H5T_NATIVE_INT64, &v, 1);
-        } else if (fd->src == SRC_CHARS) {
-            e = write_chars(w, w->dset[i], w->space[i], task, (const char *)r + fd->off, &crc);
+        } else if (q->src == QUANTITY_SRC_T) {
+            e = write_chars(w, w->dset[i], w->space[i], task, quantity_text(q, r), &crc);
         } else {
-            hsize_t have, n = row_length(w->space[i]);
-            const double *a = result_array(fd, r, &have);
+            hsize_t n = row_length(w->space[i]);
+            long have;
+            const double *a = quantity_array(q, r, &have);
+            if (!a && have) {
+                bad = "an array quantity (no values)";
+                break;
+            }
             if (n > cap) {
                 free(row);
                 cap = n;
@@ -1883,13 +1799,13 @@ int store_write_result(store_writer *w, long task, const cs_result *r, cs_err *e
                 }
             }
             for (hsize_t k = 0; k < n; k++)
-                row[k] = a && k < have ? a[k] : NAN;
+                row[k] = a && k < (hsize_t)have ? a[k] : NAN;
             crc = store_row_crc_add(crc, row, n * sizeof *row);
             if (n)
                 e = write_row(w, w->dset[i], w->space[i], task, H5T_NATIVE_DOUBLE, row, n);
         }
         if (e)
-            bad = fd->f.name;
+            bad = q->name;
     }
     free(row);
     if (!bad && write_chars(w, w->reason, w->reason_space, task, r->reason, &crc))

@@ -12,36 +12,12 @@
 #include "critsweep/rng.h"
 #include "critsweep/task.h"
 
-/* Every scalar NaN (counters 0), arrays NaN/0, status pending: a reusable blank row. */
+/* Every quantity blank (quantity.h: NaN or 0), status pending: a reusable blank row. */
 static void result_reset(cs_result *r)
 {
     r->status = CS_STATUS_PENDING;
     r->reason[0] = '\0';
-    r->fit_note[0] = '\0';
-    double *nan_fields[] = {
-        &r->tau_s, &r->tau_s_err, &r->tau_d, &r->tau_d_err, &r->xmin_s, &r->xmin_d,
-        &r->gamma, &r->gamma_err, &r->gamma_pred, &r->gamma_shape, &r->gamma_shape_err,
-        &r->S_mean, &r->S_mean_absorbed, &r->D_mean, &r->P_surv, &r->branching,
-        &r->lyapunov, &r->avalanches_per_s, &r->q_star, &r->chi1, &r->xi_c,
-        &r->test_accuracy, &r->train_loss, &r->samples_per_s, &r->seconds,
-    };
-    for (size_t i = 0; i < sizeof nan_fields / sizeof *nan_fields; i++)
-        *nan_fields[i] = NAN;
-    r->n_inputs = r->n_recorded = r->n_survived = r->n_exploded = 0;
-    r->diverged_epoch = 0;
-    for (int e = 0; e < r->epochs; e++)
-        r->test_accuracy_per_epoch[e] = r->train_loss_per_epoch[e] = NAN;
-    for (int b = 0; b < CS_SIZE_BINS; b++)
-        r->S_hist[b] = 0;
-    for (long i = 0; i < (long)r->n_profile_d * CS_PROFILE_POINTS; i++)
-        r->profile[i] = NAN;
-    for (int i = 0; i < r->n_profile_d; i++)
-        r->profile_count[i] = 0;
-    fit_suffstats *s = &r->stats;
-    s->n_tail_s = s->sum_log_s = 0;
-    s->s_tail_min = s->s_tail_max = NAN;
-    for (int d = 0; d < s->dmax; d++)
-        s->count_d[d] = s->gcount[d] = s->gsum_S[d] = s->gsum_log10S[d] = s->gsum_log10S2[d] = 0;
+    quantity_reset(r);
 }
 
 int task_result_init(cs_result *r, int depth, int n_profile_d, int epochs)
@@ -88,6 +64,27 @@ static int size_bin(double S)
     return (int)b;
 }
 
+/* The AVALANCHE quantities (quantity.h) are avalanche_result's members of the same
+ * names. */
+#define COPY_FROM_RUN(name, src, tr, blank, part, ...) COPY_##part(name)
+#define COPY_AVALANCHE(name) r->name = ar->name;
+#define COPY_ANALYSIS(name)
+#define COPY_POOLING(name)
+#define COPY_TRAINING(name)
+#define COPY_TASK(name)
+#define COPY_HELD(...) /* arrays and pooling statistics: filled by the analysis */
+static void copy_from_run(const avalanche_result *ar, cs_result *r)
+{
+    CS_QUANTITIES(COPY_FROM_RUN, COPY_HELD)
+}
+#undef COPY_FROM_RUN
+#undef COPY_AVALANCHE
+#undef COPY_ANALYSIS
+#undef COPY_POOLING
+#undef COPY_TRAINING
+#undef COPY_TASK
+#undef COPY_HELD
+
 int task_avalanche_part(const avalanche_params *ap, const fit_options *fo, cs_result *r,
                         cs_err *err)
 {
@@ -106,17 +103,7 @@ int task_avalanche_fill(const avalanche_params *ap, const fit_options *fo,
 {
     const avalanche_result ar = *arp; /* shallow: read-only view */
     int rc = 0;
-    r->n_inputs = ar.n_inputs;
-    r->n_recorded = ar.n_recorded;
-    r->n_survived = ar.n_survived;
-    r->n_exploded = ar.n_exploded;
-    r->P_surv = ar.P_surv;
-    r->S_mean = ar.S_mean;
-    r->S_mean_absorbed = ar.S_mean_absorbed;
-    r->D_mean = ar.D_mean;
-    r->branching = ar.branching;
-    r->lyapunov = ar.lyapunov;
-    r->avalanches_per_s = ar.avalanches_per_s;
+    copy_from_run(arp, r);
 
     long n = ar.n_recorded;
     for (long i = 0; i < n; i++)
@@ -173,6 +160,9 @@ int task_avalanche_fill(const avalanche_params *ap, const fit_options *fo,
     meanfield_point mf;
     meanfield_evaluate(ap->activation, ap->sigma_w2, ap->sigma_b2, &mf);
     r->q_star = mf.q_star, r->chi1 = mf.chi1, r->xi_c = mf.xi_c;
+#ifdef CS_TEST_QUANTITY
+    r->S_over_D = r->S_mean / r->D_mean;
+#endif
     r->status = CS_STATUS_DONE;
     if (ps_out)
         *ps_out = ex.s;

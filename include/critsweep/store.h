@@ -19,24 +19,15 @@
  *
  *   Per-task datasets, dims (activation, width, sigma_b2, sigma_w2, seed[, trailing]),
  *   every one with attributes units, long_name, description; fill NaN (floats) or -1:
- *     float64: tau_s tau_s_err tau_d tau_d_err xmin_s xmin_d gamma gamma_err gamma_pred
- *              gamma_shape gamma_shape_err S_mean S_mean_absorbed D_mean P_surv
- *              branching lyapunov avalanches_per_s q_star chi1 xi_c test_accuracy
- *              train_loss samples_per_s seconds n_tail_s sum_log_s S_tail_min
- *              S_tail_max
- *     int64:   n_inputs n_recorded n_survived n_exploded diverged_epoch
+ *     the quantities of quantity.h, in its order (CS_QUANTITIES: name, type, trailing
+ *     axes, units, long_name, description; `critsweep point --quantities-json` prints
+ *     the table), then
  *     int8:    status (0 pending, 1 done, 2 failed, 3 diverged; fill 0)
  *     int32:   attempts (fill 0)
  *     uint32:  checksum (fill 0)
  *              (the row's zlib crc32, see store_row_crc_begin; written just before
  *              status; files of critsweep 0.1.0 have none)
- *     char:    failure_reason fit_note  (CS_REASON_LEN bytes over reason_char, below)
- *     (fit_note: why exponents are NaN by fit.h's degeneracy rule, "" if none is)
- *     (…, epoch):    test_accuracy_per_epoch train_loss_per_epoch
- *     (…, size_bin): S_hist
- *     (…, duration): D_count gcount gsum_S gsum_log10S gsum_log10S2  (fit_suffstats)
- *     (…, shape_duration, profile_x): profile
- *     (…, shape_duration): profile_count
+ *     char:    failure_reason  (CS_REASON_LEN bytes over reason_char, below)
  *
  *   Derived, allocated (NaN / -1) at creation, filled when the sweep completes and by
  *   `critsweep phase` (store_derived_fields lists them):

@@ -9,6 +9,7 @@
 #include "critsweep/config.h"
 #include "critsweep/data.h"
 #include "critsweep/fit.h"
+#include "critsweep/quantity.h"
 #include "critsweep/train.h"
 
 /* Task status, stored as int8 in the results file. */
@@ -23,23 +24,22 @@ enum { CS_STATUS_PENDING = 0, CS_STATUS_DONE = 1, CS_STATUS_FAILED = 2, CS_STATU
 #define CS_PROFILE_POINTS 50
 #define CS_REASON_LEN 160
 
-typedef struct {
+/* The scalar quantities that cs_result holds under their own names (quantity.h). */
+#define CS_RESULT_MEMBER(name, src, ...) CS_RESULT_MEMBER_##src(name)
+#define CS_RESULT_MEMBER_D(name) double name;
+#define CS_RESULT_MEMBER_L(name) long name;
+#define CS_RESULT_MEMBER_I(name) int name;
+#define CS_RESULT_MEMBER_T(name) char name[CS_FIT_NOTE_LEN];
+#define CS_RESULT_HELD(...) /* declared below */
+
+struct cs_result {
     int status;                 /* CS_STATUS_* */
     char reason[CS_REASON_LEN]; /* why it failed, "" otherwise */
-    char fit_note[CS_FIT_NOTE_LEN]; /* why exponents are NaN (fit.h), "" if none is */
 
-    /* Avalanches and exponents (names = results-file dataset names = point's JSON keys). */
-    double tau_s, tau_s_err, tau_d, tau_d_err, xmin_s, xmin_d;
-    double gamma, gamma_err, gamma_pred, gamma_shape, gamma_shape_err;
-    double S_mean, S_mean_absorbed, D_mean, P_surv;
-    long n_inputs, n_recorded, n_survived;
-    long n_exploded;            /* avalanches that left float range (avalanche.h) */
-    double branching, lyapunov, avalanches_per_s;
-    /* Mean field at this (φ, σ_w², σ_b²). */
-    double q_star, chi1, xi_c;
-    /* Learning (NaN when training is off). */
-    double test_accuracy, train_loss, samples_per_s;
-    int diverged_epoch;
+    /* Every scalar of quantity.h: avalanches, exponents, mean field, learning, the wall
+     * time, and fit_note (why exponents are NaN, fit.h). */
+    CS_QUANTITIES(CS_RESULT_MEMBER, CS_RESULT_HELD)
+
     int epochs;                        /* length of the two arrays */
     double *test_accuracy_per_epoch;   /* (epochs) */
     double *train_loss_per_epoch;      /* (epochs) */
@@ -50,8 +50,7 @@ typedef struct {
     double *profile;                   /* (n_profile_d, CS_PROFILE_POINTS) mean V over l/D,
                                           NaN where fewer than shape_min_count avalanches */
     double *profile_count;             /* (n_profile_d) avalanches per duration */
-    double seconds;                    /* wall time of the task */
-} cs_result;
+};
 
 /* Allocates the arrays for a sweep's shapes (depth, shape window, epochs); all scalars NaN. */
 int task_result_init(cs_result *r, int depth, int n_profile_d, int epochs);

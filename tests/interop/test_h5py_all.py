@@ -1,11 +1,13 @@
 #!/usr/bin/python3
-"""test_h5py_all.py — the results file of a real run against the SCHEMA comment of
-include/critsweep/store.h, parsed from the header (the contract text, not the writer's
-table): every listed dataset exists with its type, its dimensions (the attached
-dimension scales, in order), its fill value (NaN / -1 / 0), units, long_name and
-description; per-task datasets are contiguous with their space allocated; coordinates
-hold the sweep's axes and the documented trailing axes; root attributes and the runs
-table (SLURM job id taken from $SLURM_JOB_ID) are there; h5py reads every dataset."""
+"""test_h5py_all.py — the results file of a real run against its schema: the per-task
+quantities from the quantity table the binary is built from (`critsweep point
+--quantities-json`, quantity.h), the bookkeeping and derived datasets from the SCHEMA
+comment of include/critsweep/store.h: every dataset exists with its type, its dimensions
+(the attached dimension scales, in order), its fill value (NaN / -1 / 0), units,
+long_name and description (for the quantities, the table's own text); per-task datasets
+are contiguous with their space allocated; coordinates hold the sweep's axes and the
+documented trailing axes; root attributes and the runs table (SLURM job id taken from
+$SLURM_JOB_ID) are there; h5py reads every dataset."""
 import json
 import os
 import re
@@ -24,7 +26,8 @@ TASK = ["activation", "width", "sigma_b2", "sigma_w2", "seed"]
 
 
 def parse_schema():
-    """{name: (kind, dims)} from the SCHEMA comment; kind is a dtype name or 'derived'."""
+    """{name: (kind, dims)} of the bookkeeping and derived datasets, from the SCHEMA
+    comment; kind is a dtype name or 'derived'."""
     text = open(HEADER).read()
     body = text.split("Per-task datasets", 1)[1].split("Root attributes", 1)[0]
     lines = [re.sub(r"^\s*\*\s?", "", l) for l in body.splitlines()]
@@ -42,7 +45,7 @@ def parse_schema():
         elif key and re.match(r"\s{6,}\w", l) and ":" not in l:
             rest = l
         else:
-            key = None if not l.strip().startswith("failure_reason") else key
+            key = None
             continue
         rest = re.sub(r"\([^)]*\)", "", rest)
         for name in rest.split():
@@ -50,13 +53,28 @@ def parse_schema():
                 continue
             if key.startswith("("):
                 dims = [d.strip() for d in key.strip("()").split(",")]
-                if dims[0] == "…":
-                    dims = TASK + dims[1:]
                 out[name] = ("derived" if derived else "float64", dims)
             elif key == "char":  # netCDF char layout: one byte per character
                 out[name] = (key, TASK + ["reason_char"])
             else:
                 out[name] = (key, TASK)
+    return out
+
+
+def quantity_table():
+    """{name: entry} of the per-task quantities, as the binary declares them."""
+    r = subprocess.run([EXE, "point", "--quantities-json"], capture_output=True, text=True,
+                       check=True)
+    return json.loads(r.stdout)
+
+
+def quantity_schema(table):
+    """{name: (kind, dims)} of the quantities: their type, the task axes and their trailing
+    axes (a text quantity has the netCDF char layout over reason_char)."""
+    out = {}
+    for name, q in table.items():
+        trailing = [d for d in q["trailing"].split(",") if d]
+        out[name] = (q["type"], TASK + trailing)
     return out
 
 
@@ -73,7 +91,11 @@ def main():
         import yaml
     except ImportError as e:
         skip("python3-h5py/yaml missing: %s" % e)
-    schema = parse_schema()
+    table = quantity_table()
+    schema = quantity_schema(table)
+    bookkeeping = parse_schema()
+    assert not set(schema) & set(bookkeeping), set(schema) & set(bookkeeping)
+    schema.update(bookkeeping)
     assert len(schema) >= 50, "schema parse found only %d names: %s" % (len(schema), sorted(schema))
     for must in ("tau_s", "n_inputs", "status", "attempts", "profile", "S_hist", "chi", "widom_sigma_w2",
                  "edge_sigma_w2", "gsum_log10S2", "tau_s_pooled", "n_exploded", "fit_note",
@@ -123,6 +145,8 @@ def main():
                     for a in ("units", "long_name", "description"):
                         v = d.attrs.get(a)
                         assert isinstance(v, str) and (v or a == "units"), (name, a, v)
+                        if name in table:
+                            assert v == table[name][a], (name, a, v, table[name][a])
                 d[()]
                 n_checked += 1
             # failure_reason, fit_note: netCDF char layout (store.h additions)
@@ -206,7 +230,7 @@ def main():
                     obj[()]
                     n_all += 1
             f.visititems(visit)
-        print("schema: %d datasets from store.h checked (type, dims, fill, layout, attributes); "
+        print("schema: %d datasets from the quantity table and store.h checked (type, dims, fill, layout, attributes); "
               "h5py read all %d datasets; %d of %d fit notes non-empty, each naming exactly "
               "the NaN exponents" % (n_checked, n_all, n_notes, len(notes)))
     finally:
