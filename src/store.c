@@ -27,6 +27,8 @@
 #include <zlib.h>
 
 #include "critsweep/grid.h"
+#include "critsweep/h5util.h"
+#include "critsweep/phase.h"
 #include "critsweep/store.h"
 
 #define NDIM_TASK 5
@@ -200,78 +202,15 @@ void store_now_iso(char out[CS_RUN_STR])
 
 /* ---- small HDF5 helpers ---- */
 
-/* HDF5 prints its own error stack on failure; our messages say what and where. */
-static void quiet_hdf5(void)
-{
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static hid_t vlen_utf8(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    return t;
-}
-
-static int put_string_attr(hid_t obj, const char *name, const char *value)
-{
-    hid_t t = vlen_utf8(), sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a < 0 || H5Awrite(a, t, &value) < 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return rc;
-}
-
-static int put_num_attr(hid_t obj, const char *name, hid_t type, const void *v, hsize_t n)
-{
-    hid_t sp = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a < 0 || H5Awrite(a, type, v) < 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    return rc;
-}
+/* This file's names for the shared helpers (h5util.h). */
+#define quiet_hdf5 h5u_quiet
+#define vlen_utf8 h5u_vlen_utf8
+#define put_string_attr h5u_put_string_attr
+#define put_num_attr h5u_put_num_attr
 
 char *store_read_string_attr(hid_t obj, const char *name)
 {
-    if (H5Aexists(obj, name) <= 0)
-        return NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return NULL;
-    hid_t ft = H5Aget_type(a);
-    char *out = NULL;
-    if (H5Tget_class(ft) == H5T_STRING) {
-        if (H5Tis_variable_str(ft) > 0) {
-            hid_t mt = vlen_utf8();
-            char *v = NULL;
-            if (H5Aread(a, mt, &v) >= 0 && v) {
-                out = strdup(v);
-                H5free_memory(v);
-            }
-            H5Tclose(mt);
-        } else {
-            /* n bytes in the file (maybe NUL-padded): a NUL-terminated memory type one
-             * byte longer keeps all n of them. */
-            size_t n = H5Tget_size(ft);
-            out = calloc(n + 1, 1);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, n + 1);
-            if (out && H5Aread(a, mt, out) < 0) {
-                free(out);
-                out = NULL;
-            }
-            H5Tclose(mt);
-        }
-    }
-    H5Tclose(ft);
-    H5Aclose(a);
-    return out;
+    return h5u_string_attr(obj, name);
 }
 
 static hid_t file_type(store_type t)
@@ -645,6 +584,70 @@ static int make_derived(creator *c)
     return 0;
 }
 
+/* The computed values of derived dataset `name` (derived_defs) in d, or NULL. */
+static const void *derived_values(const phase_derived *d, const char *name)
+{
+    const struct {
+        const char *name;
+        const void *v;
+    } map[] = {
+        {"S_mean_seedavg", d->S_mean_seedavg}, {"S_mean_seedstd", d->S_mean_seedstd},
+        {"chi", d->chi}, {"chi_b", d->chi_b},
+        {"tau_s_pooled", d->tau_s_pooled}, {"tau_s_pooled_err", d->tau_s_pooled_err},
+        {"tau_d_pooled", d->tau_d_pooled}, {"tau_d_pooled_err", d->tau_d_pooled_err},
+        {"gamma_pooled", d->gamma_pooled}, {"gamma_pooled_err", d->gamma_pooled_err},
+        {"widom_sigma_w2", d->widom_sigma_w2}, {"chi_max", d->chi_max},
+        {"accuracy_ridge_sigma_w2", d->accuracy_ridge_sigma_w2},
+        {"edge_sigma_w2", d->edge_sigma_w2},
+        {"spearman_acc_chi", d->spearman_acc_chi}, {"spearman_acc_edge", d->spearman_acc_edge},
+        {"ridge_dist_widom", d->ridge_dist_widom}, {"ridge_dist_edge", d->ridge_dist_edge},
+        {"n_spearman_acc_chi", d->n_acc_chi}, {"n_spearman_acc_edge", d->n_acc_edge},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (!strcmp(map[i].name, name))
+            return map[i].v;
+    return NULL;
+}
+
+static int write_derived_datasets(hid_t fid, const char *path, const phase_derived *d,
+                                  cs_err *err)
+{
+    for (int i = 0; i < N_DERIVED; i++) {
+        const store_derived_field *df = &derived_defs[i];
+        const void *v = derived_values(d, df->name);
+        if (!v || (!d->has_pooled && strstr(df->name, "_pooled")))
+            continue;
+        hid_t ds = H5Dopen2(fid, df->name, H5P_DEFAULT);
+        int bad = ds < 0 || H5Dwrite(ds, df->is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE,
+                                     H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
+        if (ds >= 0)
+            H5Dclose(ds);
+        if (bad)
+            return cs_fail(err, CS_EXIT_ERROR, "%s: writing the derived dataset '%s' failed "
+                           "(disk full? I/O error?); the task rows are untouched", path,
+                           df->name);
+    }
+    return 0;
+}
+
+int store_write_derived(const char *path, const phase_derived *d, cs_err *err)
+{
+    quiet_hdf5();
+    hid_t fapl = h5u_fapl_nolock();
+    hid_t fid = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (fid < 0)
+        return cs_fail(err, CS_EXIT_ERROR, "%s: cannot open for writing the derived tables "
+                       "(read-only?); nothing was changed", path);
+    /* Data only, into space allocated when the file was made. */
+    int rc = write_derived_datasets(fid, path, d, err);
+    if (H5Fclose(fid) < 0 && !rc)
+        rc = cs_fail(err, CS_EXIT_ERROR, "%s: closing after writing the derived tables failed "
+                     "(disk full?); the task rows are untouched", path);
+    return rc;
+}
+
 /* crc32 over what a reader trusts the coordinates and root attributes for: damage to
  * any of them (a flipped byte in the global heap, a coordinate's data) changes it. */
 static uint32_t schema_crc(const char *hash, const char *name, const char *yaml,
@@ -1008,12 +1011,11 @@ hid_t store_open_read(const char *path, cs_err *err)
                 path);
         return -1;
     }
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_fapl_sec2(fapl);
     /* A run holding the file open must not block readers. */
-    H5Pset_file_locking(fapl, 0, 1);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
+    hid_t fapl = h5u_fapl_nolock();
+    hid_t f = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDONLY, fapl) : -1;
+    if (fapl >= 0)
+        H5Pclose(fapl);
     if (f < 0)
         cs_fail(err, CS_EXIT_USAGE, "%s: cannot open as HDF5 (damaged or truncated?)", path);
     return f;
@@ -1484,20 +1486,15 @@ int store_check(const char *path, const cs_sweep *s, cs_err *err)
 static int read_whole(hid_t f, const char *name, hid_t mtype, void *buf, long n, const char *path,
                       cs_err *err)
 {
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    if (d < 0)
-        return cs_fail(err, CS_EXIT_USAGE, "%s: no dataset %s", path, name);
-    hid_t sp = H5Dget_space(d);
-    hssize_t npts = H5Sget_simple_extent_npoints(sp);
-    H5Sclose(sp);
-    int rc = 0;
-    if (npts != n)
-        rc = cs_fail(err, CS_EXIT_USAGE, "%s: %s has %lld elements, expected %ld", path, name,
-                     (long long)npts, n);
-    else if (H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        rc = cs_fail(err, CS_EXIT_ERROR, "%s: reading %s failed", path, name);
-    H5Dclose(d);
-    return rc;
+    long long npts = 0;
+    switch (h5u_read_whole(f, name, mtype, buf, n, &npts)) {
+    case H5U_OK: return 0;
+    case H5U_MISSING: return cs_fail(err, CS_EXIT_USAGE, "%s: no dataset %s", path, name);
+    case H5U_SIZE:
+        return cs_fail(err, CS_EXIT_USAGE, "%s: %s has %lld elements, expected %ld", path, name,
+                       npts, n);
+    default: return cs_fail(err, CS_EXIT_ERROR, "%s: reading %s failed", path, name);
+    }
 }
 
 int store_read_progress(const char *path, long n_tasks, int8_t *status, int32_t *attempts,
@@ -1556,11 +1553,10 @@ int store_read_runs(hid_t file, store_run **rows, long *n, cs_err *err)
 static hid_t open_rdwr_serial(const char *path, cs_err *err)
 {
     quiet_hdf5();
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_fapl_sec2(fapl);
-    H5Pset_file_locking(fapl, 0, 1); /* `run` holds its own lock on the file */
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, fapl);
-    H5Pclose(fapl);
+    hid_t fapl = h5u_fapl_nolock(); /* `run` holds its own lock on the file */
+    hid_t f = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
+    if (fapl >= 0)
+        H5Pclose(fapl);
     if (f < 0)
         cs_fail(err, CS_EXIT_USAGE, "%s: cannot open for writing (permissions? damaged?)", path);
     return f;
