@@ -87,11 +87,6 @@ static void axis_label(const rfile *r, int a, int i, char *buf, size_t n)
     store_reader_axis_label(&r->rd, a, i, buf, n);
 }
 
-static int completed(int8_t s)
-{
-    return s == CS_STATUS_DONE || s == CS_STATUS_DIVERGED;
-}
-
 /* Failed tasks; completed tasks whose exponents carry a fit note, or whose avalanches
  * exploded. */
 static int failed(const rfile *r, long t)
@@ -101,12 +96,12 @@ static int failed(const rfile *r, long t)
 
 static int noted(const rfile *r, long t)
 {
-    return completed(r->rd.status[t]) && r->notes && r->notes[t * CS_REASON_LEN];
+    return store_task_completed(r->rd.status[t]) && r->notes && r->notes[t * CS_REASON_LEN];
 }
 
 static int exploded(const rfile *r, long t)
 {
-    return completed(r->rd.status[t]) && r->exploded && r->exploded[t] > 0;
+    return store_task_completed(r->rd.status[t]) && r->exploded && r->exploded[t] > 0;
 }
 
 /* "task T (activation=..., ..., seed=...)" */
@@ -268,7 +263,7 @@ static int axis_progress(const rfile *r, status_report *s, cs_err *err)
         for (int a = 0; a < STORE_N_AXES; a++) {
             int i = axis_index(r, t, a);
             s->ax_tot[a][i]++;
-            s->ax_done[a][i] += completed(rd->status[t]);
+            s->ax_done[a][i] += store_task_completed(rd->status[t]);
         }
     return 0;
 }

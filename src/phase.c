@@ -2,8 +2,8 @@
  * χ_b = ∂S̄/∂σ_b² (numpy.gradient's formula), the Widom line, the edge of chaos from
  * mean-field theory, exponents pooled over seeds from the stored sufficient statistics,
  * and the claim test (Spearman correlations of accuracy with χ and with −|χ_1 − 1|,
- * distances of the accuracy ridge to both lines).  Reads serially (locking off), writes
- * serially after the run closed the file. */
+ * distances of the accuracy ridge to both lines).  Reads through store_read.h; store
+ * writes the derived datasets (store_write_derived) after the run closed the file. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +163,7 @@ double phase_spearman(const double *x, const double *y, int n, int *used)
 
 int phase_task_completed(int8_t status)
 {
-    return status == CS_STATUS_DONE || status == CS_STATUS_DIVERGED;
+    return store_task_completed(status);
 }
 
 void phase_file_free(phase_file *pf)

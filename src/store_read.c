@@ -39,13 +39,9 @@ void store_reader_close(store_reader *r)
 
 static int open_file(store_reader *r, cs_err *err)
 {
-    hid_t fapl = h5u_fapl_nolock();
-    hid_t f = fapl >= 0 ? H5Fopen(r->path, H5F_ACC_RDONLY, fapl) : -1;
-    if (fapl >= 0)
-        H5Pclose(fapl);
+    hid_t f = store_open_read(r->path, err);
     if (f < 0)
-        return cs_fail(err, CS_EXIT_USAGE, "%s: cannot open as HDF5 (damaged or truncated?)",
-                       r->path);
+        return err && err->code ? err->code : CS_EXIT_USAGE;
     r->fid = f;
     return 0;
 }
@@ -150,6 +146,11 @@ int store_reader_open(store_reader *r, const char *path, int verify_rows, cs_err
     if (rc)
         store_reader_close(r);
     return rc;
+}
+
+int store_task_completed(int8_t status)
+{
+    return status == CS_STATUS_DONE || status == CS_STATUS_DIVERGED;
 }
 
 int store_reader_axis_index(const store_reader *r, long t, int a)

@@ -172,8 +172,8 @@ int store_runs_append(const char *path, const store_run *run, long *row, cs_err 
 /* Overwrites row `row` (in place: fixed-size fields, no metadata change). */
 int store_runs_update(const char *path, long row, const store_run *run, cs_err *err);
 
-/* --- Reading (status, export): read-only, file locking off so it works while a run
- * writes. */
+/* --- Reading for `run` (resume) and store_check: read-only, file locking off so it
+ * works while a run writes.  `phase`, `status` and `export` read through store_read.h. */
 hid_t store_open_read(const char *path, cs_err *err);
 /* A string attribute of object obj (fixed or variable length) as a malloc'd string;
  * NULL if absent. */

@@ -75,6 +75,10 @@ void store_reader_close(store_reader *r);
 void store_reader_suspend(store_reader *r);
 int store_reader_resume(store_reader *r, cs_err *err);
 
+/* A task counts as completed (its avalanche data is a result) when its status is done
+ * or diverged (a diverged training run is a result, not a failure). */
+int store_task_completed(int8_t status);
+
 /* Index of task t along axis a, and the axis value as text ("tanh", "64", "1.5"). */
 int store_reader_axis_index(const store_reader *r, long t, int a);
 void store_reader_axis_label(const store_reader *r, int a, int i, char *buf, size_t n);
