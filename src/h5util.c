@@ -17,6 +17,14 @@ hid_t h5u_vlen_utf8(void)
     return t;
 }
 
+hid_t h5u_char_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, 1);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
+    return t;
+}
+
 hid_t h5u_fapl_nolock(void)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);

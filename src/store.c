@@ -207,6 +207,7 @@ void store_now_iso(char out[CS_RUN_STR])
 #define vlen_utf8 h5u_vlen_utf8
 #define put_string_attr h5u_put_string_attr
 #define put_num_attr h5u_put_num_attr
+#define char_type h5u_char_type
 
 char *store_read_string_attr(hid_t obj, const char *name)
 {
@@ -221,15 +222,6 @@ static hid_t file_type(store_type t)
     case STORE_I32: return H5T_STD_I32LE;
     default: return H5T_STD_I8LE;
     }
-}
-
-/* netCDF "char": one-byte strings. */
-static hid_t char_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, 1);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    return t;
 }
 
 static hid_t runs_mem_type(void)

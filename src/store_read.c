@@ -262,8 +262,7 @@ int store_reader_strings(const store_reader *r, const char *name, char **out, cs
     if (!(*out = calloc(nt, CS_REASON_LEN)))
         return cs_fail(err, CS_EXIT_ERROR, "out of memory");
     int rc = 0;
-    hid_t ct = H5Tcopy(H5T_C_S1);
-    H5Tset_size(ct, 1);
+    hid_t ct = h5u_char_type();
     if (r->n_tasks > 0 && H5Lexists(fid_of(r), name, H5P_DEFAULT) > 0 &&
         h5u_read_whole(fid_of(r), name, ct, *out, -1, NULL) != H5U_OK)
         rc = cs_fail(err, CS_EXIT_USAGE, "%s: cannot read %s", r->path, name);

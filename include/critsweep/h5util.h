@@ -13,6 +13,9 @@ void h5u_quiet(void);
 /* A variable-length UTF-8 string type (close it with H5Tclose). */
 hid_t h5u_vlen_utf8(void);
 
+/* netCDF "char": one-byte strings, the element of store.h's text datasets. */
+hid_t h5u_char_type(void);
+
 /* File access for reading while a run writes: POSIX driver, HDF5's file locking off
  * (a run keeps out a second writer with its own lock, store_lock).  -1 on failure. */
 hid_t h5u_fapl_nolock(void);
