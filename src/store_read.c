@@ -183,15 +183,19 @@ long store_reader_len1(const store_reader *r, const char *name)
     return h5u_len1(fid_of(r), name);
 }
 
+static int no_dataset(const store_reader *r, const char *name, cs_err *err)
+{
+    return cs_fail(err, CS_EXIT_USAGE, "%s: no dataset '%s' (not a critsweep results file, or "
+                   "written by a version without it)", r->path, name);
+}
+
 static int read_numbers(const store_reader *r, const char *name, hid_t mt, void *out, long n,
                         cs_err *err)
 {
     long long np = 0;
     switch (h5u_read_whole(fid_of(r), name, mt, out, n, &np)) {
     case H5U_OK: return 0;
-    case H5U_MISSING:
-        return cs_fail(err, CS_EXIT_USAGE, "%s: no dataset '%s' (not a critsweep results "
-                       "file, or written by a version without it)", r->path, name);
+    case H5U_MISSING: return no_dataset(r, name, err);
     case H5U_SIZE:
         return cs_fail(err, CS_EXIT_USAGE, "%s: dataset '%s' has %lld elements, expected "
                        "%ld (the file's axes disagree with it)", r->path, name, np, n);
@@ -236,7 +240,7 @@ int store_reader_doubles_slab(const store_reader *r, const char *name, long firs
                        "tasks", r->path, first, first + count - 1, name, r->n_tasks);
     hid_t d = H5Dopen2(fid_of(r), name, H5P_DEFAULT);
     if (d < 0)
-        return read_numbers(r, name, H5T_NATIVE_DOUBLE, out, 0, err);
+        return no_dataset(r, name, err);
     hid_t sp = H5Dget_space(d);
     hsize_t n = (hsize_t)per;
     hid_t ms = H5Screate_simple(1, &n, NULL);
