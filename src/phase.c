@@ -2,17 +2,11 @@
  * χ_b = ∂S̄/∂σ_b² (numpy.gradient's formula), the Widom line, the edge of chaos from
  * mean-field theory, exponents pooled over seeds from the stored sufficient statistics,
  * and the claim test (Spearman correlations of accuracy with χ and with −|χ_1 − 1|,
- * distances of the accuracy ridge to both lines).  Reads serially (locking off), writes
- * serially after the run closed the file. */
-#include <errno.h>
+ * distances of the accuracy ridge to both lines).  Reads through store_read.h; store
+ * writes the derived datasets (store_write_derived) after the run closed the file. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <hdf5.h>
-#include <hdf5_hl.h>
 
 #include "critsweep/activation.h"
 #include "critsweep/config.h"
@@ -20,117 +14,8 @@
 #include "critsweep/meanfield.h"
 #include "critsweep/phase.h"
 #include "critsweep/store.h"
+#include "critsweep/store_read.h"
 #include "critsweep/task.h"
-
-static const char *const AXES[5] = {"activation", "width", "sigma_b2", "sigma_w2", "seed"};
-
-/* HDF5 prints its error stack by default; we report our own one-line messages. */
-static void h5_quiet(void)
-{
-    static int done;
-    if (!done) {
-        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        done = 1;
-    }
-}
-
-/* File access without locks: reading while a run holds the file for writing. */
-static hid_t fapl_nolock(void)
-{
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0)
-        H5Pset_file_locking(fapl, 0, 1);
-    return fapl;
-}
-
-static int read_dataset_double(hid_t fid, const char *path, const char *name, double *out,
-                               long n, cs_err *err)
-{
-    hid_t d = H5Dopen2(fid, name, H5P_DEFAULT);
-    if (d < 0)
-        return cs_fail(err, CS_EXIT_USAGE, "%s: no dataset '%s' (not a critsweep results "
-                       "file, or written by a version without it)", path, name);
-    hid_t sp = H5Dget_space(d);
-    hssize_t np = H5Sget_simple_extent_npoints(sp);
-    H5Sclose(sp);
-    if (np != n) {
-        H5Dclose(d);
-        return cs_fail(err, CS_EXIT_USAGE, "%s: dataset '%s' has %lld elements, expected "
-                       "%ld (the file's axes disagree with it)", path, name, (long long)np, n);
-    }
-    herr_t rc = H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, out);
-    H5Dclose(d);
-    if (rc < 0)
-        return cs_fail(err, CS_EXIT_ERROR, "%s: cannot read dataset '%s' as numbers "
-                       "(damaged file? check it with h5dump)", path, name);
-    return 0;
-}
-
-/* Length of a 1-D dataset, or -1. */
-static long dataset_len1(hid_t fid, const char *name)
-{
-    hid_t d = H5Dopen2(fid, name, H5P_DEFAULT);
-    if (d < 0)
-        return -1;
-    hid_t sp = H5Dget_space(d);
-    int rank = H5Sget_simple_extent_ndims(sp);
-    hsize_t dims[8] = {0};
-    if (rank == 1)
-        H5Sget_simple_extent_dims(sp, dims, NULL);
-    H5Sclose(sp);
-    H5Dclose(d);
-    return rank == 1 ? (long)dims[0] : -1;
-}
-
-/* Reads the activation names, variable-length or fixed-length strings alike. */
-static int read_strings(hid_t fid, const char *path, const char *name, int n, char **out,
-                        cs_err *err)
-{
-    hid_t d = H5Dopen2(fid, name, H5P_DEFAULT);
-    hid_t ft = d >= 0 ? H5Dget_type(d) : -1;
-    if (ft < 0 || H5Tget_class(ft) != H5T_STRING) {
-        if (ft >= 0)
-            H5Tclose(ft);
-        if (d >= 0)
-            H5Dclose(d);
-        return cs_fail(err, CS_EXIT_USAGE, "%s: coordinate '%s' is missing or not strings",
-                       path, name);
-    }
-    int rc = 0;
-    if (H5Tis_variable_str(ft) > 0) {
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, H5T_VARIABLE);
-        H5Tset_cset(mt, H5Tget_cset(ft));
-        char **buf = calloc((size_t)n, sizeof *buf);
-        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot read coordinate '%s'", path, name);
-        } else {
-            for (int i = 0; i < n; i++)
-                out[i] = strdup(buf[i] ? buf[i] : "");
-            hid_t sp = H5Dget_space(d);
-            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, buf);
-            H5Sclose(sp);
-        }
-        free(buf);
-        H5Tclose(mt);
-    } else {
-        size_t len = H5Tget_size(ft);
-        hid_t mt = H5Tcopy(H5T_C_S1);
-        H5Tset_size(mt, len);
-        char *buf = calloc((size_t)n, len + 1);
-        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-            rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot read coordinate '%s'", path, name);
-        } else {
-            for (int i = 0; i < n; i++)
-                out[i] = strndup(buf + (size_t)i * len, len);
-        }
-        free(buf);
-        H5Tclose(mt);
-    }
-    H5Tclose(ft);
-    H5Dclose(d);
-    return rc;
-}
 
 static double *nan_array(long n)
 {
@@ -278,125 +163,73 @@ double phase_spearman(const double *x, const double *y, int n, int *used)
 
 int phase_task_completed(int8_t status)
 {
-    return status == CS_STATUS_DONE || status == CS_STATUS_DIVERGED;
+    return store_task_completed(status);
 }
 
 void phase_file_free(phase_file *pf)
 {
-    if (pf->fid > 0)
-        H5Fclose((hid_t)pf->fid);
-    if (pf->activation)
-        for (int i = 0; i < pf->n_act; i++)
-            free(pf->activation[i]);
-    free(pf->activation);
+    store_reader_close(&pf->rd);
     free(pf->width);
-    free(pf->sigma_b2);
-    free(pf->sigma_w2);
-    free(pf->seed);
-    free(pf->status);
-    free(pf->path);
     memset(pf, 0, sizeof *pf);
+}
+
+/* The counts of tasks by status, and of cells with no completed seed. */
+static void count_status(phase_file *pf)
+{
+    for (long t = 0; t < pf->n_tasks; t++) {
+        switch (pf->status[t]) {
+        case CS_STATUS_DONE: pf->n_done++; break;
+        case CS_STATUS_FAILED: pf->n_failed++; break;
+        case CS_STATUS_DIVERGED: pf->n_diverged++; break;
+        default: pf->n_pending++; break;
+        }
+    }
+    for (long c = 0; c < pf->n_cells; c++) {
+        int any = 0;
+        for (int s = 0; s < pf->n_seed; s++)
+            any |= phase_task_completed(pf->status[c * pf->n_seed + s]);
+        pf->n_pending_cells += !any;
+    }
 }
 
 int phase_file_open(phase_file *pf, const char *path, cs_err *err)
 {
     memset(pf, 0, sizeof *pf);
-    h5_quiet();
-    /* Nothing is computed from, or written into, a file that is damaged. */
-    store_integrity g;
-    int vrc = store_validate(path, 1, &g, err);
-    if (!vrc && g.damaged) {
-        vrc = cs_fail(err, CS_EXIT_USAGE, "%s is damaged: %ld finished rows do not match their "
-                      "checksum and %ld status bytes are outside 0..3; `critsweep run` on its "
-                      "sweep computes them again (`critsweep status --verify` lists them); "
-                      "nothing was changed", path, g.n_bad_checksum, g.n_bad_status);
-    }
-    store_integrity_free(&g);
-    if (vrc)
-        return vrc;
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return cs_fail(err, CS_EXIT_USAGE, "%s: %s", path, strerror(errno));
-    if (!S_ISREG(st.st_mode))
-        return cs_fail(err, CS_EXIT_USAGE, "%s: not a regular file", path);
-    if (H5Fis_hdf5(path) <= 0)
-        return cs_fail(err, CS_EXIT_USAGE, "%s: not an HDF5 file (give a results file "
-                       "written by `critsweep run`)", path);
-    hid_t fapl = fapl_nolock();
-    hid_t fid = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
-    if (fid < 0)
-        return cs_fail(err, CS_EXIT_USAGE, "%s: HDF5 cannot open it (damaged or truncated? "
-                       "check it with h5dump -H)", path);
-    pf->fid = fid;
-    pf->path = strdup(path);
-    long len[5];
-    for (int k = 0; k < 5; k++) {
-        len[k] = dataset_len1(fid, AXES[k]);
-        if (len[k] < 1) {
-            int rc = cs_fail(err, CS_EXIT_USAGE, "%s: not a critsweep results file "
-                             "(no 1-D coordinate '%s')", path, AXES[k]);
-            phase_file_free(pf);
-            return rc;
-        }
-    }
-    pf->n_act = (int)len[0];
-    pf->n_width = (int)len[1];
-    pf->n_sb2 = (int)len[2];
-    pf->n_sw2 = (int)len[3];
-    pf->n_seed = (int)len[4];
-    pf->n_cells = len[0] * len[1] * len[2] * len[3];
-    pf->n_tasks = pf->n_cells * len[4];
-    pf->activation = calloc((size_t)pf->n_act, sizeof *pf->activation);
-    pf->width = calloc((size_t)pf->n_width, sizeof *pf->width);
-    pf->sigma_b2 = calloc((size_t)pf->n_sb2, sizeof *pf->sigma_b2);
-    pf->sigma_w2 = calloc((size_t)pf->n_sw2, sizeof *pf->sigma_w2);
-    pf->seed = calloc((size_t)pf->n_seed, sizeof *pf->seed);
-    pf->status = calloc((size_t)pf->n_tasks, sizeof *pf->status);
-    double *tmp = malloc((size_t)pf->n_tasks * sizeof *tmp);
-    int rc = 0;
-    if (!pf->activation || !pf->width || !pf->sigma_b2 || !pf->sigma_w2 || !pf->seed ||
-        !pf->status || !tmp)
-        rc = cs_fail(err, CS_EXIT_ERROR, "%s: out of memory reading the axes", path);
-    if (!rc)
-        rc = read_strings(fid, path, "activation", pf->n_act, pf->activation, err);
-    if (!rc)
-        rc = read_dataset_double(fid, path, "width", tmp, pf->n_width, err);
-    if (!rc)
-        for (int i = 0; i < pf->n_width; i++)
-            pf->width[i] = (int)tmp[i];
-    if (!rc)
-        rc = read_dataset_double(fid, path, "sigma_b2", pf->sigma_b2, pf->n_sb2, err);
-    if (!rc)
-        rc = read_dataset_double(fid, path, "sigma_w2", pf->sigma_w2, pf->n_sw2, err);
-    if (!rc)
-        rc = read_dataset_double(fid, path, "seed", tmp, pf->n_seed, err);
-    if (!rc)
-        for (int i = 0; i < pf->n_seed; i++)
-            pf->seed[i] = (int64_t)tmp[i];
-    if (!rc)
-        rc = read_dataset_double(fid, path, "status", tmp, pf->n_tasks, err);
-    if (!rc) {
-        for (long t = 0; t < pf->n_tasks; t++) {
-            pf->status[t] = (int8_t)tmp[t];
-            switch (pf->status[t]) {
-            case CS_STATUS_DONE: pf->n_done++; break;
-            case CS_STATUS_FAILED: pf->n_failed++; break;
-            case CS_STATUS_DIVERGED: pf->n_diverged++; break;
-            default: pf->n_pending++; break;
-            }
-        }
-        for (long c = 0; c < pf->n_cells; c++) {
-            int any = 0;
-            for (int s = 0; s < pf->n_seed; s++)
-                any |= phase_task_completed(pf->status[c * pf->n_seed + s]);
-            pf->n_pending_cells += !any;
-        }
-    }
-    free(tmp);
+    store_reader *r = &pf->rd;
+    int rc = store_reader_open(r, path, 1, err);
     if (rc)
+        return rc;
+    /* Nothing is computed from, or written into, a file that is damaged. */
+    if (r->integ.damaged) {
+        rc = cs_fail(err, CS_EXIT_USAGE, "%s is damaged: %ld finished rows do not match their "
+                     "checksum and %ld status bytes are outside 0..3; `critsweep run` on its "
+                     "sweep computes them again (`critsweep status --verify` lists them); "
+                     "nothing was changed", path, r->integ.n_bad_checksum,
+                     r->integ.n_bad_status);
         phase_file_free(pf);
-    return rc;
+        return rc;
+    }
+    pf->path = r->path;
+    pf->n_act = r->n[STORE_AX_ACTIVATION];
+    pf->n_width = r->n[STORE_AX_WIDTH];
+    pf->n_sb2 = r->n[STORE_AX_SIGMA_B2];
+    pf->n_sw2 = r->n[STORE_AX_SIGMA_W2];
+    pf->n_seed = r->n[STORE_AX_SEED];
+    pf->n_cells = (long)pf->n_act * pf->n_width * pf->n_sb2 * pf->n_sw2;
+    pf->n_tasks = r->n_tasks;
+    pf->activation = r->activation;
+    pf->sigma_b2 = r->sigma_b2;
+    pf->sigma_w2 = r->sigma_w2;
+    pf->seed = r->seed;
+    pf->status = r->status;
+    if (!(pf->width = calloc((size_t)pf->n_width, sizeof *pf->width))) {
+        phase_file_free(pf);
+        return cs_fail(err, CS_EXIT_ERROR, "%s: out of memory reading the axes", path);
+    }
+    for (int i = 0; i < pf->n_width; i++)
+        pf->width[i] = (int)r->width[i];
+    count_status(pf);
+    return 0;
 }
 
 int phase_find_activation(const phase_file *pf, const char *name)
@@ -417,15 +250,13 @@ int phase_find_width(const phase_file *pf, long width)
 
 int phase_has_dataset(const phase_file *pf, const char *name)
 {
-    if (!name[0] || strchr(name, '/'))
-        return 0;
-    return H5Lexists((hid_t)pf->fid, name, H5P_DEFAULT) > 0;
+    return store_reader_has(&pf->rd, name);
 }
 
 int phase_read_doubles(const phase_file *pf, const char *name, double *out, long n,
                        cs_err *err)
 {
-    return read_dataset_double((hid_t)pf->fid, pf->path, name, out, n, err);
+    return store_reader_doubles(&pf->rd, name, out, n, err);
 }
 
 int phase_task_values(const phase_file *pf, const char *name, double *vals, cs_err *err)
@@ -443,7 +274,7 @@ int phase_task_values(const phase_file *pf, const char *name, double *vals, cs_e
         free(pred);
         return rc;
     }
-    int rc = read_dataset_double((hid_t)pf->fid, pf->path, name, vals, pf->n_tasks, err);
+    int rc = store_reader_doubles(&pf->rd, name, vals, pf->n_tasks, err);
     if (rc)
         return rc;
     /* Pending or failed tasks hold fill values (NaN, or -1 for integers): not data. */
@@ -504,6 +335,122 @@ void phase_derived_free(phase_derived *d)
     memset(d, 0, sizeof *d);
 }
 
+/* The γ regression's minimum count: the sweep's own setting when the stored YAML
+ * parses, the reference value otherwise. */
+static int pooled_min_count(const phase_file *pf)
+{
+    fit_options fo;
+    fit_options_default(&fo);
+    int min_count = fo.gamma_min_count > 0 ? fo.gamma_min_count : 100;
+    char *yaml = store_reader_attr_string(&pf->rd, "sweep_yaml");
+    if (yaml) {
+        cs_sweep sw;
+        cs_err e2 = {0};
+        memset(&sw, 0, sizeof sw);
+        if (config_load_text(yaml, strlen(yaml), "sweep_yaml", NULL, 0, &sw, &e2) == 0) {
+            if (sw.fit.gamma_min_count > 0)
+                min_count = sw.fit.gamma_min_count;
+            config_free(&sw);
+        }
+        free(yaml);
+    }
+    return min_count;
+}
+
+/* The per-task inputs of the pooled fits, NaN outside completed tasks. */
+#define N_POOLED_ARRAYS 5
+typedef struct {
+    long L;                          /* duration axis length */
+    double *nts, *sls, *xmd;         /* n_tail_s, sum_log_s, xmin_d */
+    double *smin, *smax;             /* S_tail_min/max; NULL in files without them */
+    double *arr[N_POOLED_ARRAYS];    /* (n_tasks, L) per-duration sums */
+} pooled_inputs;
+
+static const char *const pooled_array_names[N_POOLED_ARRAYS] = {
+    "D_count", "gcount", "gsum_S", "gsum_log10S", "gsum_log10S2"};
+
+static void pooled_inputs_free(pooled_inputs *in)
+{
+    free(in->nts);
+    free(in->sls);
+    free(in->xmd);
+    free(in->smin);
+    free(in->smax);
+    for (int k = 0; k < N_POOLED_ARRAYS; k++)
+        free(in->arr[k]);
+}
+
+static int pooled_inputs_read(const phase_file *pf, pooled_inputs *in, cs_err *err)
+{
+    long nt = pf->n_tasks, L = in->L;
+    in->nts = malloc((size_t)nt * sizeof *in->nts);
+    in->sls = malloc((size_t)nt * sizeof *in->sls);
+    in->xmd = malloc((size_t)nt * sizeof *in->xmd);
+    int rc = (!in->nts || !in->sls || !in->xmd) ? cs_fail(err, CS_EXIT_ERROR, "out of memory")
+                                                : 0;
+    if (!rc)
+        rc = phase_task_values(pf, "n_tail_s", in->nts, err);
+    if (!rc)
+        rc = phase_task_values(pf, "sum_log_s", in->sls, err);
+    if (!rc)
+        rc = phase_task_values(pf, "xmin_d", in->xmd, err);
+    if (!rc && phase_has_dataset(pf, "S_tail_min") && phase_has_dataset(pf, "S_tail_max")) {
+        in->smin = malloc((size_t)nt * sizeof *in->smin);
+        in->smax = malloc((size_t)nt * sizeof *in->smax);
+        rc = (!in->smin || !in->smax) ? cs_fail(err, CS_EXIT_ERROR, "out of memory")
+                                      : phase_task_values(pf, "S_tail_min", in->smin, err);
+        if (!rc)
+            rc = phase_task_values(pf, "S_tail_max", in->smax, err);
+    }
+    for (int k = 0; k < N_POOLED_ARRAYS && !rc; k++) {
+        const char *name = pooled_array_names[k];
+        in->arr[k] = malloc((size_t)(nt * L) * sizeof *in->arr[k]);
+        if (!in->arr[k])
+            rc = cs_fail(err, CS_EXIT_ERROR, "out of memory reading '%s'", name);
+        else
+            rc = store_reader_doubles(&pf->rd, name, in->arr[k], nt * L, err);
+    }
+    return rc;
+}
+
+/* Sums the sufficient statistics of cell c's completed seeds into ss; the number of
+ * seeds summed, and *xmin_d their duration cutoff. */
+static int pool_cell(const phase_file *pf, const pooled_inputs *in, long c, fit_suffstats *ss,
+                     double *xmin_d)
+{
+    long L = in->L;
+    double *dst[N_POOLED_ARRAYS] = {ss->count_d, ss->gcount, ss->gsum_S, ss->gsum_log10S,
+                                    ss->gsum_log10S2};
+    for (int k = 0; k < N_POOLED_ARRAYS; k++)
+        memset(dst[k], 0, (size_t)L * sizeof(double));
+    ss->n_tail_s = 0;
+    ss->sum_log_s = 0;
+    ss->s_tail_min = ss->s_tail_max = NAN;
+    *xmin_d = NAN;
+    int m = 0;
+    for (int s = 0; s < pf->n_seed; s++) {
+        long t = c * pf->n_seed + s;
+        if (!phase_task_completed(pf->status[t]) || !isfinite(in->nts[t]))
+            continue;
+        m++;
+        ss->n_tail_s += in->nts[t];
+        ss->sum_log_s += in->sls[t];
+        if (in->smin) { /* NaN where a seed had no tail: fmin/fmax skip it */
+            ss->s_tail_min = fmin(ss->s_tail_min, in->smin[t]);
+            ss->s_tail_max = fmax(ss->s_tail_max, in->smax[t]);
+        }
+        if (isfinite(in->xmd[t]))
+            *xmin_d = in->xmd[t];
+        for (int k = 0; k < N_POOLED_ARRAYS; k++)
+            for (long l = 0; l < L; l++) {
+                double v = in->arr[k][t * L + l];
+                if (isfinite(v))
+                    dst[k][l] += v;
+            }
+    }
+    return m;
+}
+
 /* Exponents pooled over the completed seeds of each cell from the stored sufficient
  * statistics (fit.h): identical to a fit of all seeds' avalanches at fixed xmin, the
  * degeneracy rule included (S_tail_min/max, when the file has them, decide whether the
@@ -515,108 +462,21 @@ static int pooled_exponents(const phase_file *pf, phase_derived *d, cs_err *err)
     for (size_t i = 0; i < sizeof need / sizeof *need; i++)
         if (!phase_has_dataset(pf, need[i]))
             return 0;
-    long L = dataset_len1((hid_t)pf->fid, "duration");
-    if (L < 1)
+    pooled_inputs in;
+    memset(&in, 0, sizeof in);
+    if ((in.L = store_reader_len1(&pf->rd, "duration")) < 1)
         return 0;
-    /* The γ regression's minimum count comes from the sweep's own settings when the
-     * stored YAML parses; the reference value otherwise. */
-    fit_options fo;
-    fit_options_default(&fo);
-    int min_count = fo.gamma_min_count > 0 ? fo.gamma_min_count : 100;
-    hid_t fid = (hid_t)pf->fid;
-    if (H5Aexists(fid, "sweep_yaml") > 0) {
-        hid_t a = H5Aopen(fid, "sweep_yaml", H5P_DEFAULT);
-        hid_t ft = H5Aget_type(a);
-        if (H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0) {
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            H5Tset_cset(mt, H5Tget_cset(ft));
-            char *yaml = NULL;
-            if (H5Aread(a, mt, &yaml) >= 0 && yaml) {
-                cs_sweep sw;
-                cs_err e2 = {0};
-                memset(&sw, 0, sizeof sw);
-                if (config_load_text(yaml, strlen(yaml), "sweep_yaml", NULL, 0, &sw, &e2) == 0) {
-                    if (sw.fit.gamma_min_count > 0)
-                        min_count = sw.fit.gamma_min_count;
-                    config_free(&sw);
-                }
-                hid_t sp = H5Screate(H5S_SCALAR);
-                H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, &yaml);
-                H5Sclose(sp);
-            }
-            H5Tclose(mt);
-        }
-        H5Tclose(ft);
-        H5Aclose(a);
-    }
-
-    long nt = pf->n_tasks;
-    int ns = pf->n_seed;
-    double *nts = malloc((size_t)nt * sizeof *nts), *sls = malloc((size_t)nt * sizeof *sls);
-    double *xmd = malloc((size_t)nt * sizeof *xmd);
-    double *smin = NULL, *smax = NULL;
-    double *arr[5] = {0};
-    static const char *const names[5] = {"D_count", "gcount", "gsum_S", "gsum_log10S",
-                                         "gsum_log10S2"};
-    int rc = (!nts || !sls || !xmd) ? cs_fail(err, CS_EXIT_ERROR, "out of memory") : 0;
-    if (!rc)
-        rc = phase_task_values(pf, "n_tail_s", nts, err);
-    if (!rc)
-        rc = phase_task_values(pf, "sum_log_s", sls, err);
-    if (!rc)
-        rc = phase_task_values(pf, "xmin_d", xmd, err);
-    if (!rc && phase_has_dataset(pf, "S_tail_min") && phase_has_dataset(pf, "S_tail_max")) {
-        smin = malloc((size_t)nt * sizeof *smin);
-        smax = malloc((size_t)nt * sizeof *smax);
-        rc = (!smin || !smax) ? cs_fail(err, CS_EXIT_ERROR, "out of memory")
-                              : phase_task_values(pf, "S_tail_min", smin, err);
-        if (!rc)
-            rc = phase_task_values(pf, "S_tail_max", smax, err);
-    }
+    int min_count = pooled_min_count(pf);
+    int rc = pooled_inputs_read(pf, &in, err);
     if (!rc && !(d->pooled_note = calloc((size_t)pf->n_cells, CS_FIT_NOTE_LEN)))
         rc = cs_fail(err, CS_EXIT_ERROR, "out of memory for the pooled fit notes");
-    for (int k = 0; k < 5 && !rc; k++) {
-        arr[k] = malloc((size_t)(nt * L) * sizeof *arr[k]);
-        if (!arr[k])
-            rc = cs_fail(err, CS_EXIT_ERROR, "out of memory reading '%s'", names[k]);
-        else
-            rc = read_dataset_double(fid, pf->path, names[k], arr[k], nt * L, err);
-    }
     fit_suffstats ss;
     memset(&ss, 0, sizeof ss);
-    if (!rc && fit_suffstats_init(&ss, (int)L) != 0)
+    if (!rc && fit_suffstats_init(&ss, (int)in.L) != 0)
         rc = cs_fail(err, CS_EXIT_ERROR, "out of memory for the pooled statistics");
     for (long c = 0; c < pf->n_cells && !rc; c++) {
-        double *dst[5] = {ss.count_d, ss.gcount, ss.gsum_S, ss.gsum_log10S, ss.gsum_log10S2};
-        for (int k = 0; k < 5; k++)
-            memset(dst[k], 0, (size_t)L * sizeof(double));
-        ss.n_tail_s = 0;
-        ss.sum_log_s = 0;
-        ss.s_tail_min = ss.s_tail_max = NAN;
-        double xmin_d = NAN;
-        int m = 0;
-        for (int s = 0; s < ns; s++) {
-            long t = c * ns + s;
-            if (!phase_task_completed(pf->status[t]) || !isfinite(nts[t]))
-                continue;
-            m++;
-            ss.n_tail_s += nts[t];
-            ss.sum_log_s += sls[t];
-            if (smin) { /* NaN where a seed had no tail: fmin/fmax skip it */
-                ss.s_tail_min = fmin(ss.s_tail_min, smin[t]);
-                ss.s_tail_max = fmax(ss.s_tail_max, smax[t]);
-            }
-            if (isfinite(xmd[t]))
-                xmin_d = xmd[t];
-            for (int k = 0; k < 5; k++)
-                for (long l = 0; l < L; l++) {
-                    double v = arr[k][t * L + l];
-                    if (isfinite(v))
-                        dst[k][l] += v;
-                }
-        }
-        if (!m)
+        double xmin_d;
+        if (!pool_cell(pf, &in, c, &ss, &xmin_d))
             continue;
         fit_exponents ex;
         fit_exponents_pooled(&ss, xmin_d, min_count, &ex);
@@ -628,22 +488,15 @@ static int pooled_exponents(const phase_file *pf, phase_derived *d, cs_err *err)
     if (!rc)
         d->has_pooled = 1;
     fit_suffstats_free(&ss);
-    for (int k = 0; k < 5; k++)
-        free(arr[k]);
-    free(nts);
-    free(sls);
-    free(xmd);
-    free(smin);
-    free(smax);
+    pooled_inputs_free(&in);
     return rc;
 }
 
-int phase_derived_compute(const phase_file *pf, phase_derived *d, cs_err *err)
+/* Every table of d at its size, NaN (the pair counts 0); nonzero if out of memory. */
+static int derived_alloc(const phase_file *pf, phase_derived *d)
 {
-    memset(d, 0, sizeof *d);
     long nc = pf->n_cells, nr = (long)pf->n_act * pf->n_width * pf->n_sb2;
     long nab = (long)pf->n_act * pf->n_sb2, naw = (long)pf->n_act * pf->n_width;
-    int A = pf->n_act, W = pf->n_width, B = pf->n_sb2, S = pf->n_sw2;
     double **cells[] = {&d->S_mean_seedavg, &d->S_mean_seedstd, &d->chi, &d->chi_b,
                         &d->tau_s_pooled, &d->tau_s_pooled_err, &d->tau_d_pooled,
                         &d->tau_d_pooled_err, &d->gamma_pooled, &d->gamma_pooled_err,
@@ -663,94 +516,144 @@ int phase_derived_compute(const phase_file *pf, phase_derived *d, cs_err *err)
     oom |= !(d->n_acc_edge = calloc((size_t)naw, sizeof(int)));
     oom |= !(d->n_ridge_widom = calloc((size_t)naw, sizeof(int)));
     oom |= !(d->n_ridge_edge = calloc((size_t)naw, sizeof(int)));
-    double *vals = malloc((size_t)pf->n_tasks * sizeof *vals);
-    double *edgeness = nan_array(nc);
-    if (oom || !vals || !edgeness) {
-        free(vals);
-        free(edgeness);
-        phase_derived_free(d);
-        return cs_fail(err, CS_EXIT_ERROR, "%s: out of memory for the derived tables", pf->path);
-    }
+    return oom;
+}
 
+/* Seed averages of S_mean, χ and χ_b, and the Widom line. */
+static int susceptibilities(const phase_file *pf, phase_derived *d, double *vals, cs_err *err)
+{
+    int A = pf->n_act, W = pf->n_width, B = pf->n_sb2, S = pf->n_sw2;
+    long nr = (long)A * W * B;
     int rc = phase_task_values(pf, "S_mean", vals, err);
-    if (!rc) {
-        phase_seed_reduce(pf, vals, d->S_mean_seedavg, d->S_mean_seedstd, NULL);
-        /* χ along σ_w² for every (activation, width, σ_b²) line. */
-        for (long r = 0; r < nr && S >= 2; r++)
-            phase_gradient(d->S_mean_seedavg + r * S, 1, pf->sigma_w2, S, d->chi + r * S, 1);
-        /* χ_b along σ_b² for every (activation, width, σ_w²) line. */
-        if (B >= 2)
-            for (int a = 0; a < A; a++)
-                for (int w = 0; w < W; w++)
-                    for (int j = 0; j < S; j++) {
-                        long o = (((long)a * W + w) * B) * S + j;
-                        phase_gradient(d->S_mean_seedavg + o, S, pf->sigma_b2, B, d->chi_b + o, S);
-                    }
-        for (long r = 0; r < nr; r++)
-            d->widom_sigma_w2[r] = phase_peak(pf->sigma_w2, d->chi + r * S, 1, S, &d->chi_max[r]);
-    }
-    /* Edge of chaos from mean-field theory, per activation and σ_b². */
-    for (int a = 0; a < A && !rc; a++) {
+    if (rc)
+        return rc;
+    phase_seed_reduce(pf, vals, d->S_mean_seedavg, d->S_mean_seedstd, NULL);
+    /* χ along σ_w² for every (activation, width, σ_b²) line. */
+    for (long r = 0; r < nr && S >= 2; r++)
+        phase_gradient(d->S_mean_seedavg + r * S, 1, pf->sigma_w2, S, d->chi + r * S, 1);
+    /* χ_b along σ_b² for every (activation, width, σ_w²) line. */
+    if (B >= 2)
+        for (int a = 0; a < A; a++)
+            for (int w = 0; w < W; w++)
+                for (int j = 0; j < S; j++) {
+                    long o = (((long)a * W + w) * B) * S + j;
+                    phase_gradient(d->S_mean_seedavg + o, S, pf->sigma_b2, B, d->chi_b + o, S);
+                }
+    for (long r = 0; r < nr; r++)
+        d->widom_sigma_w2[r] = phase_peak(pf->sigma_w2, d->chi + r * S, 1, S, &d->chi_max[r]);
+    return 0;
+}
+
+/* Edge of chaos from mean-field theory, per activation and σ_b². */
+static void edge_of_chaos(const phase_file *pf, phase_derived *d)
+{
+    int B = pf->n_sb2;
+    for (int a = 0; a < pf->n_act; a++) {
         cs_activation act;
         if (activation_from_name(pf->activation[a], &act) != 0)
             continue; /* a name this build does not know: no mean-field line */
         for (int b = 0; b < B; b++)
             d->edge_sigma_w2[(long)a * B + b] = meanfield_edge_sigma_w2(act, pf->sigma_b2[b]);
     }
-    if (!rc && phase_has_dataset(pf, "test_accuracy")) {
-        rc = phase_task_values(pf, "test_accuracy", vals, err);
-        if (!rc)
-            phase_seed_reduce(pf, vals, d->accuracy_seedavg, NULL, NULL);
+}
+
+/* Seed average of a per-task quantity, if the file has it (NaN otherwise). */
+static int seed_average_if_present(const phase_file *pf, const char *name, double *vals,
+                                   double *mean, cs_err *err)
+{
+    if (!phase_has_dataset(pf, name))
+        return 0;
+    int rc = phase_task_values(pf, name, vals, err);
+    if (!rc)
+        phase_seed_reduce(pf, vals, mean, NULL, NULL);
+    return rc;
+}
+
+/* The accuracy ridge: the best σ_w² at each σ_b² (grid value). */
+static void accuracy_ridge(const phase_file *pf, phase_derived *d)
+{
+    long nr = (long)pf->n_act * pf->n_width * pf->n_sb2;
+    int S = pf->n_sw2;
+    for (long r = 0; r < nr; r++) {
+        int im = -1;
+        const double *acc = d->accuracy_seedavg + r * S;
+        for (int j = 0; j < S; j++)
+            if (isfinite(acc[j]) && (im < 0 || acc[j] > acc[im]))
+                im = j;
+        if (im >= 0)
+            d->accuracy_ridge_sigma_w2[r] = pf->sigma_w2[im];
     }
-    if (!rc && phase_has_dataset(pf, "chi1")) {
-        rc = phase_task_values(pf, "chi1", vals, err);
-        if (!rc)
-            phase_seed_reduce(pf, vals, d->chi1_seedavg, NULL, NULL);
-    }
-    if (!rc) {
-        for (long c = 0; c < nc; c++) {
-            edgeness[c] = -fabs(d->chi1_seedavg[c] - 1.0);
-            d->has_accuracy |= isfinite(d->accuracy_seedavg[c]);
+}
+
+/* Mean distance over σ_b² of the accuracy ridge to the Widom line and to the edge of
+ * chaos, for one (activation, width). */
+static void ridge_distances(const phase_file *pf, phase_derived *d, int a, long aw)
+{
+    int B = pf->n_sb2;
+    double sw = 0, se = 0;
+    int mw = 0, me = 0;
+    for (int b = 0; b < B; b++) {
+        double ridge = d->accuracy_ridge_sigma_w2[aw * B + b];
+        double widom = d->widom_sigma_w2[aw * B + b];
+        double edge = d->edge_sigma_w2[(long)a * B + b];
+        if (isfinite(ridge) && isfinite(widom)) {
+            sw += fabs(ridge - widom);
+            mw++;
         }
-        /* The accuracy ridge: the best σ_w² at each σ_b² (grid value). */
-        for (long r = 0; r < nr; r++) {
-            int im = -1;
-            const double *acc = d->accuracy_seedavg + r * S;
-            for (int j = 0; j < S; j++)
-                if (isfinite(acc[j]) && (im < 0 || acc[j] > acc[im]))
-                    im = j;
-            if (im >= 0)
-                d->accuracy_ridge_sigma_w2[r] = pf->sigma_w2[im];
+        if (isfinite(ridge) && isfinite(edge)) {
+            se += fabs(ridge - edge);
+            me++;
         }
-        for (int a = 0; a < A; a++)
-            for (int w = 0; w < W; w++) {
-                long aw = (long)a * W + w, o = aw * B * S;
-                int n = B * S;
-                d->spearman_acc_chi[aw] =
-                    phase_spearman(d->accuracy_seedavg + o, d->chi + o, n, &d->n_acc_chi[aw]);
-                d->spearman_acc_edge[aw] =
-                    phase_spearman(d->accuracy_seedavg + o, edgeness + o, n, &d->n_acc_edge[aw]);
-                double sw = 0, se = 0;
-                int mw = 0, me = 0;
-                for (int b = 0; b < B; b++) {
-                    double ridge = d->accuracy_ridge_sigma_w2[aw * B + b];
-                    double widom = d->widom_sigma_w2[aw * B + b];
-                    double edge = d->edge_sigma_w2[(long)a * B + b];
-                    if (isfinite(ridge) && isfinite(widom)) {
-                        sw += fabs(ridge - widom);
-                        mw++;
-                    }
-                    if (isfinite(ridge) && isfinite(edge)) {
-                        se += fabs(ridge - edge);
-                        me++;
-                    }
-                }
-                d->ridge_dist_widom[aw] = mw ? sw / mw : NAN;
-                d->ridge_dist_edge[aw] = me ? se / me : NAN;
-                d->n_ridge_widom[aw] = mw;
-                d->n_ridge_edge[aw] = me;
-            }
     }
+    d->ridge_dist_widom[aw] = mw ? sw / mw : NAN;
+    d->ridge_dist_edge[aw] = me ? se / me : NAN;
+    d->n_ridge_widom[aw] = mw;
+    d->n_ridge_edge[aw] = me;
+}
+
+/* The claim test per (activation, width): Spearman correlations of accuracy with χ and
+ * with the closeness to the edge of chaos, and the ridge distances. */
+static void claim_test(const phase_file *pf, phase_derived *d, double *edgeness)
+{
+    int W = pf->n_width, B = pf->n_sb2, S = pf->n_sw2;
+    for (long c = 0; c < pf->n_cells; c++) {
+        edgeness[c] = -fabs(d->chi1_seedavg[c] - 1.0);
+        d->has_accuracy |= isfinite(d->accuracy_seedavg[c]);
+    }
+    accuracy_ridge(pf, d);
+    for (int a = 0; a < pf->n_act; a++)
+        for (int w = 0; w < W; w++) {
+            long aw = (long)a * W + w, o = aw * B * S;
+            int n = B * S;
+            d->spearman_acc_chi[aw] =
+                phase_spearman(d->accuracy_seedavg + o, d->chi + o, n, &d->n_acc_chi[aw]);
+            d->spearman_acc_edge[aw] =
+                phase_spearman(d->accuracy_seedavg + o, edgeness + o, n, &d->n_acc_edge[aw]);
+            ridge_distances(pf, d, a, aw);
+        }
+}
+
+int phase_derived_compute(const phase_file *pf, phase_derived *d, cs_err *err)
+{
+    memset(d, 0, sizeof *d);
+    int oom = derived_alloc(pf, d);
+    double *vals = malloc((size_t)pf->n_tasks * sizeof *vals);
+    double *edgeness = nan_array(pf->n_cells);
+    if (oom || !vals || !edgeness) {
+        free(vals);
+        free(edgeness);
+        phase_derived_free(d);
+        return cs_fail(err, CS_EXIT_ERROR, "%s: out of memory for the derived tables", pf->path);
+    }
+    int rc = susceptibilities(pf, d, vals, err);
+    if (!rc)
+        edge_of_chaos(pf, d);
+    if (!rc)
+        rc = seed_average_if_present(pf, "test_accuracy", vals, d->accuracy_seedavg, err);
+    if (!rc)
+        rc = seed_average_if_present(pf, "chi1", vals, d->chi1_seedavg, err);
+    if (!rc)
+        claim_test(pf, d, edgeness);
     if (!rc)
         rc = pooled_exponents(pf, d, err);
     free(vals);
@@ -762,54 +665,6 @@ int phase_derived_compute(const phase_file *pf, phase_derived *d, cs_err *err)
 
 /* ------------------------------------------------------------------ writing */
 
-/* The computed values of derived dataset `name` (store_derived_fields), or NULL. */
-static const void *derived_values(const phase_derived *d, const char *name)
-{
-    const struct {
-        const char *name;
-        const void *v;
-    } map[] = {
-        {"S_mean_seedavg", d->S_mean_seedavg}, {"S_mean_seedstd", d->S_mean_seedstd},
-        {"chi", d->chi}, {"chi_b", d->chi_b},
-        {"tau_s_pooled", d->tau_s_pooled}, {"tau_s_pooled_err", d->tau_s_pooled_err},
-        {"tau_d_pooled", d->tau_d_pooled}, {"tau_d_pooled_err", d->tau_d_pooled_err},
-        {"gamma_pooled", d->gamma_pooled}, {"gamma_pooled_err", d->gamma_pooled_err},
-        {"widom_sigma_w2", d->widom_sigma_w2}, {"chi_max", d->chi_max},
-        {"accuracy_ridge_sigma_w2", d->accuracy_ridge_sigma_w2},
-        {"edge_sigma_w2", d->edge_sigma_w2},
-        {"spearman_acc_chi", d->spearman_acc_chi}, {"spearman_acc_edge", d->spearman_acc_edge},
-        {"ridge_dist_widom", d->ridge_dist_widom}, {"ridge_dist_edge", d->ridge_dist_edge},
-        {"n_spearman_acc_chi", d->n_acc_chi}, {"n_spearman_acc_edge", d->n_acc_edge},
-    };
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (!strcmp(map[i].name, name))
-            return map[i].v;
-    return NULL;
-}
-
-/* 1 if every derived dataset exists with its space allocated (files since 0.2.0 reserve
- * them at creation; in a 0.1.0 file they exist once its `phase` wrote them). */
-static int derived_reserved(hid_t fid)
-{
-    const store_derived_field *df;
-    int n = store_derived_fields(&df);
-    for (int i = 0; i < n; i++) {
-        if (H5Lexists(fid, df[i].name, H5P_DEFAULT) <= 0)
-            return 0;
-        hid_t d = H5Dopen2(fid, df[i].name, H5P_DEFAULT);
-        if (d < 0)
-            return 0;
-        hid_t sp = H5Dget_space(d);
-        hssize_t np = H5Sget_simple_extent_npoints(sp);
-        hsize_t have = H5Dget_storage_size(d);
-        H5Sclose(sp);
-        H5Dclose(d);
-        if (np <= 0 || have != (hsize_t)np * (df[i].is_int ? 4 : 8))
-            return 0;
-    }
-    return 1;
-}
-
 /* 1 if a run holds the file's writer lock (a killed run holds none). */
 int phase_file_run_active(const phase_file *pf)
 {
@@ -818,44 +673,13 @@ int phase_file_run_active(const phase_file *pf)
 
 int phase_derived_write(phase_file *pf, const phase_derived *d, cs_err *err)
 {
-    h5_quiet();
-    if (!derived_reserved((hid_t)pf->fid))
+    if (!store_reader_derived_reserved(&pf->rd))
         return PHASE_NOT_RESERVED;
     /* HDF5 refuses a second, read-write open of a file this process holds read-only. */
-    if (pf->fid > 0)
-        H5Fclose((hid_t)pf->fid);
-    pf->fid = 0;
-    hid_t fapl = fapl_nolock();
-    hid_t fid = H5Fopen(pf->path, H5F_ACC_RDWR, fapl);
-    H5Pclose(fapl);
-    int rc = 0;
-    if (fid < 0)
-        rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot open for writing the derived tables "
-                     "(read-only?); nothing was changed", pf->path);
-    /* Data only, into space allocated when the file was made: no dataset, attribute or
-     * other metadata changes, so a full disk or a kill here cannot touch the task rows. */
-    const store_derived_field *df;
-    int n = store_derived_fields(&df);
-    for (int i = 0; i < n && !rc; i++) {
-        const void *v = derived_values(d, df[i].name);
-        if (!v || (!d->has_pooled && strstr(df[i].name, "_pooled")))
-            continue;
-        hid_t ds = H5Dopen2(fid, df[i].name, H5P_DEFAULT);
-        if (ds < 0 || H5Dwrite(ds, df[i].is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, H5S_ALL,
-                               H5S_ALL, H5P_DEFAULT, v) < 0)
-            rc = cs_fail(err, CS_EXIT_ERROR, "%s: writing the derived dataset '%s' failed "
-                         "(disk full? I/O error?); the task rows are untouched", pf->path,
-                         df[i].name);
-        if (ds >= 0)
-            H5Dclose(ds);
-    }
-    if (fid >= 0 && H5Fclose(fid) < 0 && !rc)
-        rc = cs_fail(err, CS_EXIT_ERROR, "%s: closing after writing the derived tables failed "
-                     "(disk full?); the task rows are untouched", pf->path);
-    fapl = fapl_nolock();
-    pf->fid = H5Fopen(pf->path, H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
-    if (pf->fid < 0 && !rc)
+    store_reader_suspend(&pf->rd);
+    int rc = store_write_derived(pf->path, d, err);
+    cs_err e2 = {0, ""};
+    if (store_reader_resume(&pf->rd, &e2) && !rc)
         rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot reopen after writing", pf->path);
     return rc;
 }

@@ -27,6 +27,8 @@
 #include <zlib.h>
 
 #include "critsweep/grid.h"
+#include "critsweep/h5util.h"
+#include "critsweep/phase.h"
 #include "critsweep/store.h"
 
 #define NDIM_TASK 5
@@ -141,78 +143,16 @@ void store_now_iso(char out[CS_RUN_STR])
 
 /* ---- small HDF5 helpers ---- */
 
-/* HDF5 prints its own error stack on failure; our messages say what and where. */
-static void quiet_hdf5(void)
-{
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-static hid_t vlen_utf8(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
-    H5Tset_cset(t, H5T_CSET_UTF8);
-    return t;
-}
-
-static int put_string_attr(hid_t obj, const char *name, const char *value)
-{
-    hid_t t = vlen_utf8(), sp = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, t, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a < 0 || H5Awrite(a, t, &value) < 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    H5Tclose(t);
-    return rc;
-}
-
-static int put_num_attr(hid_t obj, const char *name, hid_t type, const void *v, hsize_t n)
-{
-    hid_t sp = n ? H5Screate_simple(1, &n, NULL) : H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
-    int rc = a < 0 || H5Awrite(a, type, v) < 0;
-    if (a >= 0)
-        H5Aclose(a);
-    H5Sclose(sp);
-    return rc;
-}
+/* This file's names for the shared helpers (h5util.h). */
+#define quiet_hdf5 h5u_quiet
+#define vlen_utf8 h5u_vlen_utf8
+#define put_string_attr h5u_put_string_attr
+#define put_num_attr h5u_put_num_attr
+#define char_type h5u_char_type
 
 char *store_read_string_attr(hid_t obj, const char *name)
 {
-    if (H5Aexists(obj, name) <= 0)
-        return NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return NULL;
-    hid_t ft = H5Aget_type(a);
-    char *out = NULL;
-    if (H5Tget_class(ft) == H5T_STRING) {
-        if (H5Tis_variable_str(ft) > 0) {
-            hid_t mt = vlen_utf8();
-            char *v = NULL;
-            if (H5Aread(a, mt, &v) >= 0 && v) {
-                out = strdup(v);
-                H5free_memory(v);
-            }
-            H5Tclose(mt);
-        } else {
-            /* n bytes in the file (maybe NUL-padded): a NUL-terminated memory type one
-             * byte longer keeps all n of them. */
-            size_t n = H5Tget_size(ft);
-            out = calloc(n + 1, 1);
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, n + 1);
-            if (out && H5Aread(a, mt, out) < 0) {
-                free(out);
-                out = NULL;
-            }
-            H5Tclose(mt);
-        }
-    }
-    H5Tclose(ft);
-    H5Aclose(a);
-    return out;
+    return h5u_string_attr(obj, name);
 }
 
 static hid_t file_type(store_type t)
@@ -223,15 +163,6 @@ static hid_t file_type(store_type t)
     case STORE_I32: return H5T_STD_I32LE;
     default: return H5T_STD_I8LE;
     }
-}
-
-/* netCDF "char": one-byte strings. */
-static hid_t char_type(void)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, 1);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    return t;
 }
 
 static hid_t runs_mem_type(void)
@@ -586,6 +517,70 @@ static int make_derived(creator *c)
     return 0;
 }
 
+/* The computed values of derived dataset `name` (derived_defs) in d, or NULL. */
+static const void *derived_values(const phase_derived *d, const char *name)
+{
+    const struct {
+        const char *name;
+        const void *v;
+    } map[] = {
+        {"S_mean_seedavg", d->S_mean_seedavg}, {"S_mean_seedstd", d->S_mean_seedstd},
+        {"chi", d->chi}, {"chi_b", d->chi_b},
+        {"tau_s_pooled", d->tau_s_pooled}, {"tau_s_pooled_err", d->tau_s_pooled_err},
+        {"tau_d_pooled", d->tau_d_pooled}, {"tau_d_pooled_err", d->tau_d_pooled_err},
+        {"gamma_pooled", d->gamma_pooled}, {"gamma_pooled_err", d->gamma_pooled_err},
+        {"widom_sigma_w2", d->widom_sigma_w2}, {"chi_max", d->chi_max},
+        {"accuracy_ridge_sigma_w2", d->accuracy_ridge_sigma_w2},
+        {"edge_sigma_w2", d->edge_sigma_w2},
+        {"spearman_acc_chi", d->spearman_acc_chi}, {"spearman_acc_edge", d->spearman_acc_edge},
+        {"ridge_dist_widom", d->ridge_dist_widom}, {"ridge_dist_edge", d->ridge_dist_edge},
+        {"n_spearman_acc_chi", d->n_acc_chi}, {"n_spearman_acc_edge", d->n_acc_edge},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
+        if (!strcmp(map[i].name, name))
+            return map[i].v;
+    return NULL;
+}
+
+static int write_derived_datasets(hid_t fid, const char *path, const phase_derived *d,
+                                  cs_err *err)
+{
+    for (int i = 0; i < N_DERIVED; i++) {
+        const store_derived_field *df = &derived_defs[i];
+        const void *v = derived_values(d, df->name);
+        if (!v || (!d->has_pooled && strstr(df->name, "_pooled")))
+            continue;
+        hid_t ds = H5Dopen2(fid, df->name, H5P_DEFAULT);
+        int bad = ds < 0 || H5Dwrite(ds, df->is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE,
+                                     H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
+        if (ds >= 0)
+            H5Dclose(ds);
+        if (bad)
+            return cs_fail(err, CS_EXIT_ERROR, "%s: writing the derived dataset '%s' failed "
+                           "(disk full? I/O error?); the task rows are untouched", path,
+                           df->name);
+    }
+    return 0;
+}
+
+int store_write_derived(const char *path, const phase_derived *d, cs_err *err)
+{
+    quiet_hdf5();
+    hid_t fapl = h5u_fapl_nolock();
+    hid_t fid = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (fid < 0)
+        return cs_fail(err, CS_EXIT_ERROR, "%s: cannot open for writing the derived tables "
+                       "(read-only?); nothing was changed", path);
+    /* Data only, into space allocated when the file was made. */
+    int rc = write_derived_datasets(fid, path, d, err);
+    if (H5Fclose(fid) < 0 && !rc)
+        rc = cs_fail(err, CS_EXIT_ERROR, "%s: closing after writing the derived tables failed "
+                     "(disk full?); the task rows are untouched", path);
+    return rc;
+}
+
 /* crc32 over what a reader trusts the coordinates and root attributes for: damage to
  * any of them (a flipped byte in the global heap, a coordinate's data) changes it. */
 static uint32_t schema_crc(const char *hash, const char *name, const char *yaml,
@@ -767,12 +762,9 @@ static void remove_stale_temporaries(const char *path, const char *host)
     free(dir);
 }
 
-int store_create(const char *path, const cs_sweep *s, const store_run *first_run, int *lock_fd,
-                 cs_err *err)
+/* A new results file may go to path: it does not exist and its directory is writable. */
+static int check_new_path(const char *path, cs_err *err)
 {
-    if (lock_fd)
-        *lock_fd = -1;
-    quiet_hdf5();
     struct stat st;
     if (stat(path, &st) == 0)
         return cs_fail(err, CS_EXIT_USAGE, "%s: already exists; it will not be replaced", path);
@@ -786,6 +778,13 @@ int store_create(const char *path, const cs_sweep *s, const store_run *first_run
         return CS_EXIT_USAGE;
     }
     free(dir);
+    return 0;
+}
+
+/* The temporary name of this process's creation (stale ones of this host removed);
+ * NULL if out of memory. */
+static char *temporary_name(const char *path)
+{
     char host[64] = "host";
     gethostname(host, sizeof host - 1);
     host[sizeof host - 1] = 0;
@@ -795,59 +794,101 @@ int store_create(const char *path, const cs_sweep *s, const store_run *first_run
     remove_stale_temporaries(path, host);
     size_t n = strlen(path) + strlen(host) + 48;
     char *tmp = malloc(n);
-    if (!tmp)
-        return cs_fail(err, CS_EXIT_ERROR, "out of memory");
-    snprintf(tmp, n, "%s.partial-create.%s.%ld", path, host, (long)getpid());
-    unlink(tmp); /* ours by name: this very process */
+    if (tmp)
+        snprintf(tmp, n, "%s.partial-create.%s.%ld", path, host, (long)getpid());
+    return tmp;
+}
 
-    /* The child only runs serial HDF5 and leaves with _exit: no MPI call, no exit-time
-     * handler, so a crash of HDF5's clean-up after a failed write stays in the child. */
-    int rc = 0, pfd[2] = {-1, -1};
-    cs_err child_err = {0, ""};
+/* Waits for the creating child; its exit code, with its message in *child_err. */
+static int wait_creator(pid_t pid, int fd, cs_err *child_err)
+{
+    size_t got = 0;
+    while (got < sizeof *child_err) {
+        ssize_t r = read(fd, (char *)child_err + got, sizeof *child_err - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    int status;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFSIGNALED(status))
+        cs_fail(child_err, CS_EXIT_ERROR, "creating the file crashed (signal %d; disk "
+                                          "full?); nothing was left behind",
+                WTERMSIG(status));
+    else if (WEXITSTATUS(status) != 0 && got < sizeof *child_err)
+        cs_fail(child_err, WEXITSTATUS(status), "creating the file failed (exit %d)",
+                WEXITSTATUS(status));
+    return WIFSIGNALED(status) ? CS_EXIT_ERROR : WEXITSTATUS(status);
+}
+
+/* Creates tmp in a child process.  The child only runs serial HDF5 and leaves with
+ * _exit: no MPI call, no exit-time handler, so a crash of HDF5's clean-up after a failed
+ * write stays in the child. */
+static int create_in_child(const char *tmp, const cs_sweep *s, const store_run *first_run,
+                           cs_err *child_err)
+{
+    int pfd[2] = {-1, -1};
     fflush(stdout);
     fflush(stderr);
     pid_t pid = pipe2(pfd, O_CLOEXEC) == 0 ? fork() : -1;
     if (pid == 0) {
         close(pfd[0]);
-        int crc = create_file(tmp, s, first_run, &child_err);
+        int crc = create_file(tmp, s, first_run, child_err);
         if (crc) {
             unlink(tmp);
-            ssize_t w = write(pfd[1], &child_err, sizeof child_err);
+            ssize_t w = write(pfd[1], child_err, sizeof *child_err);
             (void)w;
         }
         _exit(crc);
-    } else if (pid < 0) {
+    }
+    if (pid < 0) {
         /* No fork (or no pipe): create in this process. */
         if (pfd[0] >= 0) {
             close(pfd[0]);
             close(pfd[1]);
         }
-        rc = create_file(tmp, s, first_run, &child_err);
-    } else {
-        close(pfd[1]);
-        size_t got = 0;
-        while (got < sizeof child_err) {
-            ssize_t r = read(pfd[0], (char *)&child_err + got, sizeof child_err - got);
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r <= 0)
-                break;
-            got += (size_t)r;
-        }
-        close(pfd[0]);
-        int status;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-            ;
-        if (WIFSIGNALED(status))
-            cs_fail(&child_err, CS_EXIT_ERROR, "creating the file crashed (signal %d; disk "
-                                               "full?); nothing was left behind",
-                    WTERMSIG(status));
-        else if (WEXITSTATUS(status) != 0 && got < sizeof child_err)
-            cs_fail(&child_err, WEXITSTATUS(status), "creating the file failed (exit %d)",
-                    WEXITSTATUS(status));
-        rc = WIFSIGNALED(status) ? CS_EXIT_ERROR : WEXITSTATUS(status);
+        return create_file(tmp, s, first_run, child_err);
     }
-    if (rc) {
+    close(pfd[1]);
+    return wait_creator(pid, pfd[0], child_err);
+}
+
+/* link() refuses to replace an existing name, unlike rename(): of two runs creating
+ * the same file, exactly one wins. */
+static int link_into_place(const char *tmp, const char *path, cs_err *err)
+{
+    if (link(tmp, path) == 0)
+        return 0;
+    int e = errno;
+    if (e == EEXIST)
+        return cs_fail(err, CS_EXIT_USAGE, "%s: another critsweep run is creating/writing "
+                                           "this file (it appeared while this run created "
+                                           "it); not replaced", path);
+    if (rename(tmp, path) != 0) /* file systems without hard links */
+        return cs_fail(err, CS_EXIT_USAGE, "%s: cannot move %s into place: %s", path, tmp,
+                       strerror(e));
+    return 0;
+}
+
+int store_create(const char *path, const cs_sweep *s, const store_run *first_run, int *lock_fd,
+                 cs_err *err)
+{
+    if (lock_fd)
+        *lock_fd = -1;
+    quiet_hdf5();
+    int rc = check_new_path(path, err);
+    if (rc)
+        return rc;
+    char *tmp = temporary_name(path);
+    if (!tmp)
+        return cs_fail(err, CS_EXIT_ERROR, "out of memory");
+    unlink(tmp); /* ours by name: this very process */
+    cs_err child_err = {0, ""};
+    if ((rc = create_in_child(tmp, s, first_run, &child_err))) {
         unlink(tmp);
         cs_fail(err, rc, "%s: %s", path, child_err.msg);
         free(tmp);
@@ -861,18 +902,7 @@ int store_create(const char *path, const cs_sweep *s, const store_run *first_run
         free(tmp);
         return rc;
     }
-    /* link() refuses to replace an existing name, unlike rename(): of two runs creating
-     * the same file, exactly one wins. */
-    if (link(tmp, path) != 0) {
-        int e = errno;
-        if (e == EEXIST)
-            rc = cs_fail(err, CS_EXIT_USAGE, "%s: another critsweep run is creating/writing "
-                                             "this file (it appeared while this run created "
-                                             "it); not replaced", path);
-        else if (rename(tmp, path) != 0) /* file systems without hard links */
-            rc = cs_fail(err, CS_EXIT_USAGE, "%s: cannot move %s into place: %s", path, tmp,
-                         strerror(e));
-    }
+    rc = link_into_place(tmp, path, err);
     unlink(tmp);
     free(tmp);
     if (rc && fd >= 0)
@@ -949,12 +979,11 @@ hid_t store_open_read(const char *path, cs_err *err)
                 path);
         return -1;
     }
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_fapl_sec2(fapl);
     /* A run holding the file open must not block readers. */
-    H5Pset_file_locking(fapl, 0, 1);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
+    hid_t fapl = h5u_fapl_nolock();
+    hid_t f = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDONLY, fapl) : -1;
+    if (fapl >= 0)
+        H5Pclose(fapl);
     if (f < 0)
         cs_fail(err, CS_EXIT_USAGE, "%s: cannot open as HDF5 (damaged or truncated?)", path);
     return f;
@@ -1049,135 +1078,172 @@ static void *read_coord(hid_t f, const char *name, hid_t mt, size_t elem, int *n
     return buf;
 }
 
-/* The structural checks, run under the deadline.  0 or CS_EXIT_USAGE. */
-static int validate_structure(hid_t f, const char *path, off_t fsize, store_integrity *g,
-                              int *has_checksums, cs_err *err)
+/* What a reader trusts a file for: its identity (root attributes) and its coordinates,
+ * as validate_structure reads them. */
+typedef struct {
+    char *hash, *name, *yaml;
+    int n[NDIM_TASK];
+    char **act;
+    int32_t *width;
+    double *sb2, *sw2;
+    int64_t *seed;
+} file_identity;
+
+static void identity_free(file_identity *id)
 {
-#define DAMAGED(...) cs_fail(err, CS_EXIT_USAGE, __VA_ARGS__)
-    char *hash = store_read_string_attr(f, "sweep_hash");
-    char *name = store_read_string_attr(f, "sweep_name");
-    char *yaml = store_read_string_attr(f, "sweep_yaml");
-    int rc = 0, n[5] = {0};
-    char **act = NULL;
-    int32_t *width = NULL;
-    double *sb2 = NULL, *sw2 = NULL;
-    int64_t *seed = NULL;
-    if (!hash || H5Lexists(f, "status", H5P_DEFAULT) <= 0) {
-        rc = DAMAGED("%s: not a critsweep results file (no sweep_hash or status; damaged?); "
-                     "nothing was changed", path);
-        goto out;
-    }
-    if (strlen(hash) != 16 || strspn(hash, "0123456789abcdef") != 16) {
-        rc = DAMAGED("%s is damaged: its sweep_hash attribute is not a hash; nothing was "
-                     "changed", path);
-        goto out;
-    }
-    /* activation: variable-length strings (the global heap) */
-    {
-        hid_t vt = vlen_utf8();
-        char **tmp = read_coord(f, "activation", vt, sizeof(char *), &n[0]);
-        if (tmp) {
-            act = calloc((size_t)n[0], sizeof *act);
-            for (int i = 0; i < n[0]; i++) {
-                if (act)
-                    act[i] = strdup(tmp[i] ? tmp[i] : "");
-                if (tmp[i])
-                    H5free_memory(tmp[i]);
-            }
-            free(tmp);
+    if (id->act)
+        for (int i = 0; i < id->n[0]; i++)
+            free(id->act[i]);
+    free(id->act);
+    free(id->width);
+    free(id->sb2);
+    free(id->sw2);
+    free(id->seed);
+    free(id->hash);
+    free(id->name);
+    free(id->yaml);
+}
+
+/* The coordinates; activation's variable-length strings live in the global heap. */
+static void identity_read_coords(hid_t f, file_identity *id)
+{
+    hid_t vt = vlen_utf8();
+    char **tmp = read_coord(f, "activation", vt, sizeof(char *), &id->n[0]);
+    if (tmp) {
+        id->act = calloc((size_t)id->n[0], sizeof *id->act);
+        for (int i = 0; i < id->n[0]; i++) {
+            if (id->act)
+                id->act[i] = strdup(tmp[i] ? tmp[i] : "");
+            if (tmp[i])
+                H5free_memory(tmp[i]);
         }
-        H5Tclose(vt);
+        free(tmp);
     }
-    width = read_coord(f, "width", H5T_NATIVE_INT32, sizeof *width, &n[1]);
-    sb2 = read_coord(f, "sigma_b2", H5T_NATIVE_DOUBLE, sizeof *sb2, &n[2]);
-    sw2 = read_coord(f, "sigma_w2", H5T_NATIVE_DOUBLE, sizeof *sw2, &n[3]);
-    seed = read_coord(f, "seed", H5T_NATIVE_INT64, sizeof *seed, &n[4]);
-    static const char *const axis[5] = {"activation", "width", "sigma_b2", "sigma_w2", "seed"};
-    for (int k = 0; k < 5 && !rc; k++)
-        if (!n[k] || (k == 0 && !act))
-            rc = DAMAGED("%s is damaged: its coordinate '%s' cannot be read; nothing was "
-                         "changed", path, axis[k]);
-    if (rc)
-        goto out;
-    long n_tasks = (long)n[0] * n[1] * n[2] * n[3] * n[4];
+    H5Tclose(vt);
+    id->width = read_coord(f, "width", H5T_NATIVE_INT32, sizeof *id->width, &id->n[1]);
+    id->sb2 = read_coord(f, "sigma_b2", H5T_NATIVE_DOUBLE, sizeof *id->sb2, &id->n[2]);
+    id->sw2 = read_coord(f, "sigma_w2", H5T_NATIVE_DOUBLE, sizeof *id->sw2, &id->n[3]);
+    id->seed = read_coord(f, "seed", H5T_NATIVE_INT64, sizeof *id->seed, &id->n[4]);
+}
+
+#define DAMAGED(...) cs_fail(err, CS_EXIT_USAGE, __VA_ARGS__)
+
+/* The sweep hash, the coordinates, the task count and the schema checksum. */
+static int check_identity(hid_t f, const char *path, file_identity *id, store_integrity *g,
+                          cs_err *err)
+{
+    id->hash = store_read_string_attr(f, "sweep_hash");
+    id->name = store_read_string_attr(f, "sweep_name");
+    id->yaml = store_read_string_attr(f, "sweep_yaml");
+    if (!id->hash || H5Lexists(f, "status", H5P_DEFAULT) <= 0)
+        return DAMAGED("%s: not a critsweep results file (no sweep_hash or status; damaged?); "
+                       "nothing was changed", path);
+    if (strlen(id->hash) != 16 || strspn(id->hash, "0123456789abcdef") != 16)
+        return DAMAGED("%s is damaged: its sweep_hash attribute is not a hash; nothing was "
+                       "changed", path);
+    identity_read_coords(f, id);
+    for (int k = 0; k < NDIM_TASK; k++)
+        if (!id->n[k] || (k == 0 && !id->act))
+            return DAMAGED("%s is damaged: its coordinate '%s' cannot be read; nothing was "
+                           "changed", path, store_axis_names[k]);
+    long n_tasks = (long)id->n[0] * id->n[1] * id->n[2] * id->n[3] * id->n[4];
     g->n_tasks = n_tasks;
     int64_t nt_attr = -1;
     if (H5Aexists(f, "n_tasks") > 0) {
-        hid_t a = H5Aopen(f, "n_tasks", H5P_DEFAULT);
-        if (a < 0 || H5Aread(a, H5T_NATIVE_INT64, &nt_attr) < 0)
-            nt_attr = -2;
-        if (a >= 0)
-            H5Aclose(a);
-        if (nt_attr != n_tasks) {
-            rc = DAMAGED("%s is damaged: %ld tasks by its coordinates, %lld by its n_tasks "
-                         "attribute; nothing was changed", path, n_tasks, (long long)nt_attr);
-            goto out;
-        }
+        if (h5u_num_attr(f, "n_tasks", H5T_NATIVE_INT64, &nt_attr))
+            nt_attr = -2; /* unreadable */
+        if (nt_attr != n_tasks)
+            return DAMAGED("%s is damaged: %ld tasks by its coordinates, %lld by its n_tasks "
+                           "attribute; nothing was changed", path, n_tasks, (long long)nt_attr);
     }
     if (H5Aexists(f, "schema_crc32") > 0) {
         uint32_t want = 0;
-        hid_t a = H5Aopen(f, "schema_crc32", H5P_DEFAULT);
-        int ok = a >= 0 && H5Aread(a, H5T_NATIVE_UINT32, &want) >= 0;
-        if (a >= 0)
-            H5Aclose(a);
-        uint32_t have = schema_crc(hash, name ? name : "", yaml ? yaml : "",
-                                   (const char *const *)act, n[0], width, n[1], sb2, n[2], sw2,
-                                   n[3], seed, n[4]);
-        if (!ok || have != want) {
-            rc = DAMAGED("%s is damaged: its coordinates or root attributes (sweep hash, "
-                         "name, YAML text) do not match their checksum; nothing was changed",
-                         path);
-            goto out;
-        }
+        int ok = !h5u_num_attr(f, "schema_crc32", H5T_NATIVE_UINT32, &want);
+        uint32_t have = schema_crc(id->hash, id->name ? id->name : "", id->yaml ? id->yaml : "",
+                                   (const char *const *)id->act, id->n[0], id->width, id->n[1],
+                                   id->sb2, id->n[2], id->sw2, id->n[3], id->seed, id->n[4]);
+        if (!ok || have != want)
+            return DAMAGED("%s is damaged: its coordinates or root attributes (sweep hash, "
+                           "name, YAML text) do not match their checksum; nothing was changed",
+                           path);
     }
-    hsize_t axes[5];
-    for (int k = 0; k < 5; k++)
-        axes[k] = (hsize_t)n[k];
-    const int strict = H5Aexists(f, "schema_crc32") > 0; /* made by critsweep 0.2.0 on */
+    return 0;
+}
+
+/* Every per-task dataset's shape, type and space. */
+static int check_task_datasets(hid_t f, const char *path, const hsize_t *axes, off_t fsize,
+                               int strict, int *has_checksums, cs_err *err)
+{
     const char *why;
-    for (int i = 0; i < N_FIELDS && !rc; i++) {
+    for (int i = 0; i < N_FIELDS; i++) {
         const store_field *fl = &field_defs[i].f;
         int tr = fl->trailing == STORE_TR_NONE ? 0 : fl->trailing == STORE_TR_PROFILE ? 2 : 1;
         size_t ts = fl->type == STORE_F64 || fl->type == STORE_I64 ? 8 : fl->type == STORE_I32 ? 4 : 1;
         H5T_class_t cls = fl->type == STORE_F64 ? H5T_FLOAT
                         : fl->type == STORE_CHAR ? H5T_STRING : H5T_INTEGER;
-        if (H5Lexists(f, fl->name, H5P_DEFAULT) <= 0 && H5Aexists(f, "schema_crc32") <= 0)
+        if (H5Lexists(f, fl->name, H5P_DEFAULT) <= 0 && !strict)
             continue; /* a field newer than a 0.1.0 file */
         if ((why = check_dataset(f, fl->name, axes, 5, 5 + tr, 5 + tr, cls, ts, fsize, strict, NULL)))
-            rc = DAMAGED("%s is damaged: dataset '%s' %s; nothing was changed", path, fl->name, why);
+            return DAMAGED("%s is damaged: dataset '%s' %s; nothing was changed", path, fl->name, why);
     }
-    if (!rc && (why = check_dataset(f, "status", axes, 5, 5, 5, H5T_INTEGER, 1, fsize, strict, NULL)))
-        rc = DAMAGED("%s is damaged: dataset 'status' %s; nothing was changed", path, why);
-    if (!rc && (why = check_dataset(f, "attempts", axes, 5, 5, 5, H5T_INTEGER, 4, fsize, strict, NULL)))
-        rc = DAMAGED("%s is damaged: dataset 'attempts' %s; nothing was changed", path, why);
-    if (!rc && (why = check_dataset(f, "failure_reason", axes, 5, 6, 6, H5T_STRING, 1, fsize, strict, NULL)))
-        rc = DAMAGED("%s is damaged: dataset 'failure_reason' %s; nothing was changed", path, why);
+    if ((why = check_dataset(f, "status", axes, 5, 5, 5, H5T_INTEGER, 1, fsize, strict, NULL)))
+        return DAMAGED("%s is damaged: dataset 'status' %s; nothing was changed", path, why);
+    if ((why = check_dataset(f, "attempts", axes, 5, 5, 5, H5T_INTEGER, 4, fsize, strict, NULL)))
+        return DAMAGED("%s is damaged: dataset 'attempts' %s; nothing was changed", path, why);
+    if ((why = check_dataset(f, "failure_reason", axes, 5, 6, 6, H5T_STRING, 1, fsize, strict, NULL)))
+        return DAMAGED("%s is damaged: dataset 'failure_reason' %s; nothing was changed", path, why);
     *has_checksums = H5Lexists(f, "checksum", H5P_DEFAULT) > 0;
-    if (!rc && H5Aexists(f, "schema_crc32") > 0 && !*has_checksums)
-        rc = DAMAGED("%s is damaged: dataset 'checksum' is missing; nothing was changed", path);
-    if (!rc && *has_checksums &&
+    if (strict && !*has_checksums)
+        return DAMAGED("%s is damaged: dataset 'checksum' is missing; nothing was changed", path);
+    if (*has_checksums &&
         (why = check_dataset(f, "checksum", axes, 5, 5, 5, H5T_INTEGER, 4, fsize, strict, NULL)))
-        rc = DAMAGED("%s is damaged: dataset 'checksum' %s; nothing was changed", path, why);
-    /* Derived datasets: reserved in files since 0.2.0, written later by 0.1.0's phase. */
-    for (int i = 0; i < N_DERIVED && !rc; i++) {
+        return DAMAGED("%s is damaged: dataset 'checksum' %s; nothing was changed", path, why);
+    return 0;
+}
+
+/* Derived datasets: reserved in files since 0.2.0, written later by 0.1.0's phase. */
+static int check_derived_datasets(hid_t f, const char *path, const hsize_t *axes, off_t fsize,
+                                  int strict, cs_err *err)
+{
+    for (int i = 0; i < N_DERIVED; i++) {
         const store_derived_field *df = &derived_defs[i];
         if (H5Lexists(f, df->name, H5P_DEFAULT) <= 0) {
-            if (H5Aexists(f, "schema_crc32") > 0)
-                rc = DAMAGED("%s is damaged: derived dataset '%s' is missing; nothing was "
-                             "changed", path, df->name);
+            if (strict)
+                return DAMAGED("%s is damaged: derived dataset '%s' is missing; nothing was "
+                               "changed", path, df->name);
             continue;
         }
         hsize_t dax[4];
         for (int k = 0; k < df->rank; k++)
-            for (int a = 0; a < 5; a++)
-                if (!strcmp(df->dims[k], axis[a]))
+            for (int a = 0; a < NDIM_TASK; a++)
+                if (!strcmp(df->dims[k], store_axis_names[a]))
                     dax[k] = axes[a];
-        if ((why = check_dataset(f, df->name, dax, df->rank, df->rank, df->rank,
-                                 df->is_int ? H5T_INTEGER : H5T_FLOAT, df->is_int ? 4 : 8,
-                                 fsize, strict, NULL)))
-            rc = DAMAGED("%s is damaged: derived dataset '%s' %s; nothing was changed", path,
-                         df->name, why);
+        const char *why = check_dataset(f, df->name, dax, df->rank, df->rank, df->rank,
+                                        df->is_int ? H5T_INTEGER : H5T_FLOAT,
+                                        df->is_int ? 4 : 8, fsize, strict, NULL);
+        if (why)
+            return DAMAGED("%s is damaged: derived dataset '%s' %s; nothing was changed", path,
+                           df->name, why);
     }
+    return 0;
+}
+
+/* The structural checks, run under the deadline.  0 or CS_EXIT_USAGE. */
+static int validate_structure(hid_t f, const char *path, off_t fsize, store_integrity *g,
+                              int *has_checksums, cs_err *err)
+{
+    file_identity id;
+    memset(&id, 0, sizeof id);
+    int rc = check_identity(f, path, &id, g, err);
+    hsize_t axes[NDIM_TASK];
+    for (int k = 0; k < NDIM_TASK; k++)
+        axes[k] = (hsize_t)id.n[k];
+    identity_free(&id);
+    const int strict = H5Aexists(f, "schema_crc32") > 0; /* made by critsweep 0.2.0 on */
+    if (!rc)
+        rc = check_task_datasets(f, path, axes, fsize, strict, has_checksums, err);
+    if (!rc)
+        rc = check_derived_datasets(f, path, axes, fsize, strict, err);
     if (!rc) {
         store_run *rows = NULL;
         long nr = 0;
@@ -1187,21 +1253,9 @@ static int validate_structure(hid_t f, const char *path, off_t fsize, store_inte
                          path);
         free(rows);
     }
-out:
-    if (act)
-        for (int i = 0; i < n[0]; i++)
-            free(act[i]);
-    free(act);
-    free(width);
-    free(sb2);
-    free(sw2);
-    free(seed);
-    free(hash);
-    free(name);
-    free(yaml);
     return rc;
-#undef DAMAGED
 }
+#undef DAMAGED
 
 /* Recomputes every finished row's checksum (store_write_result's order) and marks the
  * rows that do not match.  One dataset in memory at a time. */
@@ -1254,13 +1308,10 @@ static int verify_rows(hid_t f, const char *path, const int8_t *status, uint32_t
     return 0;
 }
 
-int store_validate(const char *path, int verify, store_integrity *g, cs_err *err)
+/* Opens path read-only (*f) and checks its structure, under the deadline. */
+static int open_validated(const char *path, store_integrity *g, int *has_ck, hid_t *f,
+                          cs_err *err)
 {
-    store_integrity local;
-    if (!g)
-        g = &local;
-    memset(g, 0, sizeof *g);
-    quiet_hdf5();
     struct stat st;
     if (stat(path, &st) != 0)
         return cs_fail(err, CS_EXIT_USAGE, "%s: %s", path, strerror(errno));
@@ -1278,65 +1329,97 @@ int store_validate(const char *path, int verify, store_integrity *g, cs_err *err
         return cs_fail(err, CS_EXIT_USAGE, "%s: not an HDF5 file (a critsweep results file is "
                                            "HDF5; damaged?)", path);
     }
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_fapl_sec2(fapl);
-    H5Pset_file_locking(fapl, 0, 1);
-    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
-    H5Pclose(fapl);
-    if (f < 0) {
+    hid_t fapl = h5u_fapl_nolock();
+    *f = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDONLY, fapl) : -1;
+    if (fapl >= 0)
+        H5Pclose(fapl);
+    if (*f < 0) {
         cs_watchdog_disarm();
         return cs_fail(err, CS_EXIT_USAGE, "%s: HDF5 cannot open it (damaged or truncated?); "
                                            "nothing was changed", path);
     }
-    int has_ck = 0;
-    int rc = validate_structure(f, path, st.st_size, g, &has_ck, err);
+    int rc = validate_structure(*f, path, st.st_size, g, has_ck, err);
     cs_watchdog_disarm();
-    g->has_checksums = has_ck;
+    if (rc) {
+        H5Fclose(*f);
+        *f = -1;
+    }
+    return rc;
+}
+
+/* Marks row t damaged; nonzero if out of memory. */
+static int mark_damaged(store_integrity *g, long t, cs_err *err)
+{
+    if (!g->damaged && !(g->damaged = calloc((size_t)g->n_tasks, 1)))
+        return cs_fail(err, CS_EXIT_ERROR, "out of memory");
+    g->damaged[t] = 1;
+    return 0;
+}
+
+/* Status bytes outside 0..3 are damage. */
+static int check_status_bytes(hid_t f, const char *path, int8_t *status, store_integrity *g,
+                              cs_err *err)
+{
     long n = g->n_tasks;
-    int8_t *status = NULL;
-    uint32_t *want = NULL, *have = NULL;
-    if (!rc) {
-        status = malloc((size_t)n);
-        if (!status)
-            rc = cs_fail(err, CS_EXIT_ERROR, "out of memory for %ld tasks", n);
-        else if (read_whole(f, "status", H5T_NATIVE_INT8, status, n, path, err))
-            rc = cs_fail(err, CS_EXIT_USAGE, "%s is damaged: its status cannot be read; "
-                                             "nothing was changed", path);
-    }
-    if (!rc)
-        for (long t = 0; t < n; t++)
-            if (status[t] < CS_STATUS_PENDING || status[t] > CS_STATUS_DIVERGED) {
-                if (!g->damaged && !(g->damaged = calloc((size_t)n, 1))) {
-                    rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
-                    break;
-                }
-                g->damaged[t] = 1;
-                g->n_bad_status++;
-            }
-    if (!rc && verify && has_ck) {
-        want = malloc((size_t)n * sizeof *want);
-        have = malloc((size_t)n * sizeof *have);
-        if (!want || !have)
-            rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
-        else if (read_whole(f, "checksum", H5T_NATIVE_UINT32, want, n, path, err) ||
-                 verify_rows(f, path, status, have, n, err))
-            rc = err && err->code ? err->code : CS_EXIT_USAGE;
-        for (long t = 0; !rc && t < n; t++) {
-            if (status[t] == CS_STATUS_PENDING || (g->damaged && g->damaged[t]) ||
-                want[t] == have[t])
-                continue;
-            if (!g->damaged && !(g->damaged = calloc((size_t)n, 1))) {
-                rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
-                break;
-            }
-            g->damaged[t] = 1;
-            g->n_bad_checksum++;
+    if (read_whole(f, "status", H5T_NATIVE_INT8, status, n, path, err))
+        return cs_fail(err, CS_EXIT_USAGE, "%s is damaged: its status cannot be read; "
+                                           "nothing was changed", path);
+    for (long t = 0; t < n; t++)
+        if (status[t] < CS_STATUS_PENDING || status[t] > CS_STATUS_DIVERGED) {
+            if (mark_damaged(g, t, err))
+                return CS_EXIT_ERROR;
+            g->n_bad_status++;
         }
-        g->rows_verified = !rc;
+    return 0;
+}
+
+/* Finished rows whose checksum does not match are damage. */
+static int check_row_checksums(hid_t f, const char *path, const int8_t *status,
+                               store_integrity *g, cs_err *err)
+{
+    long n = g->n_tasks;
+    uint32_t *want = malloc((size_t)n * sizeof *want);
+    uint32_t *have = malloc((size_t)n * sizeof *have);
+    int rc = 0;
+    if (!want || !have)
+        rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
+    else if (read_whole(f, "checksum", H5T_NATIVE_UINT32, want, n, path, err) ||
+             verify_rows(f, path, status, have, n, err))
+        rc = err && err->code ? err->code : CS_EXIT_USAGE;
+    for (long t = 0; !rc && t < n; t++) {
+        if (status[t] == CS_STATUS_PENDING || (g->damaged && g->damaged[t]) ||
+            want[t] == have[t])
+            continue;
+        if ((rc = mark_damaged(g, t, err)))
+            break;
+        g->n_bad_checksum++;
     }
-    free(status);
+    g->rows_verified = !rc;
     free(want);
     free(have);
+    return rc;
+}
+
+int store_validate(const char *path, int verify, store_integrity *g, cs_err *err)
+{
+    store_integrity local;
+    if (!g)
+        g = &local;
+    memset(g, 0, sizeof *g);
+    quiet_hdf5();
+    int has_ck = 0;
+    hid_t f = -1;
+    int rc = open_validated(path, g, &has_ck, &f, err);
+    g->has_checksums = has_ck;
+    if (rc)
+        return rc;
+    long n = g->n_tasks;
+    int8_t *status = malloc((size_t)(n > 0 ? n : 1));
+    rc = !status ? cs_fail(err, CS_EXIT_ERROR, "out of memory for %ld tasks", n)
+                 : check_status_bytes(f, path, status, g, err);
+    if (!rc && verify && has_ck)
+        rc = check_row_checksums(f, path, status, g, err);
+    free(status);
     H5Fclose(f);
     if (g == &local)
         store_integrity_free(g);
@@ -1425,20 +1508,15 @@ int store_check(const char *path, const cs_sweep *s, cs_err *err)
 static int read_whole(hid_t f, const char *name, hid_t mtype, void *buf, long n, const char *path,
                       cs_err *err)
 {
-    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
-    if (d < 0)
-        return cs_fail(err, CS_EXIT_USAGE, "%s: no dataset %s", path, name);
-    hid_t sp = H5Dget_space(d);
-    hssize_t npts = H5Sget_simple_extent_npoints(sp);
-    H5Sclose(sp);
-    int rc = 0;
-    if (npts != n)
-        rc = cs_fail(err, CS_EXIT_USAGE, "%s: %s has %lld elements, expected %ld", path, name,
-                     (long long)npts, n);
-    else if (H5Dread(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        rc = cs_fail(err, CS_EXIT_ERROR, "%s: reading %s failed", path, name);
-    H5Dclose(d);
-    return rc;
+    long long npts = 0;
+    switch (h5u_read_whole(f, name, mtype, buf, n, &npts)) {
+    case H5U_OK: return 0;
+    case H5U_MISSING: return cs_fail(err, CS_EXIT_USAGE, "%s: no dataset %s", path, name);
+    case H5U_SIZE:
+        return cs_fail(err, CS_EXIT_USAGE, "%s: %s has %lld elements, expected %ld", path, name,
+                       npts, n);
+    default: return cs_fail(err, CS_EXIT_ERROR, "%s: reading %s failed", path, name);
+    }
 }
 
 int store_read_progress(const char *path, long n_tasks, int8_t *status, int32_t *attempts,
@@ -1497,11 +1575,10 @@ int store_read_runs(hid_t file, store_run **rows, long *n, cs_err *err)
 static hid_t open_rdwr_serial(const char *path, cs_err *err)
 {
     quiet_hdf5();
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    H5Pset_fapl_sec2(fapl);
-    H5Pset_file_locking(fapl, 0, 1); /* `run` holds its own lock on the file */
-    hid_t f = H5Fopen(path, H5F_ACC_RDWR, fapl);
-    H5Pclose(fapl);
+    hid_t fapl = h5u_fapl_nolock(); /* `run` holds its own lock on the file */
+    hid_t f = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
+    if (fapl >= 0)
+        H5Pclose(fapl);
     if (f < 0)
         cs_fail(err, CS_EXIT_USAGE, "%s: cannot open for writing (permissions? damaged?)", path);
     return f;
@@ -1516,16 +1593,16 @@ static int write_run_row(hid_t runs, hid_t run, long row, const store_run *r, in
         rc |= H5Dset_extent(run, &n) < 0;
         int32_t v = (int32_t)row;
         hid_t fs = H5Dget_space(run), ms = H5Screate_simple(1, &one, NULL);
-        H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL);
-        rc |= H5Dwrite(run, H5T_NATIVE_INT32, ms, fs, H5P_DEFAULT, &v) < 0;
+        rc |= H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL) < 0 ||
+              H5Dwrite(run, H5T_NATIVE_INT32, ms, fs, H5P_DEFAULT, &v) < 0;
         H5Sclose(fs);
         H5Sclose(ms);
     }
     store_run copy = *r; /* zero-padded fields for a deterministic file */
     hid_t mt = runs_mem_type();
     hid_t fs = H5Dget_space(runs), ms = H5Screate_simple(1, &one, NULL);
-    H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL);
-    rc |= H5Dwrite(runs, mt, ms, fs, H5P_DEFAULT, &copy) < 0;
+    rc |= H5Sselect_hyperslab(fs, H5S_SELECT_SET, &start, NULL, &one, NULL) < 0 ||
+          H5Dwrite(runs, mt, ms, fs, H5P_DEFAULT, &copy) < 0;
     H5Sclose(fs);
     H5Sclose(ms);
     H5Tclose(mt);
@@ -1618,18 +1695,27 @@ int store_writer_open(store_writer *w, const char *path, const cs_sweep *s, MPI_
     w->sweep = s;
     w->path = strdup(path);
     trailing_lengths(s, &w->epochs, &w->depth, &w->n_profile_d);
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t fapl;
     if (comm != MPI_COMM_NULL) {
-        H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+        fapl = H5Pcreate(H5P_FILE_ACCESS);
+        if (fapl < 0 || H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0) {
+            if (fapl >= 0)
+                H5Pclose(fapl);
+            return cs_fail(err, CS_EXIT_ERROR, "%s: HDF5 cannot set up its MPI-IO driver "
+                           "(is this HDF5 built for parallel I/O, with this MPI?)", path);
+        }
     } else {
-        H5Pset_fapl_sec2(fapl);
         /* Like the MPI-IO driver, take no HDF5 lock, so h5py and `critsweep status` can
          * read while a single-process run writes; `run` keeps out a second writer with
          * its own lock. */
-        H5Pset_file_locking(fapl, 0, 1);
+        if ((fapl = h5u_fapl_nolock()) < 0)
+            return cs_fail(err, CS_EXIT_ERROR, "%s: HDF5 cannot set up file access", path);
     }
     /* No sieve buffer: a cached row could reach the file after its status. */
-    H5Pset_sieve_buf_size(fapl, 0);
+    if (H5Pset_sieve_buf_size(fapl, 0) < 0) {
+        H5Pclose(fapl);
+        return cs_fail(err, CS_EXIT_ERROR, "%s: HDF5 cannot turn off its sieve buffer", path);
+    }
     w->file = H5Fopen(path, H5F_ACC_RDWR, fapl);
     H5Pclose(fapl);
     if (w->file < 0)
@@ -1663,9 +1749,9 @@ int store_writer_open(store_writer *w, const char *path, const cs_sweep *s, MPI_
     return 0;
 }
 
-/* Selects task's element (and all its trailing entries) in space; returns the number of
- * elements selected. */
-static hsize_t select_task(const store_writer *w, hid_t space, long task)
+/* Selects task's element (and all its trailing entries) in space; *n receives the number
+ * of elements selected.  Nonzero if HDF5 refused the selection. */
+static int select_task(const store_writer *w, hid_t space, long task, hsize_t *n_out)
 {
     grid_index g;
     grid_coords(w->sweep, task, &g);
@@ -1680,31 +1766,35 @@ static hsize_t select_task(const store_writer *w, hid_t space, long task)
         count[i] = dims[i];
         n *= dims[i];
     }
-    H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
-    return n;
+    *n_out = n;
+    return nd < NDIM_TASK || H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count,
+                                                 NULL) < 0;
 }
 
+/* Writes task's row of dataset d from buf (have values).  Nonzero if nothing or not all
+ * was written: HDF5 failed, or buf is shorter than the row and the row is not 1-D. */
 static int write_row(const store_writer *w, hid_t d, hid_t space, long task, hid_t mtype,
                      const void *buf, hsize_t have)
 {
-    hsize_t n = select_task(w, space, task);
+    hsize_t n;
+    if (select_task(w, space, task, &n))
+        return -1;
     if (n == 0)
         return 0;
     if (have < n) {
         /* Fewer values than the file holds (a shorter array): write what we have. */
-        if (have == 0)
-            return 0;
         grid_index g;
         grid_coords(w->sweep, task, &g);
         hsize_t dims[NDIM_TASK + 2];
         int nd = H5Sget_simple_extent_dims(space, dims, NULL);
-        if (nd != NDIM_TASK + 1)
-            return 0;
+        if (have == 0 || nd != NDIM_TASK + 1)
+            return -1;
         hsize_t start[NDIM_TASK + 1] = {(hsize_t)g.activation, (hsize_t)g.width,
                                         (hsize_t)g.sigma_b2, (hsize_t)g.sigma_w2,
                                         (hsize_t)g.seed, 0};
         hsize_t count[NDIM_TASK + 1] = {1, 1, 1, 1, 1, have};
-        H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
+        if (H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0)
+            return -1;
         n = have;
     }
     hid_t ms = H5Screate_simple(1, &n, NULL);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "critsweep/common.h"
+#include "critsweep/store_read.h"
 
 /* Returned instead of 0 when the file has no space reserved for the derived datasets
  * (a critsweep 0.1.0 file whose `phase` never wrote them): they are not written, since
@@ -23,11 +24,11 @@ int phase_write_derived(const char *path, cs_err *err);
  * writes): its axes and task status.  Cells are (activation, width, sigma_b2,
  * sigma_w2) row-major; tasks add the seed axis last. */
 typedef struct {
+    store_reader rd;        /* the open file (store_read.h); the arrays below are its */
     char *path;
-    int64_t fid;            /* hid_t of the open file (read-only) */
     int n_act, n_width, n_sb2, n_sw2, n_seed;
     char **activation;      /* (n_act) names */
-    int *width;             /* (n_width) */
+    int *width;             /* (n_width), a copy */
     double *sigma_b2;       /* (n_sb2) */
     double *sigma_w2;       /* (n_sw2) */
     int64_t *seed;          /* (n_seed) */
@@ -61,7 +62,7 @@ void phase_seed_reduce(const phase_file *pf, const double *vals, double *mean,
 int phase_read_doubles(const phase_file *pf, const char *name, double *out, long n,
                        cs_err *err);
 
-typedef struct {
+typedef struct phase_derived {
     /* (A, W, B, S) */
     double *S_mean_seedavg, *S_mean_seedstd, *chi, *chi_b;
     double *tau_s_pooled, *tau_s_pooled_err, *tau_d_pooled, *tau_d_pooled_err;

@@ -57,6 +57,7 @@
 
 #include "critsweep/common.h"
 #include "critsweep/config.h"
+#include "critsweep/store_read.h"
 #include "critsweep/task.h"
 
 /* Additions to the schema above (store owns them; readers may rely on them):
@@ -73,21 +74,6 @@
  *   - Root attributes n_tasks (int64) and max_attempts (int32).
  *   - Per-task datasets use contiguous layout, space allocated at creation, so writing a
  *     row never changes HDF5 metadata: a process killed mid-run leaves a valid file. */
-
-#define CS_RUN_STR 32
-/* Rows of the runs table, all allocated at creation (a run writes into its row, never
- * grows the table).  Files of critsweep 0.1.0 have an extensible table instead. */
-#define CS_RUNS_MAX 1024
-
-/* One row of the runs table. */
-typedef struct {
-    char start[CS_RUN_STR];        /* ISO 8601 UTC */
-    char end[CS_RUN_STR];          /* "" while running (or if the run was killed) */
-    int32_t ranks;
-    int64_t tasks_done;            /* tasks this run completed (done or diverged) */
-    char slurm_job_id[CS_RUN_STR]; /* $SLURM_JOB_ID, "" outside SLURM */
-    char exit_state[CS_RUN_STR];   /* running, complete, interrupted, error */
-} store_run;
 
 /* Per-task quantities as stored; `export` and `status` walk this table. */
 typedef enum { STORE_F64, STORE_I64, STORE_I32, STORE_I8, STORE_CHAR } store_type;
@@ -127,27 +113,15 @@ typedef struct {
     const char *units, *long_name, *description;
 } store_derived_field;
 int store_derived_fields(const store_derived_field **out);
+/* Writes the derived values d (phase.h) into the datasets reserved for them (data only:
+ * no dataset, attribute or other metadata changes, so a full disk or a kill here cannot
+ * touch the task rows); the pooled exponents only if d->has_pooled.  Serial; nobody
+ * else may have the file open. */
+struct phase_derived;
+int store_write_derived(const char *path, const struct phase_derived *d, cs_err *err);
 
-/* --- Integrity of an existing file. */
-typedef struct {
-    long n_tasks;
-    int has_checksums;         /* 0: a critsweep 0.1.0 file; its rows are unverified */
-    int rows_verified;         /* the checksums were checked (store_validate's verify) */
-    long n_bad_status;         /* status bytes outside 0..3 */
-    long n_bad_checksum;       /* finished rows whose checksum does not match */
-    unsigned char *damaged;    /* (n_tasks) 1 = that row is damaged; NULL if none is */
-} store_integrity;
-void store_integrity_free(store_integrity *g);
-/* Checks that path is a whole critsweep results file: every coordinate, per-task and
- * derived dataset present with its shape, type and space inside the file, the root
- * attributes and coordinates matching their checksum (files since 0.2.0), the runs
- * table readable; all under a deadline (cs_watchdog_arm), because HDF5 can spin
- * forever inside damaged metadata.  Damage there fails with CS_EXIT_USAGE: "PATH is
- * damaged: ...; nothing was changed".  Then the status bytes are range-checked, and
- * with verify_rows every finished row's checksum is recomputed.  Damaged rows are not
- * an error: g->damaged names them (g may be NULL when the caller only wants the
- * structural check). */
-int store_validate(const char *path, int verify_rows, store_integrity *g, cs_err *err);
+/* --- Integrity of an existing file: store_integrity and store_validate are in
+ * store_read.h. */
 /* The row checksum: crc32 over the task index (int64), then every per-task dataset's
  * row in store_fields() order (float64 or int64 values, whole rows), failure_reason's
  * CS_REASON_LEN bytes, and the status byte. */
@@ -189,8 +163,8 @@ int store_runs_append(const char *path, const store_run *run, long *row, cs_err 
 /* Overwrites row `row` (in place: fixed-size fields, no metadata change). */
 int store_runs_update(const char *path, long row, const store_run *run, cs_err *err);
 
-/* --- Reading (status, export): read-only, file locking off so it works while a run
- * writes. */
+/* --- Reading for `run` (resume) and store_check: read-only, file locking off so it
+ * works while a run writes.  `phase`, `status` and `export` read through store_read.h. */
 hid_t store_open_read(const char *path, cs_err *err);
 /* A string attribute of object obj (fixed or variable length) as a malloc'd string;
  * NULL if absent. */
