@@ -70,8 +70,20 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "critsweep/axis.h"
 
 /* ---------------------------------------------------------------- load */
+
+/* The drive strength is one setting or one axis: avalanche.q0 or grid.q0, not both. */
+static int one_q0(const loader *ld, const node *root, const cs_sweep *s)
+{
+    node *sec = cfg_map_find(root, "avalanche", NULL);
+    node *v = sec ? cfg_map_find(sec, "q0", NULL) : NULL;
+    if (v && axis_present(s, CS_AXIS_Q0))
+        return cfg_failf(ld, v, "avalanche.q0: the drive strength is also a grid axis (grid.q0); "
+                                "give one of the two");
+    return 0;
+}
 
 static int load_tree(const loader *ld, const node *root, cs_sweep *s)
 {
@@ -96,8 +108,8 @@ static int load_tree(const loader *ld, const node *root, cs_sweep *s)
     if ((v = cfg_map_find(root, "seed", &k)) && (rc = cfg_get_u64(ld, v, "seed", &s->seed)))
         return rc;
     if ((rc = cfg_parse_grid(ld, root, s)) || (rc = cfg_parse_avalanche(ld, root, s)) ||
-        (rc = cfg_parse_fit(ld, root, s)) || (rc = cfg_parse_output(ld, root, s)) ||
-        (rc = cfg_parse_slurm(ld, root, s)))
+        (rc = one_q0(ld, root, s)) || (rc = cfg_parse_fit(ld, root, s)) ||
+        (rc = cfg_parse_output(ld, root, s)) || (rc = cfg_parse_slurm(ld, root, s)))
         return rc;
     /* Cross-field checks. */
     const avalanche_params *a = &s->avalanche;
@@ -126,6 +138,7 @@ static int load_tree(const loader *ld, const node *root, cs_sweep *s)
     ap.sigma_w2 = s->sigma_w2[0];
     ap.sigma_b2 = s->sigma_b2[0];
     ap.activation = s->activation[0];
+    ap.q0 = axis_present(s, CS_AXIS_Q0) ? s->q0[0] : ap.q0;
     if (avalanche_params_check(&ap, &sub)) {
         node *ak = NULL;
         cfg_map_find(root, "avalanche", &ak);
@@ -283,11 +296,8 @@ void config_free(cs_sweep *s)
     free(s->path);
     free(s->yaml_text);
     free(s->name);
-    free(s->activation);
-    free(s->width);
-    free(s->sigma_b2);
-    free(s->sigma_w2);
-    free(s->seeds);
+    for (int a = 0; a < CS_AXIS_COUNT; a++)
+        free((void *)axis_values(s, (cs_axis_id)a));
     free(s->train.data_dir);
     free(s->output.file);
     free(s->slurm.partition);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "critsweep/axis.h"
 
 /* ---------------------------------------------------------------- hash */
 
@@ -59,6 +60,15 @@ char *config_canonical_text(const cs_sweep *s)
     cfg_sb_printf(&b, "\nseeds=");
     for (int i = 0; i < s->n_seed; i++)
         cfg_sb_printf(&b, "%s%llu", i ? "," : "", (unsigned long long)s->seeds[i]);
+    /* optional axes only when given, so sweeps without them keep their hashes */
+    for (int a = 0; a < CS_AXIS_COUNT; a++) {
+        if (!axis_defs[a].optional || !axis_present(s, (cs_axis_id)a))
+            continue;
+        const double *v = axis_values(s, (cs_axis_id)a); /* optional axes are real */
+        cfg_sb_printf(&b, "\n%s=", axis_defs[a].name);
+        for (int i = 0; i < axis_count(s, (cs_axis_id)a); i++)
+            cfg_sb_printf(&b, "%s%a", i ? "," : "", v[i]);
+    }
     const avalanche_params *a = &s->avalanche;
     cfg_sb_printf(&b, "\navalanche.depth=%d\navalanche.q0=%a\navalanche.inputs=%ld\n"
                   "avalanche.per_network=%ld\navalanche.convention=%s\navalanche.mode=%s\n"

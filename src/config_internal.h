@@ -11,8 +11,6 @@
 
 #define MAX_NESTING 32
 #define MAX_FILE_BYTES (16L << 20)
-#define MAX_WIDTH 65536
-#define MAX_VARIANCE 1e6
 #define MAX_AXIS 100000 /* values per axis; the whole grid is capped by CS_MAX_TASKS */
 
 #define COUNT(a) ((int)(sizeof(a) / sizeof *(a)))

@@ -9,6 +9,30 @@
 
 /* ---------------------------------------------------------------- overrides */
 
+/* Puts val under key name (malloc'd; taken over) in map cur: in place of child if the key
+ * exists, else as a new key.  On failure (-1, out of memory) name is freed, val is not. */
+static int put_child(node *cur, node *child, char *name, node *val, const char *origin)
+{
+    if (child) {
+        int i = 0;
+        while (cur->vals[i] != child)
+            i++;
+        cfg_node_free(child);
+        cur->vals[i] = val;
+        free(name);
+        return 0;
+    }
+    node *k = cfg_node_new(NODE_SCALAR, origin, 0, 0);
+    if (!k || cfg_node_push(cur, k, val)) {
+        free(name);
+        cfg_node_free(k);
+        return -1;
+    }
+    k->text = name;
+    k->plain = 1;
+    return 0;
+}
+
 int cfg_apply_override(const loader *ld, node **root, const char *spec, const char *origin)
 {
     node at = {.origin = origin};
@@ -55,51 +79,20 @@ int cfg_apply_override(const loader *ld, node **root, const char *spec, const ch
         node *child = cfg_map_find(cur, name, &keynode);
         int last = !dot;
         if (last) {
-            if (child) {
-                int i = 0;
-                while (cur->vals[i] != child)
-                    i++;
-                cfg_node_free(child);
-                cur->vals[i] = val;
-                free(name);
-            } else {
-                node *k = cfg_node_new(NODE_SCALAR, origin, 0, 0);
-                if (!k || cfg_node_push(cur, k, val)) {
-                    free(name);
-                    cfg_node_free(k);
-                    cfg_node_free(val);
-                    return cfg_failf(ld, &at, "out of memory");
-                }
-                k->text = name;
-                k->plain = 1;
+            if (put_child(cur, child, name, val, origin)) {
+                cfg_node_free(val);
+                return cfg_failf(ld, &at, "out of memory");
             }
             return 0;
         }
         if (!child || cfg_is_null(child)) {
             node *m = cfg_node_new(NODE_MAP, origin, 0, 0);
-            if (!m) {
-                free(name);
+            if (!m || put_child(cur, child, name, m, origin)) {
+                if (!m)
+                    free(name);
+                cfg_node_free(m);
                 cfg_node_free(val);
                 return cfg_failf(ld, &at, "out of memory");
-            }
-            if (child) {
-                int i = 0;
-                while (cur->vals[i] != child)
-                    i++;
-                cfg_node_free(child);
-                cur->vals[i] = m;
-                free(name);
-            } else {
-                node *k = cfg_node_new(NODE_SCALAR, origin, 0, 0);
-                if (!k || cfg_node_push(cur, k, m)) {
-                    free(name);
-                    cfg_node_free(k);
-                    cfg_node_free(m);
-                    cfg_node_free(val);
-                    return cfg_failf(ld, &at, "out of memory");
-                }
-                k->text = name;
-                k->plain = 1;
             }
             child = m;
         } else {

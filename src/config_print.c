@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "config_internal.h"
+#include "critsweep/axis.h"
+#include "critsweep/grid.h"
 
 /* ---------------------------------------------------------------- print */
 
@@ -72,16 +74,8 @@ static void put_opt_int(FILE *f, const char *key, int v)
         fprintf(f, "  # %s: (not set)\n", key);
 }
 
-void config_print(const cs_sweep *s, FILE *f)
+static void put_grid(FILE *f, const cs_sweep *s)
 {
-    long tasks = (long)s->n_activation * s->n_width * s->n_sigma_b2 * s->n_sigma_w2 * s->n_seed;
-    fprintf(f, "# critsweep %s: every resolved setting of %s (defaults included)\n", CS_VERSION,
-            s->path ? s->path : "the sweep");
-    fprintf(f, "# hash %s over grid, seed, avalanche, fit and train; %ld tasks\n", s->hash_hex,
-            tasks);
-    fputs("name: ", f);
-    put_str(f, s->name ? s->name : "");
-    fprintf(f, "\nseed: %llu\n", (unsigned long long)s->seed);
     fputs("grid:\n  activation: [", f);
     for (int i = 0; i < s->n_activation; i++)
         fprintf(f, "%s%s", i ? ", " : "", activation_name(s->activation[i]));
@@ -96,10 +90,33 @@ void config_print(const cs_sweep *s, FILE *f)
     for (int i = 0; i < s->n_seed; i++)
         fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)s->seeds[i]);
     fputs("]\n", f);
+    for (int x = 0; x < CS_AXIS_COUNT; x++)
+        if (axis_defs[x].optional && axis_present(s, (cs_axis_id)x)) {
+            fprintf(f, "  %s: ", axis_grid_keys[x]);
+            put_list(f, axis_values(s, (cs_axis_id)x), axis_count(s, (cs_axis_id)x));
+            fputc('\n', f);
+        }
+}
+
+void config_print(const cs_sweep *s, FILE *f)
+{
+    long tasks = grid_task_count(s);
+    fprintf(f, "# critsweep %s: every resolved setting of %s (defaults included)\n", CS_VERSION,
+            s->path ? s->path : "the sweep");
+    fprintf(f, "# hash %s over grid, seed, avalanche, fit and train; %ld tasks\n", s->hash_hex,
+            tasks);
+    fputs("name: ", f);
+    put_str(f, s->name ? s->name : "");
+    fprintf(f, "\nseed: %llu\n", (unsigned long long)s->seed);
+    put_grid(f, s);
     const avalanche_params *a = &s->avalanche;
-    fprintf(f, "avalanche:\n  depth: %d\n  q0: ", a->depth);
-    put_num(f, a->q0);
-    fprintf(f, "\n  inputs: %ld\n  per_network: %ld\n  convention: %s\n  mode: %s\n"
+    fprintf(f, "avalanche:\n  depth: %d\n", a->depth);
+    if (!axis_present(s, CS_AXIS_Q0)) { /* else a grid axis, printed above */
+        fputs("  q0: ", f);
+        put_num(f, a->q0);
+        fputc('\n', f);
+    }
+    fprintf(f, "  inputs: %ld\n  per_network: %ld\n  convention: %s\n  mode: %s\n"
                "  engine: %s\n  shape_window: [%d, %d]\n  shape_min_count: %d\n",
             a->inputs, a->per_network, convention_name(a->convention), mode_name(a->mode),
             engine_name(a->engine),

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "critsweep/axis.h"
 
 /* ---------------------------------------------------------------- typed values */
 
@@ -211,7 +212,6 @@ int cfg_get_choice(const loader *ld, const node *n, const char *path,
 
 const char *const cfg_top_keys[CFG_N_TOP_KEYS] = {"name", "seed", "grid", "avalanche", "fit",
                                        "train", "output", "slurm"};
-static const char *const grid_keys[] = {"activation", "width", "sigma_b2", "sigma_w2", "seeds"};
 static const char *const aval_keys[] = {"depth", "q0", "inputs", "per_network", "convention",
                                         "mode", "engine", "shape_window", "shape_min_count"};
 static const char *const fit_keys[] = {"xmin_s", "xmin_d", "gamma_min_count", "bootstrap",
@@ -231,7 +231,7 @@ typedef struct {
 } section;
 
 static const section sections[] = {
-    {"grid", grid_keys, COUNT(grid_keys)},       {"avalanche", aval_keys, COUNT(aval_keys)},
+    {"grid", axis_grid_keys, CS_AXIS_COUNT},       {"avalanche", aval_keys, COUNT(aval_keys)},
     {"fit", fit_keys, COUNT(fit_keys)},          {"train", train_keys, COUNT(train_keys)},
     {"output", output_keys, COUNT(output_keys)}, {"slurm", slurm_keys, COUNT(slurm_keys)},
 };

@@ -256,6 +256,42 @@ static int build_scalar(build_ctx *b, yaml_event_t *ev, node **out)
     return 0;
 }
 
+/* A mapping's key from event e (consumed), refused if n has it already; on success e
+ * is the value's event. */
+static int build_key(build_ctx *b, const node *n, yaml_event_t *e, node **key)
+{
+    int rc;
+    if (e->type != YAML_SCALAR_EVENT) {
+        node at = {.origin = b->origin,
+                   .line = b->in_file ? (int)e->start_mark.line + 1 : 0,
+                   .col = b->in_file ? (int)e->start_mark.column + 1 : 0};
+        rc = cfg_failf(b->ld, &at, "mapping keys must be plain words, not %s",
+                       e->type == YAML_ALIAS_EVENT ? "aliases" : "lists or mappings");
+        yaml_event_delete(e);
+        return rc;
+    }
+    rc = build_scalar(b, e, key);
+    yaml_event_delete(e);
+    if (rc)
+        return rc;
+    for (int i = 0; i < n->n; i++)
+        if (!strcmp(n->keys[i]->text, (*key)->text)) {
+            if (n->keys[i]->line > 0)
+                rc = cfg_failf(b->ld, *key, "duplicate key '%s' (first given at line %d)",
+                               (*key)->text, n->keys[i]->line);
+            else
+                rc = cfg_failf(b->ld, *key, "duplicate key '%s'", (*key)->text);
+            break;
+        }
+    if (!rc)
+        rc = next_event(b, e);
+    if (rc) {
+        cfg_node_free(*key);
+        *key = NULL;
+    }
+    return rc;
+}
+
 static int build(build_ctx *b, yaml_event_t *ev, int depth, node **out)
 {
     int line = b->in_file ? (int)ev->start_mark.line + 1 : 0;
@@ -291,38 +327,8 @@ static int build(build_ctx *b, yaml_event_t *ev, int depth, node **out)
             break;
         }
         node *key = NULL, *val = NULL;
-        if (is_map) {
-            if (e.type != YAML_SCALAR_EVENT) {
-                node at = {.origin = b->origin,
-                           .line = b->in_file ? (int)e.start_mark.line + 1 : 0,
-                           .col = b->in_file ? (int)e.start_mark.column + 1 : 0};
-                rc = cfg_failf(b->ld, &at, "mapping keys must be plain words, not %s",
-                           e.type == YAML_ALIAS_EVENT ? "aliases" : "lists or mappings");
-                yaml_event_delete(&e);
-                break;
-            }
-            rc = build_scalar(b, &e, &key);
-            yaml_event_delete(&e);
-            if (rc)
-                break;
-            for (int i = 0; i < n->n; i++)
-                if (!strcmp(n->keys[i]->text, key->text)) {
-                    if (n->keys[i]->line > 0)
-                        rc = cfg_failf(b->ld, key, "duplicate key '%s' (first given at line %d)",
-                                   key->text, n->keys[i]->line);
-                    else
-                        rc = cfg_failf(b->ld, key, "duplicate key '%s'", key->text);
-                    break;
-                }
-            if (rc) {
-                cfg_node_free(key);
-                break;
-            }
-            if ((rc = next_event(b, &e))) {
-                cfg_node_free(key);
-                break;
-            }
-        }
+        if (is_map && (rc = build_key(b, n, &e, &key)))
+            break;
         rc = build(b, &e, depth + 1, &val);
         yaml_event_delete(&e);
         if (rc) {
