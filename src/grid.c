@@ -1,7 +1,8 @@
 /* grid.c — task index ↔ coordinates, and a cost model for scheduling and `check`.
  *
- * Tasks are numbered row-major over (activation, width, sigma_b2, sigma_w2, seed): the
- * seed varies fastest, as in the results file's C-order datasets.
+ * Tasks are numbered row-major over the sweep's dimensions (axis.h; without optional
+ * axes: activation, width, sigma_b2, sigma_w2, seed): the seed varies fastest, as in the
+ * results file's C-order datasets.
  *
  * Cost model (flop-equivalents of one task; only its ordering and rough size matter):
  *   avalanche  inputs · D_eff · (2N² + c_elem·N + c_row)  perturbed trajectories, sgemm
@@ -18,9 +19,11 @@
  * phase, which is what the scheduler needs. */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "critsweep/grid.h"
 #include "critsweep/net.h"
+#include "critsweep/rng.h"
 
 /* Calibration: `critsweep point` and `critsweep train` timings (marginal CPU time, one
  * OpenBLAS thread) on a 2-core AMD EPYC with AVX-512.  Avalanches, tanh, chaotic side
@@ -39,30 +42,63 @@
 
 long grid_task_count(const cs_sweep *s)
 {
-    return (long)s->n_activation * s->n_width * s->n_sigma_b2 * s->n_sigma_w2 * s->n_seed;
+    long n = 1;
+    for (int a = 0; a < CS_AXIS_COUNT; a++)
+        n *= axis_length(s, (cs_axis_id)a);
+    return n;
+}
+
+int grid_dim_indices(const cs_sweep *s, long task, int out[CS_AXIS_COUNT])
+{
+    cs_axis_id dims[CS_AXIS_COUNT];
+    int nd = axis_dims(s, dims);
+    for (int k = nd - 1; k >= 0; k--) {
+        long len = axis_length(s, dims[k]);
+        out[k] = (int)(k ? task % len : task);
+        task /= len;
+    }
+    return nd;
 }
 
 void grid_coords(const cs_sweep *s, long task, grid_index *out)
 {
-    out->seed = (int)(task % s->n_seed);
-    task /= s->n_seed;
-    out->sigma_w2 = (int)(task % s->n_sigma_w2);
-    task /= s->n_sigma_w2;
-    out->sigma_b2 = (int)(task % s->n_sigma_b2);
-    task /= s->n_sigma_b2;
-    out->width = (int)(task % s->n_width);
-    task /= s->n_width;
-    out->activation = (int)task;
+    cs_axis_id dims[CS_AXIS_COUNT];
+    int idx[CS_AXIS_COUNT];
+    int nd = axis_dims(s, dims);
+    grid_dim_indices(s, task, idx);
+    memset(out, 0, sizeof *out);
+    for (int k = 0; k < nd; k++)
+        out->at[dims[k]] = idx[k];
 }
 
 long grid_task(const cs_sweep *s, const grid_index *idx)
 {
-    long t = idx->activation;
-    t = t * s->n_width + idx->width;
-    t = t * s->n_sigma_b2 + idx->sigma_b2;
-    t = t * s->n_sigma_w2 + idx->sigma_w2;
-    t = t * s->n_seed + idx->seed;
+    cs_axis_id dims[CS_AXIS_COUNT];
+    int nd = axis_dims(s, dims);
+    long t = 0;
+    for (int k = 0; k < nd; k++)
+        t = t * axis_length(s, dims[k]) + idx->at[dims[k]];
     return t;
+}
+
+uint64_t grid_task_key(const cs_sweep *s, const grid_index *g)
+{
+    uint64_t key = rng_task_key(s->seed, (int)s->activation[g->activation], s->width[g->width],
+                                s->sigma_w2[g->sigma_w2], s->sigma_b2[g->sigma_b2],
+                                s->seeds[g->seed]);
+    for (int a = 0; a < CS_AXIS_COUNT; a++) {
+        if (!axis_defs[a].optional || !axis_present(s, (cs_axis_id)a))
+            continue;
+        double v = axis_value(s, (cs_axis_id)a, g->at[a]);
+        if (v != axis_defs[a].def)
+            key = rng_key_mix(key, (uint64_t)a, v);
+    }
+    return key;
+}
+
+double grid_q0(const cs_sweep *s, const grid_index *g)
+{
+    return axis_present(s, CS_AXIS_Q0) ? s->q0[g->q0] : s->avalanche.q0;
 }
 
 /* Growth factor of a small perturbation's squared norm per layer: χ_1 at the fixed
@@ -201,7 +237,8 @@ double grid_task_cost(const cs_sweep *s, long task)
 
 double grid_estimate_seconds(const cs_sweep *s)
 {
-    /* The cost does not depend on the seed: sum one seed and multiply. */
+    /* The cost does not depend on the seed (nor, in this model, on q0): sum one seed at
+     * one value of the optional axes and multiply. */
     double total = 0;
     for (int a = 0; a < s->n_activation; a++)
         for (int w = 0; w < s->n_width; w++) {
@@ -212,7 +249,11 @@ double grid_estimate_seconds(const cs_sweep *s)
                              avalanche_cost(s, s->activation[a], s->width[w], s->sigma_b2[b],
                                             s->sigma_w2[v]);
         }
-    return total * s->n_seed / FLOPS_PER_SECOND;
+    double copies = 1;
+    for (int a = 0; a < CS_AXIS_COUNT; a++)
+        if (axis_defs[a].optional)
+            copies *= axis_length(s, (cs_axis_id)a);
+    return total * s->n_seed * copies / FLOPS_PER_SECOND;
 }
 
 double grid_task_seconds(const cs_sweep *s, long task)

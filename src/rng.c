@@ -84,6 +84,12 @@ uint64_t rng_task_key(uint64_t sweep_seed, int activation, int width, double sig
     return h;
 }
 
+uint64_t rng_key_mix(uint64_t key, uint64_t tag, double value)
+{
+    uint64_t h = splitmix64(key ^ splitmix64(tag));
+    return splitmix64(h ^ dbits(value));
+}
+
 void rng_init(cs_rng *r, uint64_t key, uint64_t stream)
 {
     memset(r, 0, sizeof *r);

@@ -204,7 +204,7 @@ static hid_t runs_file_type(void)
 typedef struct {
     hid_t file;
     const cs_sweep *s;
-    hid_t scale_act, scale_width, scale_sb2, scale_sw2, scale_seed;
+    hid_t scale_act, scale_width, scale_sb2, scale_sw2, scale_seed, scale_q0;
     hid_t scale_epoch, scale_duration, scale_size_bin, scale_shape_d, scale_profile_x;
     hid_t scale_reason;
     int epochs, depth, n_profile_d;
@@ -244,13 +244,56 @@ static hid_t make_coord(creator *c, const char *name, hid_t ftype, hid_t mtype, 
     return d;
 }
 
+/* The dimension scale of axis a in the creator (-1 until made). */
+static hid_t *axis_scale(creator *c, cs_axis_id a)
+{
+    hid_t *at[CS_AXIS_COUNT] = {[CS_AXIS_ACTIVATION] = &c->scale_act,
+                                [CS_AXIS_WIDTH] = &c->scale_width,
+                                [CS_AXIS_SIGMA_B2] = &c->scale_sb2,
+                                [CS_AXIS_SIGMA_W2] = &c->scale_sw2,
+                                [CS_AXIS_SEED] = &c->scale_seed, [CS_AXIS_Q0] = &c->scale_q0};
+    return at[a];
+}
+
+/* The coordinate of one grid axis, typed as the axis table says. */
+static hid_t make_axis_coord(creator *c, cs_axis_id a)
+{
+    const cs_sweep *s = c->s;
+    const cs_axis_def *d = &axis_defs[a];
+    int n = axis_count(s, a);
+    const void *v = axis_values(s, a);
+    if (d->type == CS_AXIS_T_INT)
+        return make_coord(c, d->name, H5T_STD_I32LE, H5T_NATIVE_INT, (hsize_t)n, v, d->units,
+                          d->long_name);
+    if (d->type == CS_AXIS_T_REAL)
+        return make_coord(c, d->name, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)n, v,
+                          d->units, d->long_name);
+    hid_t id = -1;
+    if (d->type == CS_AXIS_T_SEED) {
+        int64_t *seeds = malloc((size_t)n * sizeof *seeds);
+        for (int i = 0; seeds && i < n; i++)
+            seeds[i] = (int64_t)((const uint64_t *)v)[i];
+        if (seeds)
+            id = make_coord(c, d->name, H5T_STD_I64LE, H5T_NATIVE_INT64, (hsize_t)n, seeds,
+                            d->units, d->long_name);
+        free(seeds);
+        return id;
+    }
+    const char **names = malloc((size_t)n * sizeof *names);
+    hid_t vt = vlen_utf8();
+    for (int i = 0; names && i < n; i++)
+        names[i] = activation_name(((const cs_activation *)v)[i]);
+    if (names)
+        id = make_coord(c, d->name, vt, vt, (hsize_t)n, names, d->units, d->long_name);
+    free(names);
+    H5Tclose(vt);
+    return id;
+}
+
 static int make_scales(creator *c)
 {
     const cs_sweep *s = c->s;
     int rc = 0;
-    hid_t vt = vlen_utf8();
-    const char **names = malloc((size_t)s->n_activation * sizeof *names);
-    int64_t *seeds = malloc((size_t)s->n_seed * sizeof *seeds);
     int nmax = c->epochs > c->depth ? c->epochs : c->depth;
     if (nmax < CS_SIZE_BINS + 1)
         nmax = CS_SIZE_BINS + 1;
@@ -258,25 +301,16 @@ static int make_scales(creator *c)
         nmax = c->n_profile_d;
     int32_t *ibuf = malloc((size_t)nmax * sizeof *ibuf);
     double *dbuf = malloc((size_t)(nmax + 1) * sizeof *dbuf);
-    if (!names || !seeds || !ibuf || !dbuf) {
+    if (!ibuf || !dbuf) {
         rc = -1;
         goto done;
     }
-    for (int i = 0; i < s->n_activation; i++)
-        names[i] = activation_name(s->activation[i]);
-    for (int i = 0; i < s->n_seed; i++)
-        seeds[i] = (int64_t)s->seeds[i];
-    c->scale_act = make_coord(c, "activation", vt, vt, (hsize_t)s->n_activation, names, "1",
-                              "activation function phi");
-    c->scale_width = make_coord(c, "width", H5T_STD_I32LE, H5T_NATIVE_INT, (hsize_t)s->n_width,
-                                s->width, "1", "network width N");
-    c->scale_sb2 = make_coord(c, "sigma_b2", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                              (hsize_t)s->n_sigma_b2, s->sigma_b2, "1", "bias variance sigma_b^2");
-    c->scale_sw2 = make_coord(c, "sigma_w2", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE,
-                              (hsize_t)s->n_sigma_w2, s->sigma_w2, "1",
-                              "weight variance sigma_w^2 (times 1/N)");
-    c->scale_seed = make_coord(c, "seed", H5T_STD_I64LE, H5T_NATIVE_INT64, (hsize_t)s->n_seed,
-                               seeds, "1", "seed (replica) of the random networks");
+    /* the grid axes: the core ones in table order, then the optional ones given */
+    for (int pass = 0; pass < 2; pass++)
+        for (int a = 0; a < CS_AXIS_COUNT; a++)
+            if (axis_defs[a].optional == pass && axis_present(s, (cs_axis_id)a) &&
+                (*axis_scale(c, (cs_axis_id)a) = make_axis_coord(c, (cs_axis_id)a)) < 0)
+                rc = -1;
     for (int i = 0; i < c->epochs; i++)
         ibuf[i] = i + 1;
     c->scale_epoch = make_coord(c, "epoch", H5T_STD_I32LE, H5T_NATIVE_INT32, (hsize_t)c->epochs,
@@ -320,16 +354,12 @@ static int make_scales(creator *c)
         if (c->scale_reason < 0 || H5DSset_scale(c->scale_reason, label) < 0)
             rc = -1;
     }
-    if (c->scale_act < 0 || c->scale_width < 0 || c->scale_sb2 < 0 || c->scale_sw2 < 0 ||
-        c->scale_seed < 0 || c->scale_epoch < 0 || c->scale_duration < 0 ||
+    if (c->scale_epoch < 0 || c->scale_duration < 0 ||
         c->scale_size_bin < 0 || c->scale_shape_d < 0 || c->scale_profile_x < 0)
         rc = -1;
 done:
-    free(names);
-    free(seeds);
     free(ibuf);
     free(dbuf);
-    H5Tclose(vt);
     return rc;
 }
 
@@ -339,16 +369,19 @@ static int make_task_dataset(creator *c, const char *name, hid_t ftype, const vo
                              const char *units, const char *long_name, const char *desc)
 {
     const cs_sweep *s = c->s;
-    hsize_t dims[NDIM_TASK + 2] = {(hsize_t)s->n_activation, (hsize_t)s->n_width,
-                                   (hsize_t)s->n_sigma_b2, (hsize_t)s->n_sigma_w2,
-                                   (hsize_t)s->n_seed};
-    hid_t scales[NDIM_TASK + 2] = {c->scale_act, c->scale_width, c->scale_sb2, c->scale_sw2,
-                                   c->scale_seed};
-    for (int i = 0; i < n_trail; i++) {
-        dims[NDIM_TASK + i] = trail_n[i];
-        scales[NDIM_TASK + i] = trail[i];
+    cs_axis_id axes[CS_AXIS_COUNT];
+    int nd_task = axis_dims(s, axes);
+    hsize_t dims[CS_AXIS_COUNT + 2];
+    hid_t scales[CS_AXIS_COUNT + 2];
+    for (int i = 0; i < nd_task; i++) {
+        dims[i] = (hsize_t)axis_length(s, axes[i]);
+        scales[i] = *axis_scale(c, axes[i]);
     }
-    int nd = NDIM_TASK + n_trail;
+    for (int i = 0; i < n_trail; i++) {
+        dims[nd_task + i] = trail_n[i];
+        scales[nd_task + i] = trail[i];
+    }
+    int nd = nd_task + n_trail;
     hid_t sp = H5Screate_simple(nd, dims, NULL);
     hid_t p = dcpl_contiguous(ftype, fill);
     hid_t d = H5Dcreate2(c->file, name, ftype, sp, H5P_DEFAULT, p, H5P_DEFAULT);
@@ -648,7 +681,7 @@ static int make_root_attrs(creator *c)
 static void close_scales(creator *c)
 {
     hid_t *ids[] = {&c->scale_act, &c->scale_width, &c->scale_sb2, &c->scale_sw2,
-                    &c->scale_seed, &c->scale_epoch, &c->scale_duration, &c->scale_size_bin,
+                    &c->scale_seed, &c->scale_q0, &c->scale_epoch, &c->scale_duration, &c->scale_size_bin,
                     &c->scale_shape_d, &c->scale_profile_x, &c->scale_reason};
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
         if (*ids[i] >= 0) {
@@ -681,7 +714,7 @@ static int create_file(const char *tmp, const cs_sweep *s, const store_run *firs
 {
     creator c;
     memset(&c, 0, sizeof c);
-    c.scale_act = c.scale_width = c.scale_sb2 = c.scale_sw2 = c.scale_seed = -1;
+    c.scale_act = c.scale_width = c.scale_sb2 = c.scale_sw2 = c.scale_seed = c.scale_q0 = -1;
     c.scale_epoch = c.scale_duration = c.scale_size_bin = c.scale_shape_d = -1;
     c.scale_profile_x = c.scale_reason = -1;
     c.s = s;
@@ -1426,38 +1459,52 @@ int store_validate(const char *path, int verify, store_integrity *g, cs_err *err
     return rc;
 }
 
+/* Axis a's coordinate in the file holds exactly the sweep's values. */
+static int coord_matches(hid_t f, const cs_sweep *s, cs_axis_id a)
+{
+    const cs_axis_def *d = &axis_defs[a];
+    const void *v = axis_values(s, a);
+    int n = 0, ok = 0;
+    if (d->type == CS_AXIS_T_ACTIVATION) {
+        hid_t vt = vlen_utf8();
+        char **act = read_coord(f, d->name, vt, sizeof(char *), &n);
+        H5Tclose(vt);
+        ok = act && n == axis_count(s, a);
+        for (int i = 0; ok && i < n; i++)
+            ok = act[i] && !strcmp(act[i], activation_name(((const cs_activation *)v)[i]));
+        for (int i = 0; act && i < n; i++)
+            H5free_memory(act[i]);
+        free(act);
+    } else if (d->type == CS_AXIS_T_INT) {
+        int32_t *w = read_coord(f, d->name, H5T_NATIVE_INT32, sizeof *w, &n);
+        ok = w && n == axis_count(s, a);
+        for (int i = 0; ok && i < n; i++)
+            ok = w[i] == ((const int *)v)[i];
+        free(w);
+    } else if (d->type == CS_AXIS_T_SEED) {
+        int64_t *k = read_coord(f, d->name, H5T_NATIVE_INT64, sizeof *k, &n);
+        ok = k && n == axis_count(s, a);
+        for (int i = 0; ok && i < n; i++)
+            ok = k[i] == (int64_t)((const uint64_t *)v)[i];
+        free(k);
+    } else {
+        double *x = read_coord(f, d->name, H5T_NATIVE_DOUBLE, sizeof *x, &n);
+        ok = x && n == axis_count(s, a);
+        for (int i = 0; ok && i < n; i++)
+            ok = x[i] == ((const double *)v)[i];
+        free(x);
+    }
+    return ok;
+}
+
 /* The file's coordinates are exactly the sweep's grid (the hash says they should be;
  * a difference is damage). */
 static int check_coords(hid_t f, const char *path, const cs_sweep *s, cs_err *err)
 {
-    int n[5] = {0}, ok = 1;
-    hid_t vt = vlen_utf8();
-    char **act = read_coord(f, "activation", vt, sizeof(char *), &n[0]);
-    H5Tclose(vt);
-    int32_t *w = read_coord(f, "width", H5T_NATIVE_INT32, sizeof *w, &n[1]);
-    double *b = read_coord(f, "sigma_b2", H5T_NATIVE_DOUBLE, sizeof *b, &n[2]);
-    double *sw = read_coord(f, "sigma_w2", H5T_NATIVE_DOUBLE, sizeof *sw, &n[3]);
-    int64_t *seed = read_coord(f, "seed", H5T_NATIVE_INT64, sizeof *seed, &n[4]);
-    ok = act && w && b && sw && seed && n[0] == s->n_activation && n[1] == s->n_width &&
-         n[2] == s->n_sigma_b2 && n[3] == s->n_sigma_w2 && n[4] == s->n_seed;
-    for (int i = 0; ok && i < n[0]; i++)
-        ok = act[i] && !strcmp(act[i], activation_name(s->activation[i]));
-    for (int i = 0; ok && i < n[1]; i++)
-        ok = w[i] == s->width[i];
-    for (int i = 0; ok && i < n[2]; i++)
-        ok = b[i] == s->sigma_b2[i];
-    for (int i = 0; ok && i < n[3]; i++)
-        ok = sw[i] == s->sigma_w2[i];
-    for (int i = 0; ok && i < n[4]; i++)
-        ok = seed[i] == (int64_t)s->seeds[i];
-    if (act)
-        for (int i = 0; i < n[0]; i++)
-            H5free_memory(act[i]);
-    free(act);
-    free(w);
-    free(b);
-    free(sw);
-    free(seed);
+    cs_axis_id axes[CS_AXIS_COUNT];
+    int nd = axis_dims(s, axes), ok = 1;
+    for (int k = 0; k < nd && ok; k++)
+        ok = coord_matches(f, s, axes[k]);
     if (!ok)
         return cs_fail(err, CS_EXIT_USAGE, "%s is damaged: its coordinates differ from this "
                                            "sweep's grid although the hashes match; nothing was "
@@ -1486,10 +1533,11 @@ int store_check(const char *path, const cs_sweep *s, cs_err *err)
         hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
         hsize_t dims[8] = {0};
         int nd = sp >= 0 ? H5Sget_simple_extent_dims(sp, dims, NULL) : -1;
-        hsize_t want[NDIM_TASK] = {(hsize_t)s->n_activation, (hsize_t)s->n_width,
-                                   (hsize_t)s->n_sigma_b2, (hsize_t)s->n_sigma_w2,
-                                   (hsize_t)s->n_seed};
-        if (nd != NDIM_TASK || memcmp(dims, want, sizeof want))
+        cs_axis_id axes[CS_AXIS_COUNT];
+        int nd_task = axis_dims(s, axes), same = nd == nd_task;
+        for (int k = 0; same && k < nd_task; k++)
+            same = dims[k] == (hsize_t)axis_length(s, axes[k]);
+        if (!same)
             rc = cs_fail(err, CS_EXIT_USAGE, "%s: status has a different shape than this sweep's "
                                              "grid although the hashes match; use --fresh or -o",
                          path);
@@ -1753,15 +1801,15 @@ int store_writer_open(store_writer *w, const char *path, const cs_sweep *s, MPI_
  * of elements selected.  Nonzero if HDF5 refused the selection. */
 static int select_task(const store_writer *w, hid_t space, long task, hsize_t *n_out)
 {
-    grid_index g;
-    grid_coords(w->sweep, task, &g);
-    hsize_t dims[NDIM_TASK + 2];
+    int at[CS_AXIS_COUNT];
+    int nd_task = grid_dim_indices(w->sweep, task, at);
+    hsize_t dims[CS_AXIS_COUNT + 2];
     int nd = H5Sget_simple_extent_dims(space, dims, NULL);
-    hsize_t start[NDIM_TASK + 2] = {(hsize_t)g.activation, (hsize_t)g.width,
-                                    (hsize_t)g.sigma_b2, (hsize_t)g.sigma_w2, (hsize_t)g.seed};
-    hsize_t count[NDIM_TASK + 2] = {1, 1, 1, 1, 1};
+    hsize_t start[CS_AXIS_COUNT + 2], count[CS_AXIS_COUNT + 2];
+    for (int i = 0; i < nd_task; i++)
+        start[i] = (hsize_t)at[i], count[i] = 1;
     hsize_t n = 1;
-    for (int i = NDIM_TASK; i < nd; i++) {
+    for (int i = nd_task; i < nd; i++) {
         start[i] = 0;
         count[i] = dims[i];
         n *= dims[i];
@@ -1783,16 +1831,16 @@ static int write_row(const store_writer *w, hid_t d, hid_t space, long task, hid
         return 0;
     if (have < n) {
         /* Fewer values than the file holds (a shorter array): write what we have. */
-        grid_index g;
-        grid_coords(w->sweep, task, &g);
-        hsize_t dims[NDIM_TASK + 2];
+        int at[CS_AXIS_COUNT];
+        int nd_task = grid_dim_indices(w->sweep, task, at);
+        hsize_t dims[CS_AXIS_COUNT + 2];
         int nd = H5Sget_simple_extent_dims(space, dims, NULL);
-        if (have == 0 || nd != NDIM_TASK + 1)
+        if (have == 0 || nd != nd_task + 1)
             return -1;
-        hsize_t start[NDIM_TASK + 1] = {(hsize_t)g.activation, (hsize_t)g.width,
-                                        (hsize_t)g.sigma_b2, (hsize_t)g.sigma_w2,
-                                        (hsize_t)g.seed, 0};
-        hsize_t count[NDIM_TASK + 1] = {1, 1, 1, 1, 1, have};
+        hsize_t start[CS_AXIS_COUNT + 1], count[CS_AXIS_COUNT + 1];
+        for (int i = 0; i < nd_task; i++)
+            start[i] = (hsize_t)at[i], count[i] = 1;
+        start[nd_task] = 0, count[nd_task] = have;
         if (H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0)
             return -1;
         n = have;
@@ -1828,12 +1876,12 @@ int store_write_attempts(store_writer *w, long task, int attempts, cs_err *err)
 }
 
 /* Elements per task of a dataset (the product of its trailing dimensions). */
-static hsize_t row_length(hid_t space)
+static hsize_t row_length(const cs_sweep *s, hid_t space)
 {
-    hsize_t dims[NDIM_TASK + 2];
+    hsize_t dims[CS_AXIS_COUNT + 2];
     int nd = H5Sget_simple_extent_dims(space, dims, NULL);
     hsize_t n = 1;
-    for (int i = NDIM_TASK; i < nd; i++)
+    for (int i = axis_ndims(s); i < nd; i++)
         n *= dims[i];
     return n;
 }
@@ -1873,7 +1921,7 @@ int store_write_result(store_writer *w, long task, const cs_result *r, cs_err *e
         } else if (q->src == QUANTITY_SRC_T) {
             e = write_chars(w, w->dset[i], w->space[i], task, quantity_text(q, r), &crc);
         } else {
-            hsize_t n = row_length(w->space[i]);
+            hsize_t n = row_length(w->sweep, w->space[i]);
             long have;
             const double *a = quantity_array(q, r, &have);
             if (!a && have) {

@@ -220,7 +220,7 @@ int task_run(const cs_sweep *s, long task, const data_bundle *data, cs_result *r
     cs_activation act = s->activation[gi.activation];
     int width = s->width[gi.width];
     double sb = s->sigma_b2[gi.sigma_b2], sw = s->sigma_w2[gi.sigma_w2];
-    uint64_t key = rng_task_key(s->seed, (int)act, width, sw, sb, s->seeds[gi.seed]);
+    uint64_t key = grid_task_key(s, &gi);
 
     avalanche_params ap = s->avalanche;
     ap.width = width;
@@ -228,6 +228,7 @@ int task_run(const cs_sweep *s, long task, const data_bundle *data, cs_result *r
     ap.sigma_b2 = sb;
     ap.activation = act;
     ap.key = key;
+    ap.q0 = grid_q0(s, &gi);
     cs_err e = {0, ""};
     if (task_avalanche_part(&ap, &s->fit, r, &e)) {
         task_failed(r, "avalanches", &e);

@@ -32,12 +32,14 @@ typedef struct {
     char *name;                 /* `name:`; defaults to the file's basename sans .yaml */
     uint64_t seed;              /* sweep seed (`seed:`, default 0) */
 
-    /* Grid axes, in the order of the results file's dimensions. */
+    /* Grid axes (axis.h describes each, and the results file's dimension order). */
     int n_activation;  cs_activation *activation;
     int n_width;       int *width;
     int n_sigma_b2;    double *sigma_b2;
     int n_sigma_w2;    double *sigma_w2;
     int n_seed;        uint64_t *seeds;
+    /* Optional axes (axis.h): a count of 0 when the sweep does not give them. */
+    int n_q0;          double *q0;     /* grid.q0; else every task has avalanche.q0 */
 
     /* `avalanche:` section; width, sigma_w2, sigma_b2, activation and key are filled per
      * task by the task module. */

@@ -1,18 +1,36 @@
-/* grid.h — task index ↔ coordinates.  Tasks are numbered row-major over
- * (activation, width, sigma_b2, sigma_w2, seed), the results file's dimension order, so
- * a task index is also its linear offset in every per-task dataset. */
+/* grid.h — task index ↔ coordinates.  Tasks are numbered row-major over the sweep's
+ * dimensions (axis.h: the optional axes given, outermost, then activation, width,
+ * sigma_b2, sigma_w2, seed), the results file's dimension order, so a task index is also
+ * its linear offset in every per-task dataset. */
 #ifndef CRITSWEEP_GRID_H
 #define CRITSWEEP_GRID_H
 
+#include <stdint.h>
+
+#include "critsweep/axis.h"
 #include "critsweep/config.h"
 
-typedef struct {
-    int activation, width, sigma_b2, sigma_w2, seed; /* indices into the sweep's axes */
+/* Indices into the sweep's axes, by name or by axis id (at[CS_AXIS_...]); 0 for an
+ * optional axis the sweep does not give. */
+typedef union {
+    struct {
+        int activation, width, sigma_b2, sigma_w2, seed, q0; /* the order of cs_axis_id */
+    };
+    int at[CS_AXIS_COUNT];
 } grid_index;
 
 long grid_task_count(const cs_sweep *s);
 void grid_coords(const cs_sweep *s, long task, grid_index *out);
 long grid_task(const cs_sweep *s, const grid_index *idx);
+/* The task's index along each dimension, in dimension order (axis_dims); returns the
+ * number of dimensions. */
+int grid_dim_indices(const cs_sweep *s, long task, int out[CS_AXIS_COUNT]);
+/* The task's random key: rng_task_key of the sweep seed and core coordinates, with each
+ * optional axis whose value differs from its default mixed in (rng_key_mix), so every
+ * sweep without optional axes keeps its keys. */
+uint64_t grid_task_key(const cs_sweep *s, const grid_index *idx);
+/* The task's drive strength: its grid.q0 value, or avalanche.q0. */
+double grid_q0(const cs_sweep *s, const grid_index *idx);
 /* Relative cost (≈ flops) of one task, for most-expensive-first scheduling and
  * `check`'s estimate: avalanche propagation plus training. */
 double grid_task_cost(const cs_sweep *s, long task);

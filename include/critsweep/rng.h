@@ -46,6 +46,11 @@ void philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]
 uint64_t rng_task_key(uint64_t sweep_seed, int activation, int width, double sigma_w2,
                       double sigma_b2, uint64_t seed);
 
+/* A task key with one more coordinate mixed in: tag names the coordinate (its axis id),
+ * value enters through its IEEE-754 bits.  For axes added after 0.2.0, mixed in only
+ * when the value differs from the axis' default, so older sweeps keep their keys. */
+uint64_t rng_key_mix(uint64_t key, uint64_t tag, double value);
+
 /* Stream id from purpose and index. */
 static inline uint64_t rng_stream_id(cs_stream_purpose purpose, uint64_t index)
 {

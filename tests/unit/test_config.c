@@ -7,6 +7,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "critsweep/avalanche.h"
+#include "critsweep/axis.h"
 #include "critsweep/config.h"
 #include "critsweep/data.h"
 
@@ -318,6 +320,8 @@ static void test_print_roundtrip(void)
         "fit: {xmin_s: auto, xmin_d: auto}\n"
         "train: {enabled: false, lr: 0.1234567890123}\n"
         "slurm: {partition: \"we \\\"quote\\\"\", extra: [--a, --b=c d]}\n",
+        "grid: {width: [8], sigma_w2: [1], q0: {start: 0.001, stop: 0.1, num: 3, scale: log}}\n"
+        "train: {enabled: false}\n",
     };
     for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
         cs_sweep a, b;
@@ -385,6 +389,46 @@ static void test_errors(void)
 }
 
 /* Two loads interleaved: no global parser state leaks between them. */
+/* The drive strength as a grid axis: parsed like the variance axes, exclusive with
+ * avalanche.q0, hashed only when given. */
+static void test_q0_axis(void)
+{
+    avalanche_params ap;
+    avalanche_params_default(&ap);
+    CHECK(axis_defs[CS_AXIS_Q0].def == ap.q0, "q0 axis default %g, avalanche default %g",
+          axis_defs[CS_AXIS_Q0].def, ap.q0);
+    const char *log3 = "grid: {width: [8], sigma_w2: [1], q0: {start: 0.001, stop: 0.1, num: 3, "
+                       "scale: log}}\ntrain: {enabled: false}\n";
+    cs_sweep s;
+    cs_err e = {0};
+    if (load(log3, NULL, 0, &s, &e)) {
+        CHECK(0, "q0 axis: %s", e.msg);
+    } else {
+        static const double want[3] = {1e-3, 1e-2, 1e-1}; /* numpy.geomspace(1e-3, 1e-1, 3) */
+        CHECK(s.n_q0 == 3, "q0 axis has %d values", s.n_q0);
+        for (int i = 0; i < s.n_q0 && i < 3; i++)
+            close_to(s.q0[i], want[i], 1e-15, "grid.q0 log range");
+        CHECK(axis_ndims(&s) == 6 && axis_present(&s, CS_AXIS_Q0), "q0 axis is a dimension");
+        config_free(&s);
+    }
+    const char *plain = "grid: {width: [8], sigma_w2: [1]}\ntrain: {enabled: false}\n";
+    if (!load(plain, NULL, 0, &s, &e)) {
+        CHECK(axis_ndims(&s) == 5 && !axis_present(&s, CS_AXIS_Q0), "no q0 axis: 5 dims");
+        config_free(&s);
+    }
+    /* given as an axis, q0 changes the hash; one value equal to the scalar still differs
+     * (the file gains a dimension) */
+    CHECK(hash_of(plain, NULL, 0) != hash_of(log3, NULL, 0), "q0 axis did not change the hash");
+    const char *q01[] = {"grid.q0=[0.1]"};
+    CHECK(hash_of(plain, NULL, 0) != hash_of(plain, q01, 1), "a one-value q0 axis kept the hash");
+    expect_error("grid:\n  width: [8]\n  sigma_w2: [1]\n  q0: [0.01, 0]\n", NULL, 0,
+                 "t.yaml:4:14: ", "grid.q0[1]: must be > 0");
+    expect_error("grid:\n  width: [8]\n  sigma_w2: [1]\n  q0: [0.01]\navalanche:\n  q0: 0.1\n",
+                 NULL, 0, "t.yaml:6:7: ", "avalanche.q0: the drive strength is also a grid axis");
+    expect_error("grid:\n  width: [8]\n  sigma_w2: [1]\n  q0: {start: 0, stop: 1, num: 3}\n", NULL,
+                 0, "t.yaml:4:15: ", "grid.q0.start: must be > 0");
+}
+
 static void test_reentrant(void)
 {
     cs_sweep a, b;
@@ -405,6 +449,7 @@ int main(void)
     test_hash();
     test_print_roundtrip();
     test_errors();
+    test_q0_axis();
     test_reentrant();
     printf("largest relative difference from numpy's linspace/geomspace: %.3g (tolerance 1e-13)\n",
            max_diff);

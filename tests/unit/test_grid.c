@@ -51,7 +51,7 @@ static void test_indexing(void)
                     for (int k = 0; k < 3; k++, t++) {
                         /* C-order offset, as numpy.ravel_multi_index((a,w,b,v,k), shape) */
                         long want = (((a * 3L + w) * 4 + b) * 5 + v) * 3 + k;
-                        grid_index g = {a, w, b, v, k}, back;
+                        grid_index g = {.activation = a, .width = w, .sigma_b2 = b, .sigma_w2 = v, .seed = k}, back;
                         long got = grid_task(&s, &g);
                         CHECK(got == want && got == t, "grid_task(%d,%d,%d,%d,%d) = %ld, want %ld", a,
                               w, b, v, k, got, want);
@@ -64,6 +64,51 @@ static void test_indexing(void)
         CHECK(seen[i] == 1, "task %ld numbered %d times", i, seen[i]);
     free(seen);
     config_free(&s);
+}
+
+/* An optional axis goes outermost: a q0 slab is the 5-axis layout, and the slab at the
+ * default q0 has the keys of the same sweep without the axis. */
+static void test_q0_outermost(void)
+{
+    const char *core = "grid: {activation: [tanh, relu], width: [8, 16], sigma_w2: [0.5, 1, 1.5], "
+                       "seeds: 2%s}\ntrain: {enabled: false}\n";
+    char a[512], b[512];
+    snprintf(a, sizeof a, core, "");
+    snprintf(b, sizeof b, core, ", q0: [0.001, 0.1, 0.3]");
+    cs_sweep s0, s1;
+    if (load(a, &s0)) {
+        failures++;
+        return;
+    }
+    if (load(b, &s1)) {
+        failures++;
+        config_free(&s0);
+        return;
+    }
+    long n0 = grid_task_count(&s0), n1 = grid_task_count(&s1);
+    CHECK(n1 == 3 * n0, "task count %ld with q0, %ld without", n1, n0);
+    cs_axis_id dims[CS_AXIS_COUNT];
+    CHECK(axis_dims(&s1, dims) == 6 && dims[0] == CS_AXIS_Q0 && dims[1] == CS_AXIS_ACTIVATION,
+          "q0 is the outermost dimension");
+    for (long t = 0; t < n1; t++) {
+        grid_index g1, g0, back;
+        grid_coords(&s1, t, &g1);
+        grid_coords(&s0, t % n0, &g0);
+        CHECK(g1.q0 == t / n0, "task %ld: q0 index %d, want %ld", t, g1.q0, t / n0);
+        g0.q0 = g1.q0;
+        CHECK(!memcmp(&g0, &g1, sizeof g0), "task %ld: core indices differ from the 5-axis grid", t);
+        CHECK(grid_task(&s1, &g1) == t, "task %ld round trip", t);
+        grid_coords(&s1, grid_task(&s1, &g1), &back);
+        CHECK(!memcmp(&back, &g1, sizeof back), "task %ld coords round trip", t);
+        uint64_t k0 = grid_task_key(&s0, &g0), k1 = grid_task_key(&s1, &g1);
+        int at_default = s1.q0[g1.q0] == 0.1;
+        CHECK(at_default ? k0 == k1 : k0 != k1, "task %ld (q0 %g): key %s the 5-axis key", t,
+              s1.q0[g1.q0], at_default ? "differs from" : "equals");
+        CHECK(grid_q0(&s1, &g1) == s1.q0[g1.q0] && grid_q0(&s0, &g0) == s0.avalanche.q0,
+              "task %ld: grid_q0", t);
+    }
+    config_free(&s0);
+    config_free(&s1);
 }
 
 /* Cost of the single task of a one-point sweep built from a format with one knob. */
@@ -169,6 +214,7 @@ static void test_estimates(void)
 
 int main(void)
 {
+    test_q0_outermost();
     test_indexing();
     test_cost();
     test_estimates();

@@ -222,6 +222,11 @@ static void test_streams_differ(void)
     float *a = malloc(n * sizeof *a), *b = malloc(n * sizeof *b), *c = malloc(n * sizeof *c);
     cs_rng r;
     uint64_t k1 = rng_task_key(0, 0, 100, 1.0, 0.0, 1);
+    /* an extra coordinate mixed in: a new key, a function of tag and value only */
+    CHECK(rng_key_mix(k1, 5, 0.01) != k1 && rng_key_mix(k1, 5, 0.01) == rng_key_mix(k1, 5, 0.01) &&
+              rng_key_mix(k1, 5, 0.01) != rng_key_mix(k1, 5, 0.02) &&
+              rng_key_mix(k1, 5, 0.01) != rng_key_mix(k1, 6, 0.01),
+          "rng_key_mix does not separate tags and values");
     uint64_t k2 = rng_task_key(0, 0, 100, 1.0, 0.0, 2);
     uint64_t k3 = rng_task_key(0, 0, 100, 1.0 + 1e-12, 0.0, 1);
     CHECK(k1 != k2 && k1 != k3, "task keys collide");
