@@ -36,6 +36,7 @@ static void fss_help(FILE *f)
         "  -o DIR           output folder (default: <FILE stem>-figures/)\n"
         "  --sigma-b2 V     the sigma_b2 row to use (default: the file's first)\n"
         "  --fit-sigma-c    fit sigma_c too instead of taking the mean-field edge of chaos\n"
+        "  --slab A=V       in a sweep with an optional axis such as q0: the slab (q0=0.01)\n"
         "  --format F       png, svg or pdf (default png)\n"
         "  --no-write       do not write the derived datasets into FILE\n"
         "  --force-write    write them even though a run holds the file's writer lock\n"
@@ -431,6 +432,7 @@ typedef struct {
     const char *path, *out, *fmt;
     double sb2;         /* NaN: the file's first row */
     int fit_sc, no_write, force;
+    const char *slab;   /* --slab A=V in a sweep with optional axes */
 } fss_args;
 
 /* Returns -1 to go on, or the exit code (help, usage errors). */
@@ -440,14 +442,16 @@ static int parse_args(int argc, char **argv, fss_args *o)
         {"output", required_argument, NULL, 'o'}, {"sigma-b2", required_argument, NULL, 'b'},
         {"fit-sigma-c", no_argument, NULL, 'c'}, {"format", required_argument, NULL, 'f'},
         {"no-write", no_argument, NULL, 'n'}, {"force-write", no_argument, NULL, 'F'},
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
-    *o = (fss_args){NULL, NULL, "png", NAN, 0, 0, 0};
+        {"slab", required_argument, NULL, 'S'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    *o = (fss_args){NULL, NULL, "png", NAN, 0, 0, 0, NULL};
     int ch;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'o': o->out = optarg; break;
+        case 'S': o->slab = optarg; break;
         case 'b':
             if (cs_parse_double(optarg, &o->sb2) != 0 || !(o->sb2 >= 0))
                 return cli_usage_error("fss", "--sigma-b2 %s: not a number >= 0", optarg);
@@ -520,6 +524,8 @@ int cli_fss(int argc, char **argv)
     phase_ctx c;
     cs_err err = {0};
     rc = phase_figures_load(&c, "fss", o.path, o.no_write, o.force, &err);
+    if (!rc && (rc = phase_figures_named_slab(&c, o.slab, "fss", &err)))
+        phase_figures_unload(&c);
     if (rc) {
         fprintf(stderr, "critsweep fss: %s\n", err.msg);
         return rc;

@@ -537,6 +537,9 @@ static void phase_help(FILE *f)
         "  --activation A   activation of that heatmap (default: the file's first)\n"
         "  --width N        width of that heatmap (default: the file's first)\n"
         "  --spread         the seed standard deviation instead of the seed mean\n"
+        "  --slab A=V       with --quantity, in a sweep with an optional axis such as q0:\n"
+        "                   the slab to draw (e.g. q0=0.01); the standard set draws every\n"
+        "                   slab into its own subfolder (<folder>/q0=0.01/)\n"
         "  -o OUT           with --quantity: the figure (.png, .svg or .pdf); otherwise the\n"
         "                   folder of the standard set (default: <FILE stem>-figures/)\n"
         "  --format F       png, svg or pdf for the standard set (default png)\n"
@@ -713,6 +716,30 @@ static int phase_standard_set(phase_ctx *c, const char *outdir, const char *ext,
     return rc;
 }
 
+/* The standard set of every slab of the optional axes: a file without them is one slab
+ * drawn into the folder itself; otherwise each slab (q0=0.001, ...) gets a subfolder. */
+static int phase_every_slab(phase_ctx *c, const char *outdir, const char *ext, cs_err *err)
+{
+    if (!c->pf.slab_label[0])
+        return phase_standard_set(c, outdir, ext, err);
+    char base[3800], dir[4000];
+    if (outdir)
+        snprintf(base, sizeof base, "%s", outdir);
+    else
+        phase_figures_default_dir(c->pf.path, base, sizeof base);
+    int rc = phase_figures_ensure_dir(base, err);
+    for (long k = 0; k < c->pf.n_slabs && !rc; k++) {
+        if (k)
+            rc = phase_figures_slab(c, k, err);
+        snprintf(dir, sizeof dir, "%s/%s", base, c->pf.slab_label);
+        if (!rc) {
+            printf("%s\n", c->pf.slab_label);
+            rc = phase_standard_set(c, dir, ext, err);
+        }
+    }
+    return rc;
+}
+
 int cli_phase(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -720,10 +747,10 @@ int cli_phase(int argc, char **argv)
         {"activation", required_argument, NULL, 'a'}, {"spread", no_argument, NULL, 's'},
         {"output", required_argument, NULL, 'o'}, {"csv", no_argument, NULL, 'c'},
         {"format", required_argument, NULL, 'f'}, {"no-write", no_argument, NULL, 'n'},
-        {"force-write", no_argument, NULL, 'F'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"force-write", no_argument, NULL, 'F'}, {"slab", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int force = 0;
-    const char *q = NULL, *act = NULL, *out = NULL, *fmt = "png";
+    const char *q = NULL, *act = NULL, *out = NULL, *fmt = "png", *slab = NULL;
     long width = 0;
     int spread = 0, csv = 0, no_write = 0, ch;
     optind = 1;
@@ -741,6 +768,7 @@ int cli_phase(int argc, char **argv)
         case 'c': csv = 1; break;
         case 'n': no_write = 1; break;
         case 'F': force = 1; break;
+        case 'S': slab = optarg; break;
         case 'f':
             if (strcmp(optarg, "png") && strcmp(optarg, "svg") && strcmp(optarg, "pdf"))
                 return cli_usage_error("phase", "--format %s: use png, svg or pdf", optarg);
@@ -766,10 +794,13 @@ int cli_phase(int argc, char **argv)
         return rc;
     }
     const phase_file *pf = &c.pf;
-    if (q)
-        rc = phase_one_quantity(&c, q, act, width, spread, out, csv, &err);
-    else
-        rc = phase_standard_set(&c, out, fmt, &err);
+    if (q) {
+        rc = phase_figures_named_slab(&c, slab, "--quantity", &err);
+        if (!rc)
+            rc = phase_one_quantity(&c, q, act, width, spread, out, csv, &err);
+    } else {
+        rc = phase_every_slab(&c, out, fmt, &err);
+    }
     if (rc)
         fprintf(stderr, "critsweep phase: %s\n", err.msg);
     else

@@ -77,14 +77,21 @@ static int rfile_open(rfile *r, const char *path, int verify, cs_err *err)
     return rc;
 }
 
+/* Dimensions of the file's tasks (optional axes such as q0 first, then the core axes):
+ * their number, task t's index along dimension a, and its value i as text. */
+static int n_dims(const rfile *r)
+{
+    return store_reader_ndims(&r->rd);
+}
+
 static int axis_index(const rfile *r, long t, int a)
 {
-    return store_reader_axis_index(&r->rd, t, a);
+    return store_reader_dim_index(&r->rd, t, a);
 }
 
 static void axis_label(const rfile *r, int a, int i, char *buf, size_t n)
 {
-    store_reader_axis_label(&r->rd, a, i, buf, n);
+    store_reader_dim_label(&r->rd, a, i, buf, n);
 }
 
 /* Failed tasks; completed tasks whose exponents carry a fit note, or whose avalanches
@@ -109,9 +116,9 @@ static void print_task(const rfile *r, long t)
 {
     char lab[64];
     printf("  task %ld (", t);
-    for (int a = 0; a < STORE_N_AXES; a++) {
+    for (int a = 0; a < n_dims(r); a++) {
         axis_label(r, a, axis_index(r, t, a), lab, sizeof lab);
-        printf("%s%s=%s", a ? ", " : "", store_axis_names[a], lab);
+        printf("%s%s=%s", a ? ", " : "", store_reader_dim_name(&r->rd, a), lab);
     }
     printf(")");
 }
@@ -122,9 +129,9 @@ static void json_task_begin(json_writer *e, const rfile *r, long t)
     char lab[64];
     json_begin(e, stdout);
     json_int(e, "task", t);
-    for (int a = 0; a < STORE_N_AXES; a++) {
+    for (int a = 0; a < n_dims(r); a++) {
         axis_label(r, a, axis_index(r, t, a), lab, sizeof lab);
-        json_str(e, store_axis_names[a], lab);
+        json_str(e, store_reader_dim_name(&r->rd, a), lab);
     }
 }
 
@@ -217,7 +224,7 @@ typedef struct {
     long interrupted, damaged;
     double pct;
     const char *checks;       /* what is known of the row checksums */
-    long *ax_done[STORE_N_AXES], *ax_tot[STORE_N_AXES];
+    long *ax_done[STORE_N_AXES + STORE_MAX_OUTER], *ax_tot[STORE_N_AXES + STORE_MAX_OUTER];
 } status_report;
 
 static void status_report_free(status_report *s)
@@ -226,7 +233,7 @@ static void status_report_free(status_report *s)
     free(s->hash);
     free(s->created);
     free(s->runs);
-    for (int a = 0; a < STORE_N_AXES; a++) {
+    for (int a = 0; a < STORE_N_AXES + STORE_MAX_OUTER; a++) {
         free(s->ax_done[a]);
         free(s->ax_tot[a]);
     }
@@ -253,14 +260,14 @@ static void count_tasks(const rfile *r, status_report *s)
 static int axis_progress(const rfile *r, status_report *s, cs_err *err)
 {
     const store_reader *rd = &r->rd;
-    for (int a = 0; a < STORE_N_AXES; a++) {
-        s->ax_done[a] = calloc((size_t)rd->n[a] + 1, sizeof(long));
-        s->ax_tot[a] = calloc((size_t)rd->n[a] + 1, sizeof(long));
+    for (int a = 0; a < n_dims(r); a++) {
+        s->ax_done[a] = calloc((size_t)store_reader_dim_len(rd, a) + 1, sizeof(long));
+        s->ax_tot[a] = calloc((size_t)store_reader_dim_len(rd, a) + 1, sizeof(long));
         if (!s->ax_done[a] || !s->ax_tot[a])
             return cs_fail(err, CS_EXIT_ERROR, "out of memory");
     }
     for (long t = 0; t < rd->n_tasks; t++)
-        for (int a = 0; a < STORE_N_AXES; a++) {
+        for (int a = 0; a < n_dims(r); a++) {
             int i = axis_index(r, t, a);
             s->ax_tot[a][i]++;
             s->ax_done[a][i] += store_task_completed(rd->status[t]);
@@ -285,9 +292,9 @@ static void json_axes(const rfile *r, const status_report *s, json_writer *w)
 {
     char lab[64];
     json_object_begin(w, "axes");
-    for (int a = 0; a < STORE_N_AXES; a++) {
-        json_object_begin(w, store_axis_names[a]);
-        for (int i = 0; i < r->rd.n[a]; i++) {
+    for (int a = 0; a < n_dims(r); a++) {
+        json_object_begin(w, store_reader_dim_name(&r->rd, a));
+        for (int i = 0; i < store_reader_dim_len(&r->rd, a); i++) {
             axis_label(r, a, i, lab, sizeof lab);
             json_object_begin(w, lab);
             json_int(w, "completed", s->ax_done[a][i]);
@@ -368,9 +375,9 @@ static void text_damaged(const rfile *r, const status_report *s)
 static void text_axes(const rfile *r, const status_report *s)
 {
     char lab[64];
-    for (int a = 0; a < STORE_N_AXES; a++) {
-        int n = r->rd.n[a];
-        printf("  %-10s", store_axis_names[a]);
+    for (int a = 0; a < n_dims(r); a++) {
+        int n = store_reader_dim_len(&r->rd, a);
+        printf("  %-10s", store_reader_dim_name(&r->rd, a));
         for (int i = 0; i < n; i++) {
             axis_label(r, a, i, lab, sizeof lab);
             printf(" %s %ld/%ld", lab, s->ax_done[a][i], s->ax_tot[a][i]);
@@ -618,9 +625,12 @@ static int export_columns_read(const rfile *r, export_columns *c, cs_err *err)
     return rc;
 }
 
-static void export_header(FILE *f, const export_columns *c)
+static void export_header(FILE *f, const rfile *r, const export_columns *c)
 {
-    fputs("task,activation,width,sigma_b2,sigma_w2,seed,status,attempts,failure_reason", f);
+    fputs("task", f);
+    for (int k = 0; k < r->rd.n_outer; k++) /* optional axes (q0), when the sweep has them */
+        fprintf(f, ",%s", r->rd.outer_name[k]);
+    fputs(",activation,width,sigma_b2,sigma_w2,seed,status,attempts,failure_reason", f);
     for (int k = 0; k < c->nf; k++)
         if (c->present[k])
             fprintf(f, ",%s", c->fields[k].name);
@@ -631,12 +641,16 @@ static void export_row(FILE *f, const rfile *r, const export_columns *c, long t)
 {
     const store_reader *rd = &r->rd;
     fprintf(f, "%ld,", t);
-    csv_string(f, rd->activation[axis_index(r, t, STORE_AX_ACTIVATION)]);
-    fprintf(f, ",%d,", rd->width[axis_index(r, t, STORE_AX_WIDTH)]);
-    csv_double(f, rd->sigma_b2[axis_index(r, t, STORE_AX_SIGMA_B2)]);
+    for (int k = 0; k < rd->n_outer; k++) {
+        csv_double(f, rd->outer[k][store_reader_dim_index(rd, t, k)]);
+        fputc(',', f);
+    }
+    csv_string(f, rd->activation[store_reader_axis_index(rd, t, STORE_AX_ACTIVATION)]);
+    fprintf(f, ",%d,", rd->width[store_reader_axis_index(rd, t, STORE_AX_WIDTH)]);
+    csv_double(f, rd->sigma_b2[store_reader_axis_index(rd, t, STORE_AX_SIGMA_B2)]);
     fputc(',', f);
-    csv_double(f, rd->sigma_w2[axis_index(r, t, STORE_AX_SIGMA_W2)]);
-    fprintf(f, ",%lld,%d,%d,", (long long)rd->seed[axis_index(r, t, STORE_AX_SEED)],
+    csv_double(f, rd->sigma_w2[store_reader_axis_index(rd, t, STORE_AX_SIGMA_W2)]);
+    fprintf(f, ",%lld,%d,%d,", (long long)rd->seed[store_reader_axis_index(rd, t, STORE_AX_SEED)],
             rd->status[t], rd->attempts[t]);
     csv_string(f, r->reasons + t * CS_REASON_LEN);
     for (int k = 0; k < c->nf; k++) {
@@ -658,7 +672,7 @@ static int export_write(const char *out, const rfile *r, const export_columns *c
     FILE *f = stdout;
     if (out && !(f = fopen(out, "w")))
         return cs_fail(err, CS_EXIT_USAGE, "%s: cannot write: %s", out, strerror(errno));
-    export_header(f, c);
+    export_header(f, r, c);
     for (long t = 0; t < r->rd.n_tasks; t++)
         export_row(f, r, c, t);
     if (ferror(f) || (f != stdout && fclose(f) != 0))

@@ -201,3 +201,58 @@ h5u_status h5u_read_strings(hid_t f, const char *name, int n, char **out)
         H5Dclose(d);
     return st;
 }
+
+/* Selects in space the elements at the n_lead leading indices `lead`; their number. */
+static hssize_t select_lead(hid_t space, int n_lead, const hsize_t *lead)
+{
+    hsize_t dims[32], start[32], count[32];
+    int nd = H5Sget_simple_extent_ndims(space);
+    if (nd < n_lead || nd > 32 || H5Sget_simple_extent_dims(space, dims, NULL) < 0)
+        return -1;
+    for (int k = 0; k < nd; k++) {
+        start[k] = k < n_lead ? lead[k] : 0;
+        count[k] = k < n_lead ? 1 : dims[k];
+        if (k < n_lead && lead[k] >= dims[k])
+            return -1;
+    }
+    if (n_lead && H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL) < 0)
+        return -1;
+    return H5Sget_select_npoints(space);
+}
+
+/* Reads or writes (write = 1) the leading-index part of open dataset d. */
+static int transfer_lead(hid_t d, int n_lead, const hsize_t *lead, hid_t mtype, void *buf,
+                         long n, int write)
+{
+    hid_t sp = H5Dget_space(d);
+    hssize_t np = sp >= 0 ? select_lead(sp, n_lead, lead) : -1;
+    int rc = np < 0 ? -1 : n >= 0 && np != n ? -2 : 0;
+    hsize_t m = (hsize_t)(np > 0 ? np : 1);
+    hid_t ms = rc ? -1 : H5Screate_simple(1, &m, NULL);
+    if (!rc && np > 0)
+        rc = (write ? H5Dwrite(d, mtype, ms, sp, H5P_DEFAULT, buf)
+                    : H5Dread(d, mtype, ms, sp, H5P_DEFAULT, buf)) < 0 ? -1 : 0;
+    if (ms >= 0)
+        H5Sclose(ms);
+    if (sp >= 0)
+        H5Sclose(sp);
+    return rc;
+}
+
+h5u_status h5u_read_lead(hid_t f, const char *name, int n_lead, const hsize_t *lead,
+                         hid_t mtype, void *buf, long n)
+{
+    if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
+        return H5U_MISSING;
+    hid_t d = H5Dopen2(f, name, H5P_DEFAULT);
+    if (d < 0)
+        return H5U_MISSING;
+    int rc = transfer_lead(d, n_lead, lead, mtype, buf, n, 0);
+    H5Dclose(d);
+    return rc == -2 ? H5U_SIZE : rc ? H5U_READ : H5U_OK;
+}
+
+int h5u_write_lead(hid_t d, int n_lead, const hsize_t *lead, hid_t mtype, const void *buf)
+{
+    return transfer_lead(d, n_lead, lead, mtype, (void *)buf, -1, 1);
+}

@@ -176,6 +176,7 @@ void phase_file_free(phase_file *pf)
 /* The counts of tasks by status, and of cells with no completed seed. */
 static void count_status(phase_file *pf)
 {
+    pf->n_done = pf->n_failed = pf->n_diverged = pf->n_pending = pf->n_pending_cells = 0;
     for (long t = 0; t < pf->n_tasks; t++) {
         switch (pf->status[t]) {
         case CS_STATUS_DONE: pf->n_done++; break;
@@ -216,7 +217,8 @@ int phase_file_open(phase_file *pf, const char *path, cs_err *err)
     pf->n_sw2 = r->n[STORE_AX_SIGMA_W2];
     pf->n_seed = r->n[STORE_AX_SEED];
     pf->n_cells = (long)pf->n_act * pf->n_width * pf->n_sb2 * pf->n_sw2;
-    pf->n_tasks = r->n_tasks;
+    pf->n_tasks = r->slab_tasks;
+    pf->n_slabs = r->n_slabs;
     pf->activation = r->activation;
     pf->sigma_b2 = r->sigma_b2;
     pf->sigma_w2 = r->sigma_w2;
@@ -228,8 +230,16 @@ int phase_file_open(phase_file *pf, const char *path, cs_err *err)
     }
     for (int i = 0; i < pf->n_width; i++)
         pf->width[i] = (int)r->width[i];
-    count_status(pf);
+    phase_file_select_slab(pf, 0);
     return 0;
+}
+
+void phase_file_select_slab(phase_file *pf, long k)
+{
+    pf->slab = k;
+    pf->status = pf->rd.status + k * pf->n_tasks;
+    store_reader_slab_label(&pf->rd, k, pf->slab_label, sizeof pf->slab_label);
+    count_status(pf);
 }
 
 int phase_find_activation(const phase_file *pf, const char *name)
@@ -256,7 +266,7 @@ int phase_has_dataset(const phase_file *pf, const char *name)
 int phase_read_doubles(const phase_file *pf, const char *name, double *out, long n,
                        cs_err *err)
 {
-    return store_reader_doubles(&pf->rd, name, out, n, err);
+    return store_reader_slab_doubles(&pf->rd, name, pf->slab, out, n, err);
 }
 
 int phase_task_values(const phase_file *pf, const char *name, double *vals, cs_err *err)
@@ -274,7 +284,7 @@ int phase_task_values(const phase_file *pf, const char *name, double *vals, cs_e
         free(pred);
         return rc;
     }
-    int rc = store_reader_doubles(&pf->rd, name, vals, pf->n_tasks, err);
+    int rc = store_reader_slab_doubles(&pf->rd, name, pf->slab, vals, pf->n_tasks, err);
     if (rc)
         return rc;
     /* Pending or failed tasks hold fill values (NaN, or -1 for integers): not data. */
@@ -408,7 +418,7 @@ static int pooled_inputs_read(const phase_file *pf, pooled_inputs *in, cs_err *e
         if (!in->arr[k])
             rc = cs_fail(err, CS_EXIT_ERROR, "out of memory reading '%s'", name);
         else
-            rc = store_reader_doubles(&pf->rd, name, in->arr[k], nt * L, err);
+            rc = store_reader_slab_doubles(&pf->rd, name, pf->slab, in->arr[k], nt * L, err);
     }
     return rc;
 }
@@ -677,7 +687,9 @@ int phase_derived_write(phase_file *pf, const phase_derived *d, cs_err *err)
         return PHASE_NOT_RESERVED;
     /* HDF5 refuses a second, read-write open of a file this process holds read-only. */
     store_reader_suspend(&pf->rd);
-    int rc = store_write_derived(pf->path, d, err);
+    unsigned long long lead[STORE_MAX_OUTER];
+    store_reader_slab_index(&pf->rd, pf->slab, lead);
+    int rc = store_write_derived(pf->path, pf->rd.n_outer, lead, d, err);
     cs_err e2 = {0, ""};
     if (store_reader_resume(&pf->rd, &e2) && !rc)
         rc = cs_fail(err, CS_EXIT_ERROR, "%s: cannot reopen after writing", pf->path);
@@ -690,11 +702,14 @@ int phase_write_derived(const char *path, cs_err *err)
     int rc = phase_file_open(&pf, path, err);
     if (rc)
         return rc;
-    phase_derived d;
-    rc = phase_derived_compute(&pf, &d, err);
-    if (!rc) {
-        rc = phase_derived_write(&pf, &d, err);
-        phase_derived_free(&d);
+    for (long k = 0; k < pf.n_slabs && !rc; k++) {
+        phase_file_select_slab(&pf, k);
+        phase_derived d;
+        rc = phase_derived_compute(&pf, &d, err);
+        if (!rc) {
+            rc = phase_derived_write(&pf, &d, err);
+            phase_derived_free(&d);
+        }
     }
     phase_file_free(&pf);
     return rc;

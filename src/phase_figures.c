@@ -14,6 +14,7 @@
 #include "critsweep/meanfield.h"
 #include "critsweep/phase.h"
 #include "critsweep/phase_figures.h"
+#include "critsweep/store_read.h"
 
 /* ------------------------------------------------------------------ small helpers */
 
@@ -165,6 +166,8 @@ int phase_figures_cells(phase_ctx *c, const char *name, int spread, double *out,
                    "branching, lyapunov, or any per-task dataset name)", name, pf->path);
 }
 
+static int write_back(phase_ctx *c, const char *cmd, const char *path, int force, cs_err *err);
+
 /* ------------------------------------------------------------------ loading */
 
 /* Opens the file, computes the derived tables and writes them back unless told not to
@@ -173,17 +176,39 @@ int phase_figures_load(phase_ctx *c, const char *cmd, const char *path, int no_w
                        int force, cs_err *err)
 {
     memset(c, 0, sizeof *c);
+    c->cmd = cmd;
+    c->no_write = no_write;
+    c->force = force;
     int rc = phase_file_open(&c->pf, path, err);
-    if (rc)
-        return rc;
-    rc = phase_derived_compute(&c->pf, &c->d, err);
+    if (!rc)
+        rc = phase_figures_slab(c, 0, err);
+    return rc;
+}
+
+static void slab_unload(phase_ctx *c)
+{
+    free(c->edge_fx);
+    free(c->edge_fy);
+    c->edge_fx = c->edge_fy = NULL;
+    phase_derived_free(&c->d);
+}
+
+int phase_figures_slab(phase_ctx *c, long k, cs_err *err)
+{
+    slab_unload(c);
+    phase_file_select_slab(&c->pf, k);
+    int rc = phase_derived_compute(&c->pf, &c->d, err);
     if (rc) {
         phase_file_free(&c->pf);
         return rc;
     }
     edge_curve(c);
-    if (no_write)
-        return 0;
+    return c->no_write ? 0 : write_back(c, c->cmd, c->pf.path, c->force, err);
+}
+
+/* Writes the selected slab's derived tables into the file, or says why not. */
+static int write_back(phase_ctx *c, const char *cmd, const char *path, int force, cs_err *err)
+{
     if (access(path, W_OK) != 0) {
         fprintf(stderr, "critsweep %s: %s is read-only: derived tables computed in memory, "
                         "not written\n", cmd, path);
@@ -210,10 +235,27 @@ int phase_figures_load(phase_ctx *c, const char *cmd, const char *path, int no_w
     return 0;
 }
 
+int phase_figures_named_slab(phase_ctx *c, const char *name, const char *what, cs_err *err)
+{
+    const phase_file *pf = &c->pf;
+    if (!pf->slab_label[0])
+        return name ? cs_fail(err, CS_EXIT_USAGE, "--slab %s: %s has no optional axes", name,
+                              pf->path) : 0;
+    char list[1024] = "";
+    for (long k = 0; k < pf->n_slabs; k++) {
+        char lab[96];
+        store_reader_slab_label(&pf->rd, k, lab, sizeof lab);
+        if (name && !strcmp(lab, name))
+            return k == pf->slab ? 0 : phase_figures_slab(c, k, err);
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "", lab);
+    }
+    return cs_fail(err, CS_EXIT_USAGE, "%s%s: %s has optional axes; choose a slab with --slab "
+                   "(one of %s)", name ? "--slab " : what, name ? name : "", pf->path,
+                   list);
+}
+
 void phase_figures_unload(phase_ctx *c)
 {
-    free(c->edge_fx);
-    free(c->edge_fy);
-    phase_derived_free(&c->d);
+    slab_unload(c);
     phase_file_free(&c->pf);
 }

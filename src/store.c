@@ -525,12 +525,18 @@ static int make_derived(creator *c)
     const int32_t minus1 = -1;
     for (int i = 0; i < N_DERIVED; i++) {
         const store_derived_field *f = &derived_defs[i];
-        hsize_t dims[4];
-        hid_t scales[4];
-        for (int k = 0; k < f->rank; k++)
-            scales[k] = creator_scale(c, f->dims[k], &dims[k]);
+        hsize_t dims[CS_AXIS_COUNT + 4];
+        hid_t scales[CS_AXIS_COUNT + 4];
+        int rank = 0;
+        for (int a = 0; a < CS_AXIS_COUNT; a++) /* a slab per value of the optional axes */
+            if (axis_defs[a].optional && axis_present(c->s, (cs_axis_id)a)) {
+                dims[rank] = (hsize_t)axis_length(c->s, (cs_axis_id)a);
+                scales[rank++] = *axis_scale(c, (cs_axis_id)a);
+            }
+        for (int k = 0; k < f->rank; k++, rank++)
+            scales[rank] = creator_scale(c, f->dims[k], &dims[rank]);
         hid_t ft = f->is_int ? H5T_STD_I32LE : H5T_IEEE_F64LE;
-        hid_t sp = H5Screate_simple(f->rank, dims, NULL);
+        hid_t sp = H5Screate_simple(rank, dims, NULL);
         hid_t p = dcpl_contiguous(ft, f->is_int ? (const void *)&minus1 : (const void *)&nan);
         hid_t d = H5Dcreate2(c->file, f->name, ft, sp, H5P_DEFAULT, p, H5P_DEFAULT);
         H5Pclose(p);
@@ -538,7 +544,7 @@ static int make_derived(creator *c)
         if (d < 0)
             return -1;
         int rc = 0;
-        for (int k = 0; k < f->rank; k++)
+        for (int k = 0; k < rank; k++)
             rc |= H5DSattach_scale(d, scales[k], (unsigned)k) < 0;
         rc |= put_string_attr(d, "units", f->units);
         rc |= put_string_attr(d, "long_name", f->long_name);
@@ -575,8 +581,8 @@ static const void *derived_values(const phase_derived *d, const char *name)
     return NULL;
 }
 
-static int write_derived_datasets(hid_t fid, const char *path, const phase_derived *d,
-                                  cs_err *err)
+static int write_derived_datasets(hid_t fid, const char *path, int n_lead,
+                                  const hsize_t *lead, const phase_derived *d, cs_err *err)
 {
     for (int i = 0; i < N_DERIVED; i++) {
         const store_derived_field *df = &derived_defs[i];
@@ -584,8 +590,8 @@ static int write_derived_datasets(hid_t fid, const char *path, const phase_deriv
         if (!v || (!d->has_pooled && strstr(df->name, "_pooled")))
             continue;
         hid_t ds = H5Dopen2(fid, df->name, H5P_DEFAULT);
-        int bad = ds < 0 || H5Dwrite(ds, df->is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE,
-                                     H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0;
+        int bad = ds < 0 || h5u_write_lead(ds, n_lead, lead,
+                                           df->is_int ? H5T_NATIVE_INT : H5T_NATIVE_DOUBLE, v);
         if (ds >= 0)
             H5Dclose(ds);
         if (bad)
@@ -596,8 +602,12 @@ static int write_derived_datasets(hid_t fid, const char *path, const phase_deriv
     return 0;
 }
 
-int store_write_derived(const char *path, const phase_derived *d, cs_err *err)
+int store_write_derived(const char *path, int n_lead, const unsigned long long *lead,
+                        const phase_derived *d, cs_err *err)
 {
+    hsize_t hl[8];
+    for (int k = 0; k < n_lead && k < 8; k++)
+        hl[k] = (hsize_t)lead[k];
     quiet_hdf5();
     hid_t fapl = h5u_fapl_nolock();
     hid_t fid = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
@@ -607,7 +617,7 @@ int store_write_derived(const char *path, const phase_derived *d, cs_err *err)
         return cs_fail(err, CS_EXIT_ERROR, "%s: cannot open for writing the derived tables "
                        "(read-only?); nothing was changed", path);
     /* Data only, into space allocated when the file was made. */
-    int rc = write_derived_datasets(fid, path, d, err);
+    int rc = write_derived_datasets(fid, path, n_lead, hl, d, err);
     if (H5Fclose(fid) < 0 && !rc)
         rc = cs_fail(err, CS_EXIT_ERROR, "%s: closing after writing the derived tables failed "
                      "(disk full?); the task rows are untouched", path);
@@ -616,10 +626,61 @@ int store_write_derived(const char *path, const phase_derived *d, cs_err *err)
 
 /* crc32 over what a reader trusts the coordinates and root attributes for: damage to
  * any of them (a flipped byte in the global heap, a coordinate's data) changes it. */
+/* The optional axes a file has as dimensions (axis.h), in dimension order: outermost. */
+typedef struct {
+    int n_axes;
+    cs_axis_id id[CS_AXIS_COUNT];
+    int n[CS_AXIS_COUNT];
+    double *values[CS_AXIS_COUNT];
+} outer_axes;
+
+static void outer_axes_free(outer_axes *o)
+{
+    for (int k = 0; k < o->n_axes; k++)
+        free(o->values[k]);
+    o->n_axes = 0;
+}
+
+/* The sweep's optional axes (values copied, as doubles). */
+static int outer_axes_of_sweep(const cs_sweep *s, outer_axes *o)
+{
+    memset(o, 0, sizeof *o);
+    for (int a = 0; a < CS_AXIS_COUNT; a++) {
+        if (!axis_defs[a].optional || !axis_present(s, (cs_axis_id)a))
+            continue;
+        int k = o->n_axes++;
+        o->id[k] = (cs_axis_id)a;
+        o->n[k] = axis_length(s, (cs_axis_id)a);
+        if (!(o->values[k] = malloc((size_t)o->n[k] * sizeof(double))))
+            return -1;
+        for (int i = 0; i < o->n[k]; i++)
+            o->values[k][i] = axis_value(s, (cs_axis_id)a, i);
+    }
+    return 0;
+}
+
+static void *read_coord(hid_t f, const char *name, hid_t mt, size_t elem, int *n);
+
+/* The optional axes a file has: a coordinate named after one (all are float64). */
+static int outer_axes_of_file(hid_t f, outer_axes *o)
+{
+    memset(o, 0, sizeof *o);
+    for (int a = 0; a < CS_AXIS_COUNT; a++) {
+        if (!axis_defs[a].optional || H5Lexists(f, axis_defs[a].name, H5P_DEFAULT) <= 0)
+            continue;
+        int k = o->n_axes++;
+        o->id[k] = (cs_axis_id)a;
+        if (!(o->values[k] = read_coord(f, axis_defs[a].name, H5T_NATIVE_DOUBLE, sizeof(double),
+                                        &o->n[k])))
+            return -1;
+    }
+    return 0;
+}
+
 static uint32_t schema_crc(const char *hash, const char *name, const char *yaml,
                            const char *const *act, int n_act, const int32_t *width, int n_w,
                            const double *sb2, int n_b, const double *sw2, int n_s,
-                           const int64_t *seed, int n_seed)
+                           const int64_t *seed, int n_seed, const outer_axes *outer)
 {
     uLong crc = crc32(0L, Z_NULL, 0);
     const char *strs[3] = {hash, name, yaml};
@@ -631,6 +692,8 @@ static uint32_t schema_crc(const char *hash, const char *name, const char *yaml,
     crc = crc32(crc, (const Bytef *)sb2, (uInt)n_b * sizeof *sb2);
     crc = crc32(crc, (const Bytef *)sw2, (uInt)n_s * sizeof *sw2);
     crc = crc32(crc, (const Bytef *)seed, (uInt)n_seed * sizeof *seed);
+    for (int k = 0; k < outer->n_axes; k++) /* none in a file without optional axes */
+        crc = crc32(crc, (const Bytef *)outer->values[k], (uInt)outer->n[k] * sizeof(double));
     return (uint32_t)crc;
 }
 
@@ -666,10 +729,13 @@ static int make_root_attrs(creator *c)
             w[i] = (int32_t)s->width[i];
         for (int i = 0; i < s->n_seed; i++)
             seeds[i] = (int64_t)s->seeds[i];
+        outer_axes outer;
+        rc |= outer_axes_of_sweep(s, &outer);
         uint32_t crc = schema_crc(s->hash_hex, s->name ? s->name : "",
                                   s->yaml_text ? s->yaml_text : "", act, s->n_activation, w,
                                   s->n_width, s->sigma_b2, s->n_sigma_b2, s->sigma_w2,
-                                  s->n_sigma_w2, seeds, s->n_seed);
+                                  s->n_sigma_w2, seeds, s->n_seed, &outer);
+        outer_axes_free(&outer);
         rc |= put_num_attr(c->file, "schema_crc32", H5T_NATIVE_UINT32, &crc, 0);
     }
     free(act);
@@ -1115,6 +1181,7 @@ static void *read_coord(hid_t f, const char *name, hid_t mt, size_t elem, int *n
  * as validate_structure reads them. */
 typedef struct {
     char *hash, *name, *yaml;
+    outer_axes outer;          /* optional axes, outermost */
     int n[NDIM_TASK];
     char **act;
     int32_t *width;
@@ -1135,6 +1202,7 @@ static void identity_free(file_identity *id)
     free(id->hash);
     free(id->name);
     free(id->yaml);
+    outer_axes_free(&id->outer);
 }
 
 /* The coordinates; activation's variable-length strings live in the global heap. */
@@ -1175,11 +1243,16 @@ static int check_identity(hid_t f, const char *path, file_identity *id, store_in
         return DAMAGED("%s is damaged: its sweep_hash attribute is not a hash; nothing was "
                        "changed", path);
     identity_read_coords(f, id);
+    if (outer_axes_of_file(f, &id->outer))
+        return DAMAGED("%s is damaged: an optional axis' coordinate cannot be read; nothing "
+                       "was changed", path);
     for (int k = 0; k < NDIM_TASK; k++)
         if (!id->n[k] || (k == 0 && !id->act))
             return DAMAGED("%s is damaged: its coordinate '%s' cannot be read; nothing was "
                            "changed", path, store_axis_names[k]);
     long n_tasks = (long)id->n[0] * id->n[1] * id->n[2] * id->n[3] * id->n[4];
+    for (int k = 0; k < id->outer.n_axes; k++)
+        n_tasks *= id->outer.n[k];
     g->n_tasks = n_tasks;
     int64_t nt_attr = -1;
     if (H5Aexists(f, "n_tasks") > 0) {
@@ -1194,7 +1267,8 @@ static int check_identity(hid_t f, const char *path, file_identity *id, store_in
         int ok = !h5u_num_attr(f, "schema_crc32", H5T_NATIVE_UINT32, &want);
         uint32_t have = schema_crc(id->hash, id->name ? id->name : "", id->yaml ? id->yaml : "",
                                    (const char *const *)id->act, id->n[0], id->width, id->n[1],
-                                   id->sb2, id->n[2], id->sw2, id->n[3], id->seed, id->n[4]);
+                                   id->sb2, id->n[2], id->sw2, id->n[3], id->seed, id->n[4],
+                                   &id->outer);
         if (!ok || have != want)
             return DAMAGED("%s is damaged: its coordinates or root attributes (sweep hash, "
                            "name, YAML text) do not match their checksum; nothing was changed",
@@ -1204,8 +1278,8 @@ static int check_identity(hid_t f, const char *path, file_identity *id, store_in
 }
 
 /* Every per-task dataset's shape, type and space. */
-static int check_task_datasets(hid_t f, const char *path, const hsize_t *axes, off_t fsize,
-                               int strict, int *has_checksums, cs_err *err)
+static int check_task_datasets(hid_t f, const char *path, const hsize_t *axes, int nd,
+                               off_t fsize, int strict, int *has_checksums, cs_err *err)
 {
     const char *why;
     for (int i = 0; i < N_FIELDS; i++) {
@@ -1216,27 +1290,27 @@ static int check_task_datasets(hid_t f, const char *path, const hsize_t *axes, o
                         : fl->type == STORE_CHAR ? H5T_STRING : H5T_INTEGER;
         if (H5Lexists(f, fl->name, H5P_DEFAULT) <= 0 && !strict)
             continue; /* a field newer than a 0.1.0 file */
-        if ((why = check_dataset(f, fl->name, axes, 5, 5 + tr, 5 + tr, cls, ts, fsize, strict, NULL)))
+        if ((why = check_dataset(f, fl->name, axes, nd, nd + tr, nd + tr, cls, ts, fsize, strict, NULL)))
             return DAMAGED("%s is damaged: dataset '%s' %s; nothing was changed", path, fl->name, why);
     }
-    if ((why = check_dataset(f, "status", axes, 5, 5, 5, H5T_INTEGER, 1, fsize, strict, NULL)))
+    if ((why = check_dataset(f, "status", axes, nd, nd, nd, H5T_INTEGER, 1, fsize, strict, NULL)))
         return DAMAGED("%s is damaged: dataset 'status' %s; nothing was changed", path, why);
-    if ((why = check_dataset(f, "attempts", axes, 5, 5, 5, H5T_INTEGER, 4, fsize, strict, NULL)))
+    if ((why = check_dataset(f, "attempts", axes, nd, nd, nd, H5T_INTEGER, 4, fsize, strict, NULL)))
         return DAMAGED("%s is damaged: dataset 'attempts' %s; nothing was changed", path, why);
-    if ((why = check_dataset(f, "failure_reason", axes, 5, 6, 6, H5T_STRING, 1, fsize, strict, NULL)))
+    if ((why = check_dataset(f, "failure_reason", axes, nd, nd + 1, nd + 1, H5T_STRING, 1, fsize, strict, NULL)))
         return DAMAGED("%s is damaged: dataset 'failure_reason' %s; nothing was changed", path, why);
     *has_checksums = H5Lexists(f, "checksum", H5P_DEFAULT) > 0;
     if (strict && !*has_checksums)
         return DAMAGED("%s is damaged: dataset 'checksum' is missing; nothing was changed", path);
     if (*has_checksums &&
-        (why = check_dataset(f, "checksum", axes, 5, 5, 5, H5T_INTEGER, 4, fsize, strict, NULL)))
+        (why = check_dataset(f, "checksum", axes, nd, nd, nd, H5T_INTEGER, 4, fsize, strict, NULL)))
         return DAMAGED("%s is damaged: dataset 'checksum' %s; nothing was changed", path, why);
     return 0;
 }
 
 /* Derived datasets: reserved in files since 0.2.0, written later by 0.1.0's phase. */
-static int check_derived_datasets(hid_t f, const char *path, const hsize_t *axes, off_t fsize,
-                                  int strict, cs_err *err)
+static int check_derived_datasets(hid_t f, const char *path, const hsize_t *axes, int n_outer,
+                                  off_t fsize, int strict, cs_err *err)
 {
     for (int i = 0; i < N_DERIVED; i++) {
         const store_derived_field *df = &derived_defs[i];
@@ -1246,12 +1320,15 @@ static int check_derived_datasets(hid_t f, const char *path, const hsize_t *axes
                                "changed", path, df->name);
             continue;
         }
-        hsize_t dax[4];
+        hsize_t dax[CS_AXIS_COUNT + 4];
+        for (int k = 0; k < n_outer; k++)
+            dax[k] = axes[k];
         for (int k = 0; k < df->rank; k++)
             for (int a = 0; a < NDIM_TASK; a++)
                 if (!strcmp(df->dims[k], store_axis_names[a]))
-                    dax[k] = axes[a];
-        const char *why = check_dataset(f, df->name, dax, df->rank, df->rank, df->rank,
+                    dax[n_outer + k] = axes[n_outer + a];
+        int rank = n_outer + df->rank;
+        const char *why = check_dataset(f, df->name, dax, rank, rank, rank,
                                         df->is_int ? H5T_INTEGER : H5T_FLOAT,
                                         df->is_int ? 4 : 8, fsize, strict, NULL);
         if (why)
@@ -1268,15 +1345,18 @@ static int validate_structure(hid_t f, const char *path, off_t fsize, store_inte
     file_identity id;
     memset(&id, 0, sizeof id);
     int rc = check_identity(f, path, &id, g, err);
-    hsize_t axes[NDIM_TASK];
+    hsize_t axes[CS_AXIS_COUNT];
+    int n_outer = id.outer.n_axes, nd = n_outer + NDIM_TASK;
+    for (int k = 0; k < n_outer; k++)
+        axes[k] = (hsize_t)id.outer.n[k];
     for (int k = 0; k < NDIM_TASK; k++)
-        axes[k] = (hsize_t)id.n[k];
+        axes[n_outer + k] = (hsize_t)id.n[k];
     identity_free(&id);
     const int strict = H5Aexists(f, "schema_crc32") > 0; /* made by critsweep 0.2.0 on */
     if (!rc)
-        rc = check_task_datasets(f, path, axes, fsize, strict, has_checksums, err);
+        rc = check_task_datasets(f, path, axes, nd, fsize, strict, has_checksums, err);
     if (!rc)
-        rc = check_derived_datasets(f, path, axes, fsize, strict, err);
+        rc = check_derived_datasets(f, path, axes, n_outer, fsize, strict, err);
     if (!rc) {
         store_run *rows = NULL;
         long nr = 0;

@@ -6,6 +6,7 @@
 
 #include <hdf5.h>
 
+#include "critsweep/axis.h"
 #include "critsweep/h5util.h"
 #include "critsweep/store.h"
 #include "critsweep/store_read.h"
@@ -30,6 +31,8 @@ void store_reader_close(store_reader *r)
     free(r->sigma_b2);
     free(r->sigma_w2);
     free(r->seed);
+    for (int k = 0; k < r->n_outer; k++)
+        free(r->outer[k]);
     free(r->status);
     free(r->attempts);
     free(r->path);
@@ -103,6 +106,28 @@ static int read_tasks(const store_reader *r, const char *name, hid_t mt, void *b
     return 0;
 }
 
+/* The optional axes the file has: a coordinate named after one (float64). */
+static int read_outer_axes(store_reader *r, cs_err *err)
+{
+    for (int a = 0; a < CS_AXIS_COUNT; a++) {
+        const char *name = axis_defs[a].name;
+        if (!axis_defs[a].optional || !store_reader_has(r, name))
+            continue;
+        if (r->n_outer == STORE_MAX_OUTER)
+            return cs_fail(err, CS_EXIT_USAGE, "%s: more than %d optional axes", r->path,
+                           STORE_MAX_OUTER);
+        int k = r->n_outer++;
+        long m = h5u_len1(fid_of(r), name);
+        r->outer_name[k] = name;
+        r->outer_n[k] = (int)(m > 0 ? m : 0);
+        if (m <= 0 || !(r->outer[k] = malloc((size_t)m * sizeof(double))) ||
+            h5u_read_whole(fid_of(r), name, H5T_NATIVE_DOUBLE, r->outer[k], m, NULL) != H5U_OK)
+            return cs_fail(err, CS_EXIT_USAGE, "%s: cannot read the coordinate %s", r->path,
+                           name);
+    }
+    return 0;
+}
+
 static int read_contents(store_reader *r, cs_err *err)
 {
     int rc;
@@ -112,11 +137,15 @@ static int read_contents(store_reader *r, cs_err *err)
                         err)) ||
         (rc = read_axis(r, STORE_AX_SIGMA_W2, H5T_NATIVE_DOUBLE, 8, (void **)&r->sigma_w2,
                         err)) ||
-        (rc = read_axis(r, STORE_AX_SEED, H5T_NATIVE_INT64, 8, (void **)&r->seed, err)))
+        (rc = read_axis(r, STORE_AX_SEED, H5T_NATIVE_INT64, 8, (void **)&r->seed, err)) ||
+        (rc = read_outer_axes(r, err)))
         return rc;
-    r->n_tasks = 1;
+    r->slab_tasks = r->n_slabs = 1;
     for (int a = 0; a < STORE_N_AXES; a++)
-        r->n_tasks *= r->n[a];
+        r->slab_tasks *= r->n[a];
+    for (int k = 0; k < r->n_outer; k++)
+        r->n_slabs *= r->outer_n[k];
+    r->n_tasks = r->n_slabs * r->slab_tasks;
     size_t nt = (size_t)(r->n_tasks > 0 ? r->n_tasks : 1);
     r->status = malloc(nt);
     r->attempts = malloc(nt * sizeof *r->attempts);
@@ -155,6 +184,7 @@ int store_task_completed(int8_t status)
 
 int store_reader_axis_index(const store_reader *r, long t, int a)
 {
+    t %= r->slab_tasks;
     for (int k = STORE_N_AXES - 1; k > a; k--)
         t /= r->n[k];
     return (int)(t % r->n[a]);
@@ -168,6 +198,52 @@ void store_reader_axis_label(const store_reader *r, int a, int i, char *buf, siz
     case STORE_AX_SIGMA_B2: snprintf(buf, n, "%g", r->sigma_b2[i]); break;
     case STORE_AX_SIGMA_W2: snprintf(buf, n, "%g", r->sigma_w2[i]); break;
     default: snprintf(buf, n, "%lld", (long long)r->seed[i]); break;
+    }
+}
+
+int store_reader_ndims(const store_reader *r)
+{
+    return r->n_outer + STORE_N_AXES;
+}
+
+const char *store_reader_dim_name(const store_reader *r, int k)
+{
+    return k < r->n_outer ? r->outer_name[k] : store_axis_names[k - r->n_outer];
+}
+
+int store_reader_dim_len(const store_reader *r, int k)
+{
+    return k < r->n_outer ? r->outer_n[k] : r->n[k - r->n_outer];
+}
+
+int store_reader_dim_index(const store_reader *r, long t, int k)
+{
+    if (k >= r->n_outer)
+        return store_reader_axis_index(r, t, k - r->n_outer);
+    long slab = t / r->slab_tasks;
+    for (int j = r->n_outer - 1; j > k; j--)
+        slab /= r->outer_n[j];
+    return (int)(slab % r->outer_n[k]);
+}
+
+void store_reader_dim_label(const store_reader *r, int k, int i, char *buf, size_t n)
+{
+    if (k < r->n_outer)
+        snprintf(buf, n, "%g", r->outer[k][i]);
+    else
+        store_reader_axis_label(r, k - r->n_outer, i, buf, n);
+}
+
+void store_reader_slab_label(const store_reader *r, long slab, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < r->n_outer && used < n; k++) {
+        char v[32];
+        store_reader_dim_label(r, k, store_reader_dim_index(r, slab * r->slab_tasks, k), v,
+                               sizeof v);
+        used += (size_t)snprintf(buf + used, n - used, "%s%s=%s", k ? "_" : "",
+                                 r->outer_name[k], v);
     }
 }
 
@@ -258,6 +334,34 @@ int store_reader_doubles_slab(const store_reader *r, const char *name, long firs
                        "(%ld values per task) as numbers", r->path, first, first + count - 1,
                        name, per);
     return 0;
+}
+
+void store_reader_slab_index(const store_reader *r, long slab, unsigned long long *lead)
+{
+    for (int k = r->n_outer - 1; k >= 0; k--) {
+        lead[k] = (unsigned long long)(slab % r->outer_n[k]);
+        slab /= r->outer_n[k];
+    }
+}
+
+int store_reader_slab_doubles(const store_reader *r, const char *name, long slab,
+                              double *out, long n, cs_err *err)
+{
+    unsigned long long lead[STORE_MAX_OUTER];
+    hsize_t hl[STORE_MAX_OUTER];
+    store_reader_slab_index(r, slab, lead);
+    for (int k = 0; k < r->n_outer; k++)
+        hl[k] = (hsize_t)lead[k];
+    switch (h5u_read_lead(fid_of(r), name, r->n_outer, hl, H5T_NATIVE_DOUBLE, out, n)) {
+    case H5U_OK: return 0;
+    case H5U_MISSING: return no_dataset(r, name, err);
+    case H5U_SIZE:
+        return cs_fail(err, CS_EXIT_USAGE, "%s: dataset '%s' does not have %ld elements per "
+                       "slab of its optional axes", r->path, name, n);
+    default:
+        return cs_fail(err, CS_EXIT_USAGE, "%s: cannot read dataset '%s' as numbers", r->path,
+                       name);
+    }
 }
 
 int store_reader_strings(const store_reader *r, const char *name, char **out, cs_err *err)

@@ -45,6 +45,13 @@ typedef enum {
 h5u_status h5u_read_whole(hid_t f, const char *name, hid_t mtype, void *buf, long n,
                           long long *npoints);
 
+/* The part of dataset d at fixed indices of its n_lead leading dimensions (a slab of
+ * the optional axes, store_read.h), n elements, read or written as memory type mtype.
+ * n_lead = 0 is the whole dataset. */
+h5u_status h5u_read_lead(hid_t f, const char *name, int n_lead, const hsize_t *lead,
+                         hid_t mtype, void *buf, long n);
+int h5u_write_lead(hid_t d, int n_lead, const hsize_t *lead, hid_t mtype, const void *buf);
+
 /* Length of a 1-D dataset, or -1 if absent or of another rank. */
 long h5u_len1(hid_t f, const char *name);
 

@@ -33,7 +33,11 @@ typedef struct {
     double *sigma_w2;       /* (n_sw2) */
     int64_t *seed;          /* (n_seed) */
     int8_t *status;         /* (A, W, B, S, seed) */
-    long n_cells, n_tasks;
+    long n_cells, n_tasks;     /* of the selected slab */
+    /* Slabs: one per combination of the optional axes' values (q0, ...), each with the
+     * layout above; phase works on one at a time (phase_file_select_slab). */
+    long slab, n_slabs;
+    char slab_label[96];       /* "q0=0.001" ("" in a file without optional axes) */
     long n_done, n_pending, n_failed, n_diverged;
     long n_pending_cells;   /* cells with no completed seed */
 } phase_file;
@@ -43,6 +47,8 @@ typedef struct {
 int phase_task_completed(int8_t status);
 
 int phase_file_open(phase_file *pf, const char *path, cs_err *err);
+/* Makes slab k (0 .. n_slabs - 1) the one every call below reads and writes. */
+void phase_file_select_slab(phase_file *pf, long k);
 void phase_file_free(phase_file *pf);
 /* Index of an activation name / width value in the file's axes, -1 if absent. */
 int phase_find_activation(const phase_file *pf, const char *name);

@@ -22,6 +22,8 @@ typedef struct {
     int n_fine;
     double *edge_fx;    /* (A, n_fine) σ_w² */
     double *edge_fy;    /* (n_fine) σ_b² */
+    const char *cmd;    /* for messages */
+    int no_write, force;
 } phase_ctx;
 
 /* Opens the file, computes the derived tables and writes them back unless told not to
@@ -29,6 +31,12 @@ typedef struct {
 int phase_figures_load(phase_ctx *c, const char *cmd, const char *path, int no_write,
                        int force, cs_err *err);
 void phase_figures_unload(phase_ctx *c);
+/* Selects slab k of the optional axes (phase.h) and computes (and writes) its derived
+ * tables; load selects slab 0.  On failure the file is closed (unload still safe). */
+int phase_figures_slab(phase_ctx *c, long k, cs_err *err);
+/* Selects the slab named `name` ("q0=0.01", as status and the subfolders name them);
+ * in a file with several slabs a NULL name fails, naming `what` and listing them. */
+int phase_figures_named_slab(phase_ctx *c, const char *name, const char *what, cs_err *err);
 
 /* Cells (A, W, B, S) of a quantity: seed mean (or spread), from the per-task data or
  * the derived tables.  Unknown names fail with the list of what exists. */

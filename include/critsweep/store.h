@@ -113,12 +113,14 @@ typedef struct {
     const char *units, *long_name, *description;
 } store_derived_field;
 int store_derived_fields(const store_derived_field **out);
-/* Writes the derived values d (phase.h) into the datasets reserved for them (data only:
+/* Writes the derived values d (phase.h) of one slab of the optional axes (n_lead indices
+ * lead, store_reader_slab_index; none without them) into the datasets reserved for them (data only:
  * no dataset, attribute or other metadata changes, so a full disk or a kill here cannot
  * touch the task rows); the pooled exponents only if d->has_pooled.  Serial; nobody
  * else may have the file open. */
 struct phase_derived;
-int store_write_derived(const char *path, const struct phase_derived *d, cs_err *err);
+int store_write_derived(const char *path, int n_lead, const unsigned long long *lead,
+                        const struct phase_derived *d, cs_err *err);
 
 /* --- Integrity of an existing file: store_integrity and store_validate are in
  * store_read.h. */

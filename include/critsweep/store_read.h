@@ -48,6 +48,7 @@ int store_validate(const char *path, int verify_rows, store_integrity *g, cs_err
 enum { STORE_AX_ACTIVATION, STORE_AX_WIDTH, STORE_AX_SIGMA_B2, STORE_AX_SIGMA_W2,
        STORE_AX_SEED, STORE_N_AXES };
 extern const char *const store_axis_names[STORE_N_AXES];
+#define STORE_MAX_OUTER 4
 
 /* A results file open for reading: its coordinates, task status and attempts, and what
  * store_validate found.  Tasks are row-major over the axes, the seed fastest. */
@@ -60,6 +61,15 @@ typedef struct {
     double *sigma_b2;          /* (n[2]) */
     double *sigma_w2;          /* (n[3]) */
     int64_t *seed;             /* (n[4]) */
+    /* Optional axes (axis.h) the file has as dimensions, outermost, in dimension order:
+     * their coordinate names and values; none in a sweep without them.  The tasks of
+     * one combination of their values (a slab, slab_tasks of them) have the layout of
+     * a file without them. */
+    int n_outer;
+    const char *outer_name[STORE_MAX_OUTER];
+    int outer_n[STORE_MAX_OUTER];
+    double *outer[STORE_MAX_OUTER];
+    long n_slabs, slab_tasks;
     long n_tasks;
     int8_t *status;            /* (n_tasks) */
     int32_t *attempts;         /* (n_tasks) */
@@ -79,9 +89,18 @@ int store_reader_resume(store_reader *r, cs_err *err);
  * or diverged (a diverged training run is a result, not a failure). */
 int store_task_completed(int8_t status);
 
-/* Index of task t along axis a, and the axis value as text ("tanh", "64", "1.5"). */
+/* Index of task t along core axis a, and the axis value as text ("tanh", "64", "1.5"). */
 int store_reader_axis_index(const store_reader *r, long t, int a);
 void store_reader_axis_label(const store_reader *r, int a, int i, char *buf, size_t n);
+/* Every dimension of the per-task datasets, optional axes first: their number, and
+ * dimension k's name, length, the index of task t along it and value i as text. */
+int store_reader_ndims(const store_reader *r);
+const char *store_reader_dim_name(const store_reader *r, int k);
+int store_reader_dim_len(const store_reader *r, int k);
+int store_reader_dim_index(const store_reader *r, long t, int k);
+void store_reader_dim_label(const store_reader *r, int k, int i, char *buf, size_t n);
+/* Slab `slab`'s values of the optional axes as text, "q0=0.001" ("" with none). */
+void store_reader_slab_label(const store_reader *r, long slab, char *buf, size_t n);
 
 /* 1 if the file has a dataset of that name (a plain name, no '/'). */
 int store_reader_has(const store_reader *r, const char *name);
@@ -106,6 +125,14 @@ int store_reader_strings(const store_reader *r, const char *name, char **out, cs
 char *store_reader_attr_string(const store_reader *r, const char *name);
 int store_reader_attr_double(const store_reader *r, const char *name, double *out);
 int store_reader_attr_int64(const store_reader *r, const char *name, int64_t *out);
+
+/* Slab `slab`'s part of a dataset whose leading dimensions are the optional axes
+ * (per-task and derived datasets): exactly n elements as double.  Without optional
+ * axes slab 0 is the whole dataset. */
+int store_reader_slab_doubles(const store_reader *r, const char *name, long slab,
+                              double *out, long n, cs_err *err);
+/* The indices along the optional axes of slab `slab` (lead: n_outer of them). */
+void store_reader_slab_index(const store_reader *r, long slab, unsigned long long *lead);
 
 /* The runs table's used rows (malloc'd *rows, *n). */
 int store_reader_runs(const store_reader *r, store_run **rows, long *n, cs_err *err);
