@@ -14,6 +14,9 @@
  *                               #   geomspace for scale: log); variances >= 0; the
  *                               #   σ axes are sorted ascending
  *     seeds: 2                  #   a count n (seeds 0..n-1) or a list of integers >= 0
+ *     q0: [0.001, 0.01, 0.1]    #   optional axis (axis.h): the drive strength as a list or
+ *                               #   range of values > 0, then the OUTERMOST dimension;
+ *                               #   excludes avalanche.q0
  *   avalanche:
  *     depth: 1000               # L_max >= 4
  *     q0: 0.1                   # drive strength > 0

@@ -711,7 +711,8 @@ static int make_root_attrs(creator *c)
     rc |= put_string_attr(c->file, "sweep_name", s->name ? s->name : "");
     rc |= put_string_attr(c->file, "created", now);
     rc |= put_num_attr(c->file, "L_max", H5T_NATIVE_INT64, &lmax, 0);
-    rc |= put_num_attr(c->file, "q0", H5T_NATIVE_DOUBLE, &s->avalanche.q0, 0);
+    if (!axis_present(s, CS_AXIS_Q0)) /* else the q0 coordinate holds it */
+        rc |= put_num_attr(c->file, "q0", H5T_NATIVE_DOUBLE, &s->avalanche.q0, 0);
     rc |= put_string_attr(c->file, "convention", convention_name(s->avalanche.convention));
     rc |= put_string_attr(c->file, "mode", mode_name(s->avalanche.mode));
     rc |= put_string_attr(c->file, "engine", engine_name(s->avalanche.engine));

@@ -57,6 +57,8 @@ want = {
     "sigma_w2": len(axis(g.get("sigma_w2"), None)),
     "seed": g.get("seeds", 1) if isinstance(g.get("seeds", 1), int) else len(g["seeds"]),
 }
+if "q0" in g:  # an optional axis, a dimension only when given
+    want["q0"] = len(axis(g["q0"], None))
 errors = []
 if out["axes"] != want:
     errors.append(f"axes {out['axes']} != {want}")
@@ -64,7 +66,7 @@ tasks = math.prod(want.values())
 if out["tasks"] != tasks:
     errors.append(f"tasks {out['tasks']} != {tasks}")
 worst = 0.0
-for key in ("sigma_w2", "sigma_b2"):
+for key in ("sigma_w2", "sigma_b2") + (("q0",) if "q0" in g else ()):
     ref = axis(g.get(key), [0.0])
     got = resolved["grid"][key]
     if len(got) != len(ref):
@@ -92,6 +94,8 @@ ref = {("avalanche", "q0"): 0.1, ("avalanche", "per_network"): 1000,
        ("fit", "xmin_s"): 0.5, ("fit", "xmin_d"): 5, ("fit", "gamma_min_count"): 100,
        ("output", "max_attempts"): 3}
 for (sec, k), v in ref.items():
+    if (sec, k) == ("avalanche", "q0") and "q0" in g:
+        continue  # a grid axis, printed under grid
     if k not in (src.get(sec) or {}) and resolved[sec][k] != v:
         errors.append(f"default {sec}.{k} = {resolved[sec][k]!r}, reference {v!r}")
 if resolved["name"] != src.get("name", resolved["name"]):

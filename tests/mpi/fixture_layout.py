@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""fixture_layout.py FIXTURE.h5 NEW.h5 [--done-of INTERRUPTED.h5] — the results-file
+contract against a file written by an earlier release: the same datasets with the same
+shapes, types and attributes, the same coordinates and root attributes (but `created`,
+and the stored YAML text with its checksum: the fixtures were written with --set
+output.file), every task done.  With --done-of, every task the interrupted file had
+finished keeps its row bit-for-bit (resuming rewrote nothing) and the root attributes
+are that file's, the YAML text included.  Exit 1 on any difference."""
+import argparse
+import sys
+
+import h5py
+import numpy as np
+
+TIMING = {"seconds", "avalanches_per_s", "samples_per_s", "runs", "run", "checksum", "attempts"}
+REFS = {"REFERENCE_LIST", "DIMENSION_LIST"}
+
+
+def same(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    if a.dtype.kind == "f" and b.dtype.kind == "f":
+        return a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+    return np.array_equal(a, b)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("old")
+    ap.add_argument("new")
+    ap.add_argument("--done-of")
+    o = ap.parse_args()
+    bad = []
+    with h5py.File(o.old, "r") as fa, h5py.File(o.new, "r") as fb:
+        da = {k for k in fa if isinstance(fa[k], h5py.Dataset)}
+        db = {k for k in fb if isinstance(fb[k], h5py.Dataset)}
+        if da != db:
+            bad.append("dataset lists differ: %s" % sorted(da ^ db))
+        for k in sorted(set(fa.attrs) | set(fb.attrs)):
+            if k not in ("created", "sweep_yaml", "schema_crc32") and not same(fa.attrs.get(k), fb.attrs.get(k)):
+                bad.append("root attribute %s: %.60r vs %.60r" % (k, fa.attrs.get(k), fb.attrs.get(k)))
+        for k in sorted(da & db):
+            a, b = fa[k], fb[k]
+            if a.shape != b.shape or a.dtype != b.dtype:
+                bad.append("%s: %s %s vs %s %s" % (k, a.shape, a.dtype, b.shape, b.dtype))
+                continue
+            for an in sorted((set(a.attrs) | set(b.attrs)) - REFS):
+                if not same(a.attrs.get(an), b.attrs.get(an)):
+                    bad.append("%s attribute %s differs" % (k, an))
+            if a.ndim == 1 and k not in TIMING and not same(a[...], b[...]):
+                bad.append("coordinate %s differs" % k)
+        if not np.all(fb["status"][...] == 1):
+            bad.append("not every task of %s is done" % o.new)
+        kept = 0
+        if o.done_of:
+            with h5py.File(o.done_of, "r") as fi:
+                for k in sorted(set(fi.attrs) | set(fb.attrs)):
+                    if k != "created" and not same(fi.attrs.get(k), fb.attrs.get(k)):
+                        bad.append("root attribute %s changed on resuming" % k)
+                done = fi["status"][...] == 1
+                kept = int(done.sum())
+                for k in sorted(da & db - TIMING):
+                    if fi[k].ndim >= done.ndim and fi[k].shape[:done.ndim] == done.shape:
+                        if not same(fi[k][...][done], fb[k][...][done]):
+                            bad.append("%s: a task finished before the interruption changed" % k)
+    for b in bad[:30]:
+        print("  " + b)
+    if bad:
+        print("FAIL: %d differences between %s and %s" % (len(bad), o.old, o.new))
+        return 1
+    print("layout of %s = %s (%d datasets)%s" % (o.new, o.old, len(da),
+          "; %d finished tasks kept bit-for-bit" % kept if o.done_of else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
