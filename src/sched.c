@@ -613,6 +613,20 @@ static void master_serve(worker *wk, master_state *m, sched_summary *sum, int w)
     }
 }
 
+/* A task finished (done, diverged or failed): the progress line and the summary. */
+static void count_finished(const sched_opts *o, progress *pg, sched_summary *sum, long task,
+                           int status)
+{
+    pg->finished++;
+    pg->cost_done += grid_task_cost(o->sweep, task);
+    if (status == CS_STATUS_FAILED) {
+        pg->failed++;
+        sum->failed++;
+    } else {
+        sum->completed++;
+    }
+}
+
 /* Accounts for one message of worker w: {kind, task, status}. */
 static void master_handle(worker *wk, master_state *m, progress *pg, sched_summary *sum, int w,
                           const long msg[3])
@@ -641,14 +655,7 @@ static void master_handle(worker *wk, master_state *m, progress *pg, sched_summa
         }
         break;
     case MSG_RESULT:
-        pg->finished++;
-        pg->cost_done += grid_task_cost(o->sweep, task);
-        if (status == CS_STATUS_FAILED) {
-            pg->failed++;
-            sum->failed++;
-        } else {
-            sum->completed++;
-        }
+        count_finished(o, pg, sum, task, (int)status);
         break;
     case MSG_ABANDONED:
         sum->abandoned++;
@@ -756,14 +763,7 @@ static void serial_loop(worker *wk, progress *pg, sched_summary *sum, cs_err *er
             }
             break;
         }
-        pg->finished++;
-        pg->cost_done += grid_task_cost(o->sweep, task);
-        if (status == CS_STATUS_FAILED) {
-            pg->failed++;
-            sum->failed++;
-        } else {
-            sum->completed++;
-        }
+        count_finished(o, pg, sum, task, (int)status);
         progress_show(pg, 0);
     }
     if (g_signals)

@@ -9,17 +9,7 @@
 
 #include "critsweep/cli.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            failures++;                                                                    \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                    \
-            printf(__VA_ARGS__);                                                           \
-            printf("\n");                                                                  \
-        }                                                                                  \
-    } while (0)
+#include "check.h"
 
 static const struct option longs[] = {
     {"help", no_argument, NULL, 'h'}, {"output", required_argument, NULL, 'o'},

@@ -12,18 +12,9 @@
 #include "critsweep/config.h"
 #include "critsweep/data.h"
 
-static int failures;
-static double max_diff;
+#include "check.h"
 
-#define CHECK(cond, ...)                                                                   \
-    do {                                                                                   \
-        if (!(cond)) {                                                                     \
-            failures++;                                                                    \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);                                    \
-            printf(__VA_ARGS__);                                                           \
-            printf("\n");                                                                  \
-        }                                                                                  \
-    } while (0)
+static double max_diff;
 
 /* Relative difference, tracked for the final report. */
 static void close_to(double got, double want, double tol, const char *what)

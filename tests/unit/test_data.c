@@ -12,18 +12,9 @@
 
 #include "critsweep/data.h"
 
-static int failures;
-static double max_diff;
+#include "check.h"
 
-#define CHECK(cond, ...)                                                                    \
-    do {                                                                                    \
-        if (!(cond)) {                                                                      \
-            failures++;                                                                     \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                            \
-            fprintf(stderr, __VA_ARGS__);                                                   \
-            fputc('\n', stderr);                                                            \
-        }                                                                                   \
-    } while (0)
+static double max_diff;
 
 static char tmpdir[] = "/tmp/test_data_XXXXXX";
 

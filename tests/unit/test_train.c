@@ -17,18 +17,9 @@
 #include "critsweep/rng.h"
 #include "critsweep/train.h"
 
-static int failures;
-static double worst_grad, worst_step;
+#include "check.h"
 
-#define CHECK(cond, ...)                                                                    \
-    do {                                                                                    \
-        if (!(cond)) {                                                                      \
-            failures++;                                                                     \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                            \
-            fprintf(stderr, __VA_ARGS__);                                                   \
-            fputc('\n', stderr);                                                            \
-        }                                                                                   \
-    } while (0)
+static double worst_grad, worst_step;
 
 #define IN 6
 #define WID 19 /* one 16-wide vector plus a scalar tail in the fused kernels */
