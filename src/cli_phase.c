@@ -521,6 +521,26 @@ static int render_summary(phase_ctx *c, const char *path, cs_err *err)
 
 /* ------------------------------------------------------------------ phase */
 
+/* The per-task scalars --quantity takes, from the quantity table. */
+static void help_quantity_list(FILE *f)
+{
+    fputs("\nper-task quantities:", f);
+    int col = 20; /* "per-task quantities:" */
+    for (int i = 0; i < QUANTITY_COUNT; i++) {
+        const quantity_def *q = &quantity_defs[i];
+        if (q->trailing != QUANTITY_TR_NONE)
+            continue;
+        int len = (int)strlen(q->name) + 1;
+        if (col + len > 86) {
+            fputs("\n ", f);
+            col = 1;
+        }
+        fprintf(f, " %s", q->name);
+        col += len;
+    }
+    fputc('\n', f);
+}
+
 static void phase_help(FILE *f)
 {
     fprintf(f,
@@ -531,9 +551,9 @@ static void phase_help(FILE *f)
         "better than the edge of chaos?).  Every figure has its numbers as CSV beside it.\n"
         "The derived datasets (chi, widom_sigma_w2, edge_sigma_w2, ... ) are written into\n"
         "FILE first, unless it is read-only or a run is writing it.\n\n"
-        "  --quantity Q     one heatmap of Q: chi, chi_b, S_mean, P_surv, tau_s, tau_d, gamma,\n"
-        "                   crackling (gamma - gamma_pred), test_accuracy, branching,\n"
-        "                   lyapunov, any per-task dataset, or a derived one (tau_s_pooled...)\n"
+        "  --quantity Q     one heatmap of Q: chi, chi_b, crackling (gamma - gamma_pred), a\n"
+        "                   derived dataset (tau_s_pooled, widom_sigma_w2, ...), or a per-task\n"
+        "                   quantity (below)\n"
         "  --activation A   activation of that heatmap (default: the file's first)\n"
         "  --width N        width of that heatmap (default: the file's first)\n"
         "  --spread         the seed standard deviation instead of the seed mean\n"
@@ -550,6 +570,7 @@ static void phase_help(FILE *f)
         "                   (its last run was killed; never while a run is writing)\n"
         "  -h, --help       this help\n\n"
         "Pending cells (no finished seed) are grey; titles say how many.\n");
+    help_quantity_list(f);
 }
 
 static int phase_one_quantity(phase_ctx *c, const char *q, const char *act, long width,

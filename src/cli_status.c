@@ -127,7 +127,7 @@ static void print_task(const rfile *r, long t)
 static void json_task_begin(json_writer *e, const rfile *r, long t)
 {
     char lab[64];
-    json_begin(e, stdout);
+    json_object_begin(e, NULL);
     json_int(e, "task", t);
     for (int a = 0; a < n_dims(r); a++) {
         axis_label(r, a, axis_index(r, t, a), lab, sizeof lab);
@@ -136,22 +136,19 @@ static void json_task_begin(json_writer *e, const rfile *r, long t)
 }
 
 /* The tasks of one kind (pred) as a JSON array under key; extra writes their fields. */
-static void json_task_list(const char *key, const rfile *r, int (*pred)(const rfile *, long),
+static void json_task_list(json_writer *w, const char *key, const rfile *r,
+                           int (*pred)(const rfile *, long),
                            void (*extra)(json_writer *, const rfile *, long))
 {
-    printf(", \"%s\": [", key);
-    int k = 0;
+    json_array_begin(w, key);
     for (long t = 0; t < r->rd.n_tasks; t++) {
         if (!pred(r, t))
             continue;
-        if (k++)
-            fputs(", ", stdout);
-        json_writer e;
-        json_task_begin(&e, r, t);
-        extra(&e, r, t);
-        fputs("}", stdout);
+        json_task_begin(w, r, t);
+        extra(w, r, t);
+        json_object_end(w);
     }
-    fputs("]", stdout);
+    json_array_end(w);
 }
 
 static void json_failed(json_writer *e, const rfile *r, long t)
@@ -306,24 +303,21 @@ static void json_axes(const rfile *r, const status_report *s, json_writer *w)
     json_object_end(w);
 }
 
-static void json_runs(const status_report *s)
+static void json_runs(json_writer *w, const status_report *s)
 {
-    fputs(", \"runs\": [", stdout);
+    json_array_begin(w, "runs");
     for (long i = 0; i < s->n_runs; i++) {
         const store_run *run = &s->runs[i];
-        if (i)
-            fputs(", ", stdout);
-        json_writer e;
-        json_begin(&e, stdout);
-        json_str(&e, "start", run->start);
-        json_str(&e, "end", run->end);
-        json_int(&e, "ranks", run->ranks);
-        json_int(&e, "tasks_done", run->tasks_done);
-        json_str(&e, "slurm_job_id", run->slurm_job_id);
-        json_str(&e, "exit_state", run->exit_state);
-        fputs("}", stdout);
+        json_object_begin(w, NULL);
+        json_str(w, "start", run->start);
+        json_str(w, "end", run->end);
+        json_int(w, "ranks", run->ranks);
+        json_int(w, "tasks_done", run->tasks_done);
+        json_str(w, "slurm_job_id", run->slurm_job_id);
+        json_str(w, "exit_state", run->exit_state);
+        json_object_end(w);
     }
-    fputs("]", stdout);
+    json_array_end(w);
 }
 
 static void status_json(const rfile *r, const char *path, const status_report *s)
@@ -345,13 +339,11 @@ static void status_json(const rfile *r, const char *path, const status_report *s
     json_bool(&w, "complete", s->cnt[0] == 0 && s->damaged == 0);
     json_num(&w, "percent_complete", s->pct);
     json_axes(r, s, &w);
-    /* Arrays of objects: the shared writer has none, so each element is its own
-     * object written with it. */
-    json_task_list("failed_tasks", r, failed, json_failed);
-    json_task_list("fit_notes", r, noted, json_note);
-    json_task_list("exploded_tasks", r, exploded, json_exploded);
-    json_task_list("damaged_tasks", r, damaged_row, json_damage);
-    json_runs(s);
+    json_task_list(&w, "failed_tasks", r, failed, json_failed);
+    json_task_list(&w, "fit_notes", r, noted, json_note);
+    json_task_list(&w, "exploded_tasks", r, exploded, json_exploded);
+    json_task_list(&w, "damaged_tasks", r, damaged_row, json_damage);
+    json_runs(&w, s);
     json_end(&w);
 }
 

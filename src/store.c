@@ -143,12 +143,6 @@ void store_now_iso(char out[CS_RUN_STR])
 
 /* ---- small HDF5 helpers ---- */
 
-/* This file's names for the shared helpers (h5util.h). */
-#define quiet_hdf5 h5u_quiet
-#define vlen_utf8 h5u_vlen_utf8
-#define put_string_attr h5u_put_string_attr
-#define put_num_attr h5u_put_num_attr
-#define char_type h5u_char_type
 
 char *store_read_string_attr(hid_t obj, const char *name)
 {
@@ -236,8 +230,8 @@ static hid_t make_coord(creator *c, const char *name, hid_t ftype, hid_t mtype, 
     if (d < 0)
         return -1;
     if ((n && data && H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) ||
-        H5DSset_scale(d, name) < 0 || put_string_attr(d, "units", units) ||
-        put_string_attr(d, "long_name", long_name)) {
+        H5DSset_scale(d, name) < 0 || h5u_put_string_attr(d, "units", units) ||
+        h5u_put_string_attr(d, "long_name", long_name)) {
         H5Dclose(d);
         return -1;
     }
@@ -280,7 +274,7 @@ static hid_t make_axis_coord(creator *c, cs_axis_id a)
         return id;
     }
     const char **names = malloc((size_t)n * sizeof *names);
-    hid_t vt = vlen_utf8();
+    hid_t vt = h5u_vlen_utf8();
     for (int i = 0; names && i < n; i++)
         names[i] = activation_name(((const cs_activation *)v)[i]);
     if (names)
@@ -330,7 +324,7 @@ static int make_scales(creator *c)
                                    CS_SIZE_BINS, dbuf, "1",
                                    "avalanche size S (geometric bin centre)");
     if (c->scale_size_bin >= 0)
-        rc |= put_num_attr(c->scale_size_bin, "edges", H5T_NATIVE_DOUBLE, edges, CS_SIZE_BINS + 1);
+        rc |= h5u_put_num_attr(c->scale_size_bin, "edges", H5T_NATIVE_DOUBLE, edges, CS_SIZE_BINS + 1);
     for (int i = 0; i < c->n_profile_d; i++)
         ibuf[i] = s->avalanche.shape_dmin + 1 + i;
     c->scale_shape_d = make_coord(c, "shape_duration", H5T_STD_I32LE, H5T_NATIVE_INT32,
@@ -392,9 +386,9 @@ static int make_task_dataset(creator *c, const char *name, hid_t ftype, const vo
     int rc = 0;
     for (int i = 0; i < nd; i++)
         rc |= H5DSattach_scale(d, scales[i], (unsigned)i) < 0;
-    rc |= put_string_attr(d, "units", units);
-    rc |= put_string_attr(d, "long_name", long_name);
-    rc |= put_string_attr(d, "description", desc);
+    rc |= h5u_put_string_attr(d, "units", units);
+    rc |= h5u_put_string_attr(d, "long_name", long_name);
+    rc |= h5u_put_string_attr(d, "description", desc);
     H5Dclose(d);
     return rc;
 }
@@ -404,14 +398,14 @@ static int make_task_dataset(creator *c, const char *name, hid_t ftype, const vo
 static int make_char_dataset(creator *c, const char *name, const char *long_name,
                              const char *desc)
 {
-    hid_t ct = char_type();
+    hid_t ct = h5u_char_type();
     hid_t trail = c->scale_reason;
     hsize_t tn = CS_REASON_LEN;
     const char nul = 0;
     int rc = make_task_dataset(c, name, ct, &nul, &trail, &tn, 1, "1", long_name, desc);
     if (!rc) {
         hid_t d = H5Dopen2(c->file, name, H5P_DEFAULT);
-        rc = d < 0 || put_string_attr(d, "_Encoding", "utf-8");
+        rc = d < 0 || h5u_put_string_attr(d, "_Encoding", "utf-8");
         if (d >= 0)
             H5Dclose(d);
     }
@@ -492,10 +486,10 @@ static int make_runs(creator *c)
         rc |= !rows || H5Dwrite(run, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, rows) < 0;
         free(rows);
         rc |= H5DSset_scale(run, "run") < 0;
-        rc |= put_string_attr(run, "long_name", "run number (one row per `critsweep run`)");
+        rc |= h5u_put_string_attr(run, "long_name", "run number (one row per `critsweep run`)");
         rc |= H5DSattach_scale(runs, run, 0) < 0;
-        rc |= put_string_attr(runs, "long_name", "runs of this sweep");
-        rc |= put_string_attr(runs, "description",
+        rc |= h5u_put_string_attr(runs, "long_name", "runs of this sweep");
+        rc |= h5u_put_string_attr(runs, "description",
                               "start, end (ISO 8601 UTC; end empty while running or if killed), "
                               "ranks, tasks_done, slurm_job_id, exit_state; rows with an empty "
                               "start are not used yet");
@@ -546,9 +540,9 @@ static int make_derived(creator *c)
         int rc = 0;
         for (int k = 0; k < rank; k++)
             rc |= H5DSattach_scale(d, scales[k], (unsigned)k) < 0;
-        rc |= put_string_attr(d, "units", f->units);
-        rc |= put_string_attr(d, "long_name", f->long_name);
-        rc |= put_string_attr(d, "description", f->description);
+        rc |= h5u_put_string_attr(d, "units", f->units);
+        rc |= h5u_put_string_attr(d, "long_name", f->long_name);
+        rc |= h5u_put_string_attr(d, "description", f->description);
         H5Dclose(d);
         if (rc)
             return -1;
@@ -608,7 +602,7 @@ int store_write_derived(const char *path, int n_lead, const unsigned long long *
     hsize_t hl[8];
     for (int k = 0; k < n_lead && k < 8; k++)
         hl[k] = (hsize_t)lead[k];
-    quiet_hdf5();
+    h5u_quiet();
     hid_t fapl = h5u_fapl_nolock();
     hid_t fid = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
     if (fapl >= 0)
@@ -705,19 +699,19 @@ static int make_root_attrs(creator *c)
     int64_t lmax = s->avalanche.depth, ntasks = grid_task_count(s);
     int32_t maxatt = s->output.max_attempts;
     int rc = 0;
-    rc |= put_string_attr(c->file, "critsweep_version", CS_VERSION);
-    rc |= put_string_attr(c->file, "sweep_yaml", s->yaml_text ? s->yaml_text : "");
-    rc |= put_string_attr(c->file, "sweep_hash", s->hash_hex);
-    rc |= put_string_attr(c->file, "sweep_name", s->name ? s->name : "");
-    rc |= put_string_attr(c->file, "created", now);
-    rc |= put_num_attr(c->file, "L_max", H5T_NATIVE_INT64, &lmax, 0);
+    rc |= h5u_put_string_attr(c->file, "critsweep_version", CS_VERSION);
+    rc |= h5u_put_string_attr(c->file, "sweep_yaml", s->yaml_text ? s->yaml_text : "");
+    rc |= h5u_put_string_attr(c->file, "sweep_hash", s->hash_hex);
+    rc |= h5u_put_string_attr(c->file, "sweep_name", s->name ? s->name : "");
+    rc |= h5u_put_string_attr(c->file, "created", now);
+    rc |= h5u_put_num_attr(c->file, "L_max", H5T_NATIVE_INT64, &lmax, 0);
     if (!axis_present(s, CS_AXIS_Q0)) /* else the q0 coordinate holds it */
-        rc |= put_num_attr(c->file, "q0", H5T_NATIVE_DOUBLE, &s->avalanche.q0, 0);
-    rc |= put_string_attr(c->file, "convention", convention_name(s->avalanche.convention));
-    rc |= put_string_attr(c->file, "mode", mode_name(s->avalanche.mode));
-    rc |= put_string_attr(c->file, "engine", engine_name(s->avalanche.engine));
-    rc |= put_num_attr(c->file, "n_tasks", H5T_NATIVE_INT64, &ntasks, 0);
-    rc |= put_num_attr(c->file, "max_attempts", H5T_NATIVE_INT32, &maxatt, 0);
+        rc |= h5u_put_num_attr(c->file, "q0", H5T_NATIVE_DOUBLE, &s->avalanche.q0, 0);
+    rc |= h5u_put_string_attr(c->file, "convention", convention_name(s->avalanche.convention));
+    rc |= h5u_put_string_attr(c->file, "mode", mode_name(s->avalanche.mode));
+    rc |= h5u_put_string_attr(c->file, "engine", engine_name(s->avalanche.engine));
+    rc |= h5u_put_num_attr(c->file, "n_tasks", H5T_NATIVE_INT64, &ntasks, 0);
+    rc |= h5u_put_num_attr(c->file, "max_attempts", H5T_NATIVE_INT32, &maxatt, 0);
     const char **act = malloc((size_t)s->n_activation * sizeof *act);
     int32_t *w = malloc((size_t)s->n_width * sizeof *w);
     int64_t *seeds = malloc((size_t)s->n_seed * sizeof *seeds);
@@ -737,7 +731,7 @@ static int make_root_attrs(creator *c)
                                   s->n_width, s->sigma_b2, s->n_sigma_b2, s->sigma_w2,
                                   s->n_sigma_w2, seeds, s->n_seed, &outer);
         outer_axes_free(&outer);
-        rc |= put_num_attr(c->file, "schema_crc32", H5T_NATIVE_UINT32, &crc, 0);
+        rc |= h5u_put_num_attr(c->file, "schema_crc32", H5T_NATIVE_UINT32, &crc, 0);
     }
     free(act);
     free(w);
@@ -979,7 +973,7 @@ int store_create(const char *path, const cs_sweep *s, const store_run *first_run
 {
     if (lock_fd)
         *lock_fd = -1;
-    quiet_hdf5();
+    h5u_quiet();
     int rc = check_new_path(path, err);
     if (rc)
         return rc;
@@ -1068,7 +1062,7 @@ int store_lock_held(const char *path)
 
 hid_t store_open_read(const char *path, cs_err *err)
 {
-    quiet_hdf5();
+    h5u_quiet();
     struct stat st;
     if (stat(path, &st) != 0) {
         cs_fail(err, CS_EXIT_USAGE, "%s: %s", path, strerror(errno));
@@ -1209,7 +1203,7 @@ static void identity_free(file_identity *id)
 /* The coordinates; activation's variable-length strings live in the global heap. */
 static void identity_read_coords(hid_t f, file_identity *id)
 {
-    hid_t vt = vlen_utf8();
+    hid_t vt = h5u_vlen_utf8();
     char **tmp = read_coord(f, "activation", vt, sizeof(char *), &id->n[0]);
     if (tmp) {
         id->act = calloc((size_t)id->n[0], sizeof *id->act);
@@ -1389,7 +1383,7 @@ static int verify_rows(hid_t f, const char *path, const int8_t *status, uint32_t
         /* Bytes per value as the writer hashed them: float64 / int64, or text bytes. */
         size_t per = (size_t)(np / n_tasks), vb = fl->type == STORE_CHAR ? 1 : 8;
         void *buf = malloc((size_t)np * vb + 8);
-        hid_t mt = fl->type == STORE_CHAR ? char_type()
+        hid_t mt = fl->type == STORE_CHAR ? h5u_char_type()
                  : H5Tcopy(fl->type == STORE_F64 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_INT64);
         int bad = !buf || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0;
         H5Tclose(mt);
@@ -1405,7 +1399,7 @@ static int verify_rows(hid_t f, const char *path, const int8_t *status, uint32_t
     }
     char *reason = malloc((size_t)n_tasks * CS_REASON_LEN);
     hid_t d = H5Dopen2(f, "failure_reason", H5P_DEFAULT);
-    hid_t ct = char_type();
+    hid_t ct = h5u_char_type();
     int bad = !reason || d < 0 || H5Dread(d, ct, H5S_ALL, H5S_ALL, H5P_DEFAULT, reason) < 0;
     H5Tclose(ct);
     if (d >= 0)
@@ -1520,7 +1514,7 @@ int store_validate(const char *path, int verify, store_integrity *g, cs_err *err
     if (!g)
         g = &local;
     memset(g, 0, sizeof *g);
-    quiet_hdf5();
+    h5u_quiet();
     int has_ck = 0;
     hid_t f = -1;
     int rc = open_validated(path, g, &has_ck, &f, err);
@@ -1547,7 +1541,7 @@ static int coord_matches(hid_t f, const cs_sweep *s, cs_axis_id a)
     const void *v = axis_values(s, a);
     int n = 0, ok = 0;
     if (d->type == CS_AXIS_T_ACTIVATION) {
-        hid_t vt = vlen_utf8();
+        hid_t vt = h5u_vlen_utf8();
         char **act = read_coord(f, d->name, vt, sizeof(char *), &n);
         H5Tclose(vt);
         ok = act && n == axis_count(s, a);
@@ -1703,7 +1697,7 @@ int store_read_runs(hid_t file, store_run **rows, long *n, cs_err *err)
 
 static hid_t open_rdwr_serial(const char *path, cs_err *err)
 {
-    quiet_hdf5();
+    h5u_quiet();
     hid_t fapl = h5u_fapl_nolock(); /* `run` holds its own lock on the file */
     hid_t f = fapl >= 0 ? H5Fopen(path, H5F_ACC_RDWR, fapl) : -1;
     if (fapl >= 0)
@@ -1819,7 +1813,7 @@ static hid_t open_ds(store_writer *w, const char *name, hid_t *space, cs_err *er
 int store_writer_open(store_writer *w, const char *path, const cs_sweep *s, MPI_Comm comm,
                       cs_err *err)
 {
-    quiet_hdf5();
+    h5u_quiet();
     store_writer_init(w);
     w->sweep = s;
     w->path = strdup(path);
@@ -1941,7 +1935,7 @@ static int write_chars(const store_writer *w, hid_t d, hid_t space, long task, c
     memset(buf, 0, sizeof buf);
     memcpy(buf, text, strnlen(text, CS_REASON_LEN - 1));
     *crc = store_row_crc_add(*crc, buf, sizeof buf);
-    hid_t ct = char_type();
+    hid_t ct = h5u_char_type();
     int e = write_row(w, d, space, task, ct, buf, CS_REASON_LEN);
     H5Tclose(ct);
     return e;

@@ -47,6 +47,8 @@ check "the test build declares S_over_D" has_quantity
     { echo "FAIL point: $(cat err)"; exit 1; }
 "$exe" phase tiny.h5 --no-write --quantity S_over_D --csv >phase.csv 2>err ||
     { echo "FAIL phase --quantity S_over_D: $(cat err)"; exit 1; }
+"$exe" phase --help | sed -n '/^per-task quantities:/,$p' | grep -qw S_over_D ||
+    { echo "FAIL phase --help does not list S_over_D among the per-task quantities"; exit 1; }
 
 n=$((n + 1))
 "$PY" - <<'PYEOF' || failed=$((failed + 1))
