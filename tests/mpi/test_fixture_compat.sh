@@ -8,8 +8,8 @@
 #    had finished kept bit-for-bit;
 #  - every avalanche dataset of the fresh run equals the fixture's bit for bit (OpenBLAS
 #    held to its Haswell kernels, which the fixture's machine used);
-#  - the pre-change code (BASE_COMMIT, built from this repository's history, or
-#    CRITSWEEP_BASE) run on this machine gives the same files as this build, dataset by
+#  - the pre-change code (its sources in tests/fixtures, built here, or CRITSWEEP_BASE)
+#    run on this machine gives the same files as this build, dataset by
 #    dataset, fresh and resumed, except timings, attempts, the runs table and `created`.
 # The fixture's training numbers are not compared across machines: they were written on
 # another CPU, and with the same OpenBLAS kernels a run here still differs in them
@@ -46,18 +46,16 @@ resume this "$tmp/fresh.h5"
 "$PYTHON" "$root/tests/mpi/fixture_layout.py" "$tmp/complete.h5" "$tmp/fresh.h5" --avalanche-data ||
   die "a fresh run's avalanche data differ from the 0.2.0 file's"
 
-# The pre-change code, built from history (the last commit before the one-place redesign).
+# The pre-change code: the sources of the last commit before the one-place redesign
+# (ab10597), kept in the fixtures so that a clone without history builds them too.
 base_bin=${CRITSWEEP_BASE:-}
 if [[ -z $base_bin ]]; then
-  BASE_COMMIT=ab10597
-  git -C "$root" cat-file -e "$BASE_COMMIT^{commit}" 2>/dev/null ||
-    skip "commit $BASE_COMMIT is not in this clone's history (a shallow clone?): set CRITSWEEP_BASE"
-  mkdir -p "$tmp/base" && git -C "$root" archive "$BASE_COMMIT" | tar -x -C "$tmp/base" ||
-    die "git archive $BASE_COMMIT"
-  (cd "$tmp/base" && meson setup build -Dnative=true >setup.log 2>&1 &&
-     meson compile -C build critsweep >build.log 2>&1) || { tail -n 20 "$tmp/base/build.log"; die "building $BASE_COMMIT"; }
-  base_bin=$tmp/base/build/critsweep
-  echo "built the pre-change code ($BASE_COMMIT)"
+  tar -xzf "$fixtures/critsweep-ab10597-src.tar.gz" -C "$tmp" || die "unpacking the pre-change sources"
+  (cd "$tmp/critsweep-ab10597" && meson setup build -Dnative=true >setup.log 2>&1 &&
+     meson compile -C build critsweep >build.log 2>&1) ||
+    { tail -n 20 "$tmp/critsweep-ab10597/setup.log" "$tmp/critsweep-ab10597/build.log"; die "building the pre-change code"; }
+  base_bin=$tmp/critsweep-ab10597/build/critsweep
+  echo "built the pre-change code (ab10597)"
 fi
 cp "$tmp/interrupted.h5" "$tmp/base-resumed.h5"
 this=$CRITSWEEP
