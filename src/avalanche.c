@@ -189,6 +189,7 @@ void avalanche_params_default(avalanche_params *p)
     p->inputs = 1000000;
     p->convention = CS_CONV_REFERENCE;
     p->mode = CS_MODE_DIFFERENCE;
+    p->engine_revision = AVALANCHE_ENGINE_REVISION;
     p->shape_dmin = 60;
     p->shape_dmax = 250;
     p->shape_min_count = 20;
@@ -200,6 +201,9 @@ int avalanche_params_check(const avalanche_params *p, cs_err *err)
     if (p->engine < CS_ENGINE_AUTO || p->engine > CS_ENGINE_SAMPLED)
         return cs_fail(err, CS_EXIT_USAGE, "engine: %d is not auto, dense or sampled",
                        (int)p->engine);
+    if (p->engine_revision < 1 || p->engine_revision > AVALANCHE_ENGINE_REVISION)
+        return cs_fail(err, CS_EXIT_USAGE, "engine_revision: %d is not 1 or %d",
+                       p->engine_revision, AVALANCHE_ENGINE_REVISION);
     if (p->engine == CS_ENGINE_DENSE && (p->width < 1 || p->width > NET_MAX_DENSE_WIDTH))
         return cs_fail(err, CS_EXIT_USAGE, "width: %d outside 1..%d for engine dense (N·N "
                        "must fit in memory; engine auto or sampled goes to %d)", p->width,
@@ -413,6 +417,7 @@ static int run_alloc(run_state *s, long K)
     size_t rows = (size_t)K + 2 + (AVALANCHE_ROW_BLOCK - 1);
     size_t bytes = ((rows * (size_t)N * sizeof(float)) + 63) & ~(size_t)63;
     net_sampled_init(&w->sampled, N, p->sigma_w2, p->sigma_b2, p->key);
+    w->sampled.revision = p->engine_revision;
     w->X = aligned_alloc(64, bytes);
     w->A = aligned_alloc(64, bytes);
     w->slope = malloc(2 * (size_t)N * sizeof *w->slope); /* φ'(carrier), the tangent */
@@ -659,7 +664,8 @@ static int network_run(run_state *s, long net, int c, cs_err *err)
         /* the rows in use: the baseline's only if it is not identically 0 */
         const int used = B + 2 - s->zero_base;
         const int sampled = p->engine == CS_ENGINE_SAMPLED ||
-                            (p->engine == CS_ENGINE_AUTO && net_sampled_preferred(N, used));
+                            (p->engine == CS_ENGINE_AUTO &&
+                             net_sampled_preferred(N, used, p->engine_revision));
         s->out->layers_drawn++;
         rc = sampled ? propagate_sampled(s, net, l, B, used, err)
                      : propagate_dense(s, net, l, B, used, err);

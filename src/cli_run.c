@@ -17,10 +17,12 @@
 #include <hdf5.h>
 #include <mpi.h>
 
+#include "critsweep/avalanche.h"
 #include "critsweep/cli.h"
 #include "critsweep/common.h"
 #include "critsweep/config.h"
 #include "critsweep/grid.h"
+#include "critsweep/h5util.h"
 #include "critsweep/phase.h"
 #include "critsweep/sched.h"
 #include "critsweep/store.h"
@@ -141,17 +143,33 @@ static void count_status(const int8_t *st, const int32_t *att, long n, int max_a
 
 /* Every file of critsweep 0.1.0 was computed with dense layers, the only engine then,
  * and carries no `engine` attribute: a sweep left at engine auto resumes it densely
- * (whose hash is the old one), so all its rows are one engine's draws. */
+ * (whose hash is the old one), so all its rows are one engine's draws.  Likewise a file
+ * keeps the engine revision it was begun with (0.2.x wrote none: revision 1), so that a
+ * resumed sweep is bit for bit the sweep run without a break. */
 static void adopt_legacy_engine(cs_sweep *s, const char *path)
 {
-    if (s->avalanche.engine != CS_ENGINE_AUTO)
-        return;
     hid_t f = store_open_read(path, NULL);
     if (f < 0)
         return;
     char *engine = store_read_string_attr(f, "engine");
     char *hash = store_read_string_attr(f, "sweep_hash");
+    int32_t rev = 1;
+    if (engine && h5u_num_attr(f, "engine_revision", H5T_NATIVE_INT32, &rev))
+        rev = 1;
     H5Fclose(f);
+    if (engine && rev >= 1 && rev <= AVALANCHE_ENGINE_REVISION &&
+        rev != s->avalanche.engine_revision) {
+        if (s->avalanche.engine != CS_ENGINE_DENSE) /* dense layers have no revisions */
+            fprintf(stderr, "critsweep run: %s: begun with avalanche.engine_revision %d: resuming "
+                        "it with that revision (this build's default is %d)\n", path, (int)rev,
+                AVALANCHE_ENGINE_REVISION);
+        s->avalanche.engine_revision = (int)rev;
+    }
+    if (s->avalanche.engine != CS_ENGINE_AUTO) {
+        free(engine);
+        free(hash);
+        return;
+    }
     if (!engine && hash && strcmp(hash, s->hash_hex)) {
         s->avalanche.engine = CS_ENGINE_DENSE;
         config_rehash(s);
@@ -377,12 +395,15 @@ static int start_mpi(int *rank, int *size)
 }
 
 /* Every rank learns rank 0's outcome, and the engine rank 0 may have adopted for a
- * 0.1.0 file (dense), so that all hash alike. */
+ * 0.1.0 file (dense) and the engine revision of the file, so that all hash and compute
+ * alike. */
 static void share_prepared(int *rc, cs_sweep *s)
 {
     int engine = (int)s->avalanche.engine, mrc;
     if ((mrc = MPI_Bcast(rc, 1, MPI_INT, 0, MPI_COMM_WORLD)) != MPI_SUCCESS ||
-        (mrc = MPI_Bcast(&engine, 1, MPI_INT, 0, MPI_COMM_WORLD)) != MPI_SUCCESS) {
+        (mrc = MPI_Bcast(&engine, 1, MPI_INT, 0, MPI_COMM_WORLD)) != MPI_SUCCESS ||
+        (mrc = MPI_Bcast(&s->avalanche.engine_revision, 1, MPI_INT, 0, MPI_COMM_WORLD)) !=
+            MPI_SUCCESS) {
         mpi_failed(mrc, "MPI_Bcast of the prepared file's state");
         MPI_Abort(MPI_COMM_WORLD, CS_EXIT_ERROR); /* ranks would wait for each other */
     }

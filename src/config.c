@@ -25,6 +25,8 @@
  *     convention: reference     # reference | strict
  *     mode: difference          # difference | absolute
  *     engine: auto              # auto | dense | sampled (README §1b; hashed unless dense)
+ *     engine_revision: 2        # 2, or 1 as 0.2.x factored sampled layers (not hashed;
+ *                               #   a resumed file keeps its own)
  *     shape_window: [60, 250]   # profiles for dmin < D < dmax
  *     shape_min_count: 20
  *   fit:

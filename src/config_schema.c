@@ -61,6 +61,10 @@ int cfg_parse_avalanche(const loader *ld, const node *root, cs_sweep *s)
         if (engine_from_name(names[e], &a->engine))
             return cfg_failf(ld, v, "avalanche.engine: '%s' is not known to this build", names[e]);
     }
+    if ((v = cfg_map_find(sec, "engine_revision", &k)) &&
+        (rc = cfg_get_int(ld, v, "avalanche.engine_revision", 1, AVALANCHE_ENGINE_REVISION,
+                          &a->engine_revision)))
+        return rc;
     if ((v = cfg_map_find(sec, "shape_window", &k))) {
         if (v->kind != NODE_SEQ || v->n != 2)
             return cfg_failf(ld, v, "avalanche.shape_window: expected a list [dmin, dmax] of two "

@@ -213,7 +213,8 @@ int cfg_get_choice(const loader *ld, const node *n, const char *path,
 const char *const cfg_top_keys[CFG_N_TOP_KEYS] = {"name", "seed", "grid", "avalanche", "fit",
                                        "train", "output", "slurm"};
 static const char *const aval_keys[] = {"depth", "q0", "inputs", "per_network", "convention",
-                                        "mode", "engine", "shape_window", "shape_min_count"};
+                                        "mode", "engine", "engine_revision", "shape_window",
+                                        "shape_min_count"};
 static const char *const fit_keys[] = {"xmin_s", "xmin_d", "gamma_min_count", "bootstrap",
                                        "shape_gamma_min", "shape_gamma_max", "shape_gamma_step"};
 static const char *const train_keys[] = {"enabled", "depth", "epochs", "batch", "lr",

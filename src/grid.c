@@ -205,7 +205,8 @@ static double avalanche_cost(const cs_sweep *s, cs_activation act, int N, double
         int m = (int)ceil(B) + extra;
         double dense = 2 * nn * m + RNG_FLOPS * (nn + N);
         double ratio = net_sampled_cost_s(N, m) / net_dense_cost_s(N, m);
-        if (e == CS_ENGINE_AUTO && !net_sampled_preferred(N, m))
+        if (e == CS_ENGINE_AUTO &&
+            !net_sampled_preferred(N, m, s->avalanche.engine_revision))
             ratio = 1;
         per_net += dense * ratio + B * (ELEM_FLOPS * N + ROW_FLOPS);
     }

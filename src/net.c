@@ -72,6 +72,7 @@ void net_layer_forward(const net_layer *l, const float *A, float *H, int B, int 
 /* ---------------------------------------------------------------- sampled layers */
 
 /* LAPACK from OpenBLAS (built without LAPACKE): the Fortran symbol. */
+extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 extern void dpstrf_(const char *uplo, const int *n, double *a, const int *lda, int *piv,
                     int *rank, const double *tol, double *work, int *info);
 
@@ -83,18 +84,20 @@ void net_sampled_init(net_sampled *s, int width, double sigma_w2, double sigma_b
     s->sigma_w2 = sigma_w2;
     s->sigma_b2 = sigma_b2;
     s->key = key;
+    s->revision = 2;
 }
 
 void net_sampled_free(net_sampled *s)
 {
     free(s->gram);
+    free(s->gram_copy);
     free(s->chunk);
     free(s->R);
     free(s->Gt);
     free(s->b);
     free(s->piv);
     free(s->work);
-    s->gram = s->chunk = s->work = NULL;
+    s->gram = s->gram_copy = s->chunk = s->work = NULL;
     s->R = s->Gt = s->b = NULL;
     s->piv = NULL;
     s->cap = 0;
@@ -109,13 +112,14 @@ static int sampled_reserve(net_sampled *s, int m)
     size_t c = (size_t)cap, N = (size_t)s->width;
     net_sampled_free(s);
     s->gram = malloc(c * c * sizeof *s->gram);
+    s->gram_copy = malloc(c * c * sizeof *s->gram_copy);
     s->chunk = malloc(c * NET_GRAM_CHUNK * sizeof *s->chunk);
     s->R = malloc(c * c * sizeof *s->R);
     s->Gt = malloc(c * N * sizeof *s->Gt);
     s->b = malloc(N * sizeof *s->b);
     s->piv = malloc(c * sizeof *s->piv);
     s->work = malloc(2 * c * sizeof *s->work);
-    if (!s->gram || !s->chunk || !s->R || !s->Gt || !s->b || !s->piv || !s->work) {
+    if (!s->gram || !s->gram_copy || !s->chunk || !s->R || !s->Gt || !s->b || !s->piv || !s->work) {
         net_sampled_free(s);
         return -1;
     }
@@ -142,10 +146,31 @@ int net_sampled_factor(net_sampled *s, const float *A, int m)
         cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, m, w, 1.0, s->chunk, w,
                     c0 ? 1.0 : 0.0, s->gram, m);
     }
+    int n = m, lda = m, info = 1;
+    if (s->revision >= 2) {
+        memcpy(s->gram_copy, s->gram, (size_t)m * m * sizeof *s->gram);
+        dpotrf_("L", &n, s->gram, &lda, &info);
+        if (info)
+            memcpy(s->gram, s->gram_copy, (size_t)m * m * sizeof *s->gram);
+    }
+    if (info == 0) {
+        /* R = Lᵀ: row t holds L(q, t), q ≥ t, at gram[t·m + q] in the column-major view */
+        for (int t = 0; t < m; t++) {
+            float *Rt = s->R + (size_t)t * m;
+            const double *Lt = s->gram + (size_t)t * m;
+            memset(Rt, 0, (size_t)t * sizeof *Rt);
+            for (int q = t; q < m; q++)
+                Rt[q] = (float)Lt[q];
+        }
+        s->pivoted = 0;
+        s->rank = m;
+        return m;
+    }
     /* Pᵀ (A Aᵀ) P = L Lᵀ, stopping at the numerical rank (LAPACK's default tolerance,
      * m·eps·max diag): what it drops is rounding, not a regulariser, so no jitter */
-    int n = m, lda = m, rank = 0, info = 0;
+    int rank = 0;
     double tol = -1.0;
+    info = 0;
     dpstrf_("L", &n, s->gram, &lda, s->piv, &rank, &tol, s->work, &info);
     if (info < 0)
         rank = 0; /* cannot happen with these arguments */
@@ -160,6 +185,7 @@ int net_sampled_factor(net_sampled *s, const float *A, int m)
         for (int q = t; q < m; q++)
             Rt[s->piv[q] - 1] = (float)Lt[q];
     }
+    s->pivoted = 1;
     s->rank = rank;
     return rank;
 }
@@ -182,9 +208,12 @@ int net_sampled_forward(net_sampled *s, long network, int layer, float *A, float
     uint64_t index = ((uint64_t)network << 20) | (uint64_t)layer;
     double t0 = cs_now_s();
     cs_rng r;
+    /* a triangular R (k = m) multiplies Gᵀ in place in H: strmm does half the flops of
+     * sgemm; a pivoted R is a general (k, m) matrix */
+    float *Gt = s->pivoted ? s->Gt : H;
     if (k > 0) {
         rng_init(&r, s->key, rng_stream_id(CS_STREAM_SAMPLED, index));
-        rng_fill_normal(&r, s->Gt, (size_t)k * rowN, (float)sqrt(s->sigma_w2 / (double)N));
+        rng_fill_normal(&r, Gt, (size_t)k * rowN, (float)sqrt(s->sigma_w2 / (double)N));
     }
     int bias = s->sigma_b2 > 0 && bias_rows > 0;
     if (bias) {
@@ -192,7 +221,10 @@ int net_sampled_forward(net_sampled *s, long network, int layer, float *A, float
         rng_fill_normal(&r, s->b, rowN, (float)sqrt(s->sigma_b2));
     }
     s->seconds_draw += cs_now_s() - t0;
-    if (k > 0)
+    if (k > 0 && !s->pivoted)
+        cblas_strmm(CblasRowMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit, m, N,
+                    1.0f, s->R, m, H, N);
+    else if (k > 0)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, m, N, k, 1.0f, s->R, m, s->Gt,
                     N, 0.0f, H, N);
     else
@@ -211,17 +243,19 @@ int net_sampled_forward(net_sampled *s, long network, int layer, float *A, float
     return 0;
 }
 
-/* Cost model of one layer (seconds of one thread), least squares in relative error on
- * CPU-time measurements of both paths, N = 250-2000, m = 8-512, 17 points, every one
- * within 0.87-1.30 of its model.  The machine was shared while measured, so absolute
- * values run ~2x an idle machine's; the rule uses only their ratio, which it got right
- * at 16 of the 17 points (the miss, N = 2000, m = 512, is a tie: 71.9 against 71.7 ms).
- * Near criticality m is a few dozen and sampled wins 8x (N = 500) to 34x (N = 2000). */
-#define DENSE_NN_S 4.51e-9      /* per N² (the normals of W) */
-#define DENSE_NNM_S 2.74e-11    /* per N²·m (sgemm, 2 flops each) */
-#define SAMPLED_FIXED_S 8.1e-6  /* per layer (LAPACK/BLAS call overhead) */
-#define SAMPLED_NM_S 6.48e-9    /* per N·m (normals, conversion to double, adds) */
-#define SAMPLED_NMM_S 1.19e-10  /* per N·m² (dsyrk in double, the product) */
+/* Cost model of one layer (seconds of one thread): least squares in relative error on
+ * CPU-time measurements of both paths on an idle Skylake-X core (OpenBLAS 0.3.21), N =
+ * 250-2000, m = 8-512, 28 points.  The dense model is within 0.92-1.06 of every point,
+ * the sampled one within 0.86-1.18 for m < N (above N it runs dpstrf on a singular
+ * Gram and costs up to 4x the model, where dense wins by 4-9x anyway).  The rule uses
+ * only the ratio, and it picks the faster path at all 28 points; the closest call is
+ * N = 500, m = 256 (sampled 1.08x dense).  Near criticality m is a few dozen and
+ * sampled wins 7x (N = 500, m = 32) to 30x (N = 2000). */
+#define DENSE_NN_S 1.37e-9      /* per N² (the normals of W) */
+#define DENSE_NNM_S 9.81e-12    /* per N²·m (sgemm, 2 flops each) */
+#define SAMPLED_FIXED_S 2.2e-7  /* per layer (LAPACK/BLAS call overhead) */
+#define SAMPLED_NM_S 2.42e-9    /* per N·m (normals, conversion to double, adds) */
+#define SAMPLED_NMM_S 2.20e-11  /* per N·m² (dsyrk in double, dpotrf, strmm) */
 
 double net_dense_cost_s(int width, int m)
 {
@@ -235,9 +269,21 @@ double net_sampled_cost_s(int width, int m)
     return SAMPLED_FIXED_S + N * k * SAMPLED_NM_S + N * m * k * SAMPLED_NMM_S;
 }
 
-int net_sampled_preferred(int width, int m)
+/* Revision 1's model (0.2.x: dpstrf and sgemm always), fitted the same way on a shared
+ * machine, kept so that its files resume with the same per-layer choices. */
+static int preferred_rev1(int width, int m)
+{
+    double N = width, k = m < width ? m : width;
+    double dense = N * N * 4.51e-9 + N * N * m * 2.74e-11;
+    double sampled = 8.1e-6 + N * k * 6.48e-9 + N * m * k * 1.19e-10;
+    return sampled < dense;
+}
+
+int net_sampled_preferred(int width, int m, int revision)
 {
     if (width > NET_MAX_DENSE_WIDTH)
         return 1; /* an N×N layer would not fit */
+    if (revision < 2)
+        return preferred_rev1(width, m);
     return net_sampled_cost_s(width, m) < net_dense_cost_s(width, m);
 }

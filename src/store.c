@@ -710,6 +710,8 @@ static int make_root_attrs(creator *c)
     rc |= h5u_put_string_attr(c->file, "convention", convention_name(s->avalanche.convention));
     rc |= h5u_put_string_attr(c->file, "mode", mode_name(s->avalanche.mode));
     rc |= h5u_put_string_attr(c->file, "engine", engine_name(s->avalanche.engine));
+    int32_t rev = s->avalanche.engine_revision;
+    rc |= h5u_put_num_attr(c->file, "engine_revision", H5T_NATIVE_INT32, &rev, 0);
     rc |= h5u_put_num_attr(c->file, "n_tasks", H5T_NATIVE_INT64, &ntasks, 0);
     rc |= h5u_put_num_attr(c->file, "max_attempts", H5T_NATIVE_INT32, &maxatt, 0);
     const char **act = malloc((size_t)s->n_activation * sizeof *act);

@@ -36,6 +36,11 @@ typedef struct {
     cs_convention convention;
     cs_mode mode;
     cs_engine engine;       /* auto (default) | dense | sampled */
+    int engine_revision;    /* how sampled layers are factored and when auto takes them:
+                             * 2 (default; dpotrf first, strmm, the current cost model) or
+                             * 1 (dpstrf and sgemm always, the 0.2.x model), which 0.2.x
+                             * files resume with so that they stay bit for bit one
+                             * computation; both draw from the same exact distribution */
     int shape_dmin, shape_dmax; /* profile window, exclusive: shape_dmin < D < shape_dmax */
     int shape_min_count;        /* at least this many avalanches per D (reference 20) */
     uint64_t key;               /* rng_task_key(...) of the task */
@@ -44,6 +49,7 @@ typedef struct {
 /* Reference defaults: q0 0.1, K 1000, reference convention, difference mode,
  * window 60 < D < 250 with 20 per D.  Caller sets width, depth, sigmas, inputs, key. */
 void avalanche_params_default(avalanche_params *p);
+#define AVALANCHE_ENGINE_REVISION 2 /* the newest engine_revision */
 /* 0, or CS_EXIT_USAGE with a message naming the offending field. */
 int avalanche_params_check(const avalanche_params *p, cs_err *err);
 

@@ -66,6 +66,7 @@ typedef struct {
     uint64_t key;
     int cap;            /* rows the buffers hold */
     double *gram;       /* (cap, cap) A Aᵀ, then its Cholesky factor */
+    double *gram_copy;  /* (cap, cap) A Aᵀ kept for dpstrf when dpotrf fails */
     double *chunk;      /* (cap, NET_GRAM_CHUNK) a column slab of A in double */
     float *R;           /* (cap, cap) R = Lᵀ Pᵀ, row-major (k, m) */
     float *Gt;          /* (cap, N) Gᵀ */
@@ -73,6 +74,8 @@ typedef struct {
     int *piv;           /* (cap) */
     double *work;       /* (2 cap) dpstrf */
     int rank;           /* k of the last factorisation */
+    int pivoted;        /* 1: R = Lᵀ Pᵀ from dpstrf; 0: R = Lᵀ upper triangular (k = m) */
+    int revision;       /* avalanche engine_revision: 1 always pivots (0.2.x) */
     double seconds_draw; /* time spent drawing G and b, accumulated */
 } net_sampled;
 
@@ -83,7 +86,12 @@ void net_sampled_init(net_sampled *s, int width, double sigma_w2, double sigma_b
                       uint64_t key);
 void net_sampled_free(net_sampled *s);
 /* R with Rᵀ R = A Aᵀ (to rounding) into s->R, (s->rank, m) row-major; returns the rank,
- * or -1 when out of memory. */
+ * or -1 when out of memory.  Revision 2 (net_sampled_init's default) tries plain
+ * Cholesky (dpotrf) first: when it completes its factor
+ * is backward stable even for an ill-conditioned Gram (each column of R has the norm of
+ * its row of A), and it is 2-3x cheaper than pivoting.  Only when it stops at a
+ * non-positive pivot (a Gram singular to rounding: repeated, zero or dependent rows)
+ * does pivoted Cholesky (dpstrf) take over and cut R at the numerical rank. */
 int net_sampled_factor(net_sampled *s, const float *A, int m);
 /* H (m, N) ~ A·W^ℓᵀ (+ b on rows [0, bias_rows)) for layer `layer` of `network`.
  * diff_rows > 0: rows 1..diff_rows of A are driven rows whose difference from row 0 is
@@ -96,9 +104,10 @@ int net_sampled_forward(net_sampled *s, long network, int layer, float *A, float
 
 /* The fixed per-layer rule of engine `auto`: 1 if a sampled layer is cheaper than a
  * dense one for m rows at width N (a cost model measured once, net.c; it depends on
- * (N, m) alone, never on timing). */
-int net_sampled_preferred(int width, int m);
-/* Modelled cost in seconds of one layer at (N, m), each engine (for `check`, bench). */
+ * (N, m) and the engine revision alone, never on timing). */
+int net_sampled_preferred(int width, int m, int revision);
+/* Modelled cost in seconds of one layer at (N, m), each engine (for `check`, bench;
+ * the newest revision). */
 double net_dense_cost_s(int width, int m);
 double net_sampled_cost_s(int width, int m);
 

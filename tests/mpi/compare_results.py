@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """compare_results.py A.h5 B.h5 [--exclude NAME...] — independent check (h5py/NumPy) that
 two critsweep results files hold identical data: every dataset but the excluded ones
-bit-for-bit (NaN equals NaN), and every root attribute but `created`.  Prints the largest
+bit-for-bit (NaN equals NaN), and every root attribute but `created` (and excluded
+names).  Prints the largest
 absolute difference over the float datasets; exit 1 if anything differs."""
 import argparse
 import sys
@@ -9,6 +10,9 @@ import sys
 import h5py
 import numpy as np
 
+
+# Root attributes added since 0.2.0: a file of an older release lacks them.
+ADDED_ROOT_ATTRS = {"engine_revision"}
 
 def main():
     ap = argparse.ArgumentParser()
@@ -24,8 +28,10 @@ def main():
         if set(names) != set(k for k in fb if isinstance(fb[k], h5py.Dataset)):
             bad.append("dataset lists differ: %s" % sorted(set(names) ^ set(fb)))
         for k in set(fa.attrs) | set(fb.attrs):
-            if k == "created":
+            if k == "created" or k in o.exclude:
                 continue
+            if k in ADDED_ROOT_ATTRS and (k not in fa.attrs or k not in fb.attrs):
+                continue  # a release before the attribute wrote one of the files
             va, vb = fa.attrs.get(k), fb.attrs.get(k)
             if not np.array_equal(np.asarray(va), np.asarray(vb)):
                 bad.append("root attribute %s: %r vs %r" % (k, va, vb))

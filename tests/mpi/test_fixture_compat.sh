@@ -33,15 +33,26 @@ echo "sweep hash $want as in 0.2.0"
 
 # resume (bin, file): runs the quick sweep on 3 ranks into file (resuming it if present)
 resume() {
-  run_mpi 3 run "$quick" -o "$2" >"$2.log" 2>&1 || { tail -n 20 "$2.log"; die "$1 run -o $2 failed"; }
+  run_mpi 3 run "$quick" -o "$2" "${@:3}" >"$2.log" 2>&1 || { tail -n 20 "$2.log"; die "$1 run -o $2 failed"; }
 }
+# 0.2.x factored sampled layers as engine revision 1: its files resume with it, and a
+# fresh run reproduces them bit for bit only when asked for it.
+rev1=(--set avalanche.engine_revision=1)
 cp "$tmp/interrupted.h5" "$tmp/resumed.h5"
 CRITSWEEP=$CRITSWEEP resume this "$tmp/resumed.h5"
+grep -q "begun with avalanche.engine_revision 1: resuming it with that revision" "$tmp/resumed.h5.log" ||
+  die "the 0.2.0 file was not resumed with engine revision 1"
 "$PYTHON" "$root/tests/mpi/fixture_layout.py" "$tmp/complete.h5" "$tmp/resumed.h5" \
   --done-of "$tmp/interrupted.h5" || die "the resumed 0.2.0 file breaks the file contract"
-resume this "$tmp/fresh.h5"
+resume this "$tmp/fresh.h5" "${rev1[@]}"
 "$PYTHON" "$root/tests/mpi/fixture_layout.py" "$tmp/complete.h5" "$tmp/fresh.h5" ||
   die "a fresh run breaks the 0.2.0 file contract"
+resume this "$tmp/fresh-rev2.h5"
+"$PYTHON" "$root/tests/mpi/fixture_layout.py" "$tmp/complete.h5" "$tmp/fresh-rev2.h5" ||
+  die "a fresh run at the default engine revision breaks the 0.2.0 file contract"
+"$PYTHON" -c 'import h5py,sys; r=h5py.File(sys.argv[1],"r").attrs["engine_revision"]; sys.exit(int(r != 2))' \
+  "$tmp/fresh-rev2.h5" || die "a fresh run does not record engine_revision 2"
+echo "a fresh run at the default revision (2) keeps the layout and records its revision"
 
 "$PYTHON" "$root/tests/mpi/fixture_layout.py" "$tmp/complete.h5" "$tmp/fresh.h5" --avalanche-data ||
   die "a fresh run's avalanche data differ from the 0.2.0 file's"
@@ -63,7 +74,8 @@ CRITSWEEP=$base_bin
 resume base "$tmp/base-resumed.h5"
 resume base "$tmp/base-fresh.h5"
 CRITSWEEP=$this
-same_results "$tmp/base-fresh.h5" "$tmp/fresh.h5" attempts ||
+# the fresh run's sweep_yaml (and its CRC) also lists the engine_revision override
+same_results "$tmp/base-fresh.h5" "$tmp/fresh.h5" attempts sweep_yaml schema_crc32 ||
   die "a fresh run gives other data than the pre-change code"
 same_results "$tmp/base-resumed.h5" "$tmp/resumed.h5" attempts ||
   die "resuming the 0.2.0 file gives other data than the pre-change code"
