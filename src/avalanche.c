@@ -667,6 +667,7 @@ static int network_run(run_state *s, long net, int c, cs_err *err)
                             (p->engine == CS_ENGINE_AUTO &&
                              net_sampled_preferred(N, used, p->engine_revision));
         s->out->layers_drawn++;
+        s->out->row_layers += B;
         rc = sampled ? propagate_sampled(s, net, l, B, used, err)
                      : propagate_dense(s, net, l, B, used, err);
         if (rc)

@@ -193,7 +193,7 @@ static int find_reference(char *path, size_t cap)
 /* Runs the Python reference on `inputs` drives; returns its inputs/s (CPU), or NAN with
  * a reason in note. */
 static double python_reference(long inputs, char *note, size_t cap, double *draw_s,
-                               double *in_s)
+                               double *in_s, double *steps)
 {
     char script[4096], cmd[8192];
     if (find_reference(script, sizeof script) != 0) {
@@ -222,6 +222,8 @@ static double python_reference(long inputs, char *note, size_t cap, double *draw
             *draw_s = v;
         else if (sscanf(line, "inputs_s %lf", &v) == 1)
             *in_s = v;
+        else if (sscanf(line, "layer_steps %lf", &v) == 1)
+            *steps = v;
         else
             snprintf(last, sizeof last, "%s", line);
     }
@@ -405,9 +407,10 @@ static int best_runs(const avalanche_params *p, int rounds, avalanche_result *r,
 }
 
 /* The dense engine's figures at the bench point: rate, time split, GFLOP/s against
- * sgemm, the same calls through plain sgemm, peak RSS.  Its rate into *rate. */
+ * sgemm, the same calls through plain sgemm, peak RSS.  Its rate into *rate, its layer
+ * crossings per input into *steps. */
 static int bench_dense(FILE *out, const avalanche_params *p, int rounds, double gemm,
-                       double *rate)
+                       double *rate, double *steps)
 {
     avalanche_result r;
     avalanche_result_init(&r);
@@ -421,6 +424,7 @@ static int bench_dense(FILE *out, const avalanche_params *p, int rounds, double 
     double t_prop = cpu - t_draw;
     double prop = r.flops / t_prop * 1e-9, whole = r.flops / cpu * 1e-9;
     *rate = (double)M / cpu;
+    *steps = r.row_layers / (double)M;
     fprintf(out, "  critsweep avalanche_run                 %8.0f inputs/s  (%.2f s CPU, "
                  "%.2f s wall, %.0f inputs/s wall; best of %d runs)\n",
             *rate, cpu, wall, (double)M / wall, rounds);
@@ -456,9 +460,9 @@ static int bench_dense(FILE *out, const avalanche_params *p, int rounds, double 
     return 0;
 }
 
-/* The same inputs through `engine`; its rate into *rate. */
+/* The same inputs through `engine`; its rate into *rate, crossings per input *steps. */
 static int bench_engine(FILE *out, const avalanche_params *dense, cs_engine engine, int rounds,
-                        double dense_rate, double *rate)
+                        double dense_rate, double *rate, double *steps)
 {
     avalanche_params q = *dense;
     q.engine = engine;
@@ -468,6 +472,7 @@ static int bench_engine(FILE *out, const avalanche_params *dense, cs_engine engi
     int rc = best_runs(&q, rounds, &r, &cpu, &wall, NULL);
     if (rc == 0) {
         *rate = (double)q.inputs / cpu;
+        *steps = r.row_layers / (double)q.inputs;
         fprintf(out, "  engine %-8s avalanche_run           %8.0f inputs/s  (%.2f s CPU, %.2f s "
                      "wall; best of %d runs) = %.1fx dense; %.0f%% of layers sampled, "
                      "recorded %ld, survived %ld\n",
@@ -480,16 +485,21 @@ static int bench_engine(FILE *out, const avalanche_params *dense, cs_engine engi
     return rc;
 }
 
-/* The Python reference on py_inputs drives and our ratios to it (or why it was skipped). */
-static void bench_reference(FILE *out, long py_inputs, double dense_rate, double eng_rate,
-                            cs_engine engine)
+/* The Python reference on py_inputs drives and our ratios to it (or why it was skipped).
+ * Its one network's cascades are a small sample of a heavy-tailed duration law, so its
+ * time per cascade swings with their mean length (1.6x between 300 and 2000 inputs of one
+ * network).  The work-matched figure prices our very inputs at its measured cost: the
+ * network draw shared by K inputs, plus its seconds per layer step (one matvec and norm,
+ * the same for every input) times our layer crossings per input. */
+static void bench_reference(FILE *out, long py_inputs, double dense_rate, double dense_steps,
+                            double eng_rate, double eng_steps, cs_engine engine)
 {
     char note[1200] = "";
-    double py_draw = NAN, py_in = NAN;
+    double py_draw = NAN, py_in = NAN, py_steps = NAN;
     fprintf(out, "  Python reference (PyTorch, one input at a time, %ld inputs) ...\n",
             py_inputs);
     fflush(out);
-    double py = python_reference(py_inputs, note, sizeof note, &py_draw, &py_in);
+    double py = python_reference(py_inputs, note, sizeof note, &py_draw, &py_in, &py_steps);
     if (isnan(py)) {
         fprintf(out, "  %s\n", note);
         return;
@@ -502,6 +512,24 @@ static void bench_reference(FILE *out, long py_inputs, double dense_rate, double
     if (!isnan(eng_rate))
         fprintf(out, "  critsweep / Python reference            %8.1fx (engine %s)\n",
                 eng_rate / py, engine_name(engine));
+    if (!(py_steps > 0))
+        return;
+    double per_step = py_in / py_steps, per_draw = py_draw / BK;
+    fprintf(out, "  work-matched: Python %.1f us per layer step, %.2f steps per input there; "
+                 "ours %.2f (dense)", 1e6 * per_step, py_steps / (double)py_inputs,
+            dense_steps);
+    if (!isnan(eng_rate))
+        fprintf(out, ", %.2f (%s)", eng_steps, engine_name(engine));
+    fputs("\n", out);
+    double py_dense = 1.0 / (per_draw + per_step * dense_steps);
+    fprintf(out, "  critsweep / Python reference, work-matched %5.1fx (engine dense; Python "
+                 "%.1f inputs/s on our inputs)\n", dense_rate / py_dense, py_dense);
+    if (!isnan(eng_rate)) {
+        double py_eng = 1.0 / (per_draw + per_step * eng_steps);
+        fprintf(out, "  critsweep / Python reference, work-matched %5.1fx (engine %s; Python "
+                     "%.1f inputs/s on our inputs)\n", eng_rate / py_eng, engine_name(engine),
+                py_eng);
+    }
 }
 
 int bench_avalanche(FILE *out, int quick, cs_engine engine)
@@ -512,13 +540,14 @@ int bench_avalanche(FILE *out, int quick, cs_engine engine)
     double gemm = bench_machine(out, quick, M);
     avalanche_params p;
     bench_point(&p, M); /* the detailed figures are the dense engine's */
-    double dense = NAN, eng = NAN;
-    int rc = bench_dense(out, &p, rounds, gemm, &dense);
+    double dense = NAN, eng = NAN, dense_steps = NAN, eng_steps = NAN;
+    int rc = bench_dense(out, &p, rounds, gemm, &dense, &dense_steps);
     if (rc == 0 && engine != CS_ENGINE_DENSE)
-        rc = bench_engine(out, &p, engine, rounds, dense, &eng);
+        rc = bench_engine(out, &p, engine, rounds, dense, &eng, &eng_steps);
     if (rc)
         return rc;
-    bench_reference(out, quick ? 100 : 300, dense, eng, engine);
+    /* a whole network's K inputs (quick: 300) */
+    bench_reference(out, quick ? 300 : BK, dense, dense_steps, eng, eng_steps, engine);
     fflush(out);
     bench_widths(out, quick);
     fflush(out);

@@ -81,6 +81,8 @@ typedef struct {
     double avalanches_per_s;  /* n_inputs / seconds */
     long layers_drawn;        /* layers computed in all (those some avalanche reached) */
     long layers_sampled;      /* of which sampled (the rest drew W^ℓ densely) */
+    double row_layers;        /* driven rows summed over the layers they crossed: the work
+                               * a one-input-at-a-time code does, one matvec each */
     long n_exploded;          /* avalanches whose activity left float range (unbounded φ,
                                * supercritical): stopped there and counted as survivors,
                                * their S a lower bound (the sum up to that layer) */

@@ -16,6 +16,7 @@ Draws one network (timed), pushes INPUTS drives through it (timed) and prints
 the ratio; wall-clock seconds follow on the same lines)
     inputs_per_s R      INPUTS / (inputs_s + draw_s * INPUTS / PER_NETWORK)
                         (the network's cost shared by the PER_NETWORK inputs that use it)
+    layer_steps n       layers computed over all INPUTS cascades (one matvec each)
     recorded n  mean_S s  mean_D d
 Exit 77 (with the reason on the last line) if torch is not importable.
 """
@@ -54,6 +55,7 @@ def main():
 
     sq = math.sqrt(q0)
     S_list, D_list = [], []
+    steps = 0
     t0, w0 = time.process_time(), time.perf_counter()
     with torch.no_grad():
         for _ in range(M):
@@ -62,6 +64,7 @@ def main():
             a = [h.norm().item()]
             for l, lin in enumerate(net):
                 h = lin(torch.tanh(h))
+                steps += 1
                 r = h.norm().item()
                 if r * r < q0:
                     a.append(r)
@@ -79,6 +82,7 @@ def main():
     print(f"draw_s {draw_s:.4f} wall {draw_w:.4f}")
     print(f"inputs_s {inputs_s:.4f} wall {inputs_w:.4f}")
     print(f"inputs_per_s {rate:.2f}")
+    print(f"layer_steps {steps}")
     n = len(S_list)
     ms = sum(S_list) / n if n else float("nan")
     md = sum(D_list) / n if n else float("nan")
