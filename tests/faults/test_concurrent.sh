@@ -29,6 +29,12 @@ for trial in 1 2 3 4 5; do
 done
 
 begin_case "--fresh while another run writes the file"
+# The live run must outlast the 0.2 s wait and the --fresh call: at 6000 inputs its
+# 32 tasks take 0.2 s on a fast core, so this case runs ten times the inputs, with its own
+# uninterrupted reference.
+slow=(--set avalanche.inputs=60000)
+ref=$tmp/ref-live.h5
+"$CRITSWEEP" run "$sweep" "${SET[@]}" "${slow[@]}" -o "$ref" >/dev/null 2>&1 || die "reference (live case) failed"
 live=$tmp/live.h5
 "$CRITSWEEP" run "$sweep" "${SET[@]}" "${slow[@]}" -o "$live" >"$tmp/live.log" 2>&1 &
 pid=$!

@@ -59,14 +59,25 @@ echo "a fresh run at the default revision (2) keeps the layout and records its r
 
 # The pre-change code: the sources of the last commit before the one-place redesign
 # (ab10597), kept in the fixtures so that a clone without history builds them too.
+# Built once per sources, compiler and CPU (-Dnative=true) into build/test-cache/, kept
+# there for later runs; a build that did not finish (no stamp) is redone.
 base_bin=${CRITSWEEP_BASE:-}
 if [[ -z $base_bin ]]; then
-  tar -xzf "$fixtures/critsweep-ab10597-src.tar.gz" -C "$tmp" || die "unpacking the pre-change sources"
-  (cd "$tmp/critsweep-ab10597" && meson setup build -Dnative=true >setup.log 2>&1 &&
-     meson compile -C build critsweep >build.log 2>&1) ||
-    { tail -n 20 "$tmp/critsweep-ab10597/setup.log" "$tmp/critsweep-ab10597/build.log"; die "building the pre-change code"; }
-  base_bin=$tmp/critsweep-ab10597/build/critsweep
-  echo "built the pre-change code (ab10597)"
+  key=$( { sha256sum <"$fixtures/critsweep-ab10597-src.tar.gz"; cc --version; meson --version
+           grep -m1 '^flags' /proc/cpuinfo; } | sha256sum | cut -c1-16)
+  base_dir=$root/build/test-cache/critsweep-ab10597-$key
+  if [[ ! -f $base_dir/built.stamp ]]; then
+    rm -rf "$base_dir" && mkdir -p "$base_dir" || die "cannot create $base_dir"
+    tar -xzf "$fixtures/critsweep-ab10597-src.tar.gz" -C "$base_dir" || die "unpacking the pre-change sources"
+    (cd "$base_dir/critsweep-ab10597" && meson setup build -Dnative=true >setup.log 2>&1 &&
+       meson compile -C build critsweep >build.log 2>&1) ||
+      { tail -n 20 "$base_dir/critsweep-ab10597/setup.log" "$base_dir/critsweep-ab10597/build.log"; die "building the pre-change code"; }
+    touch "$base_dir/built.stamp"
+    echo "built the pre-change code (ab10597)"
+  else
+    echo "the pre-change code (ab10597) as built before in $base_dir"
+  fi
+  base_bin=$base_dir/critsweep-ab10597/build/critsweep
 fi
 cp "$tmp/interrupted.h5" "$tmp/base-resumed.h5"
 this=$CRITSWEEP
