@@ -22,22 +22,25 @@ const cs_axis_def axis_defs[CS_AXIS_COUNT] = {
                        .ilo = 1, .ihi = 65536, .count_at = AT(n_width), .values_at = AT(width)},
     [CS_AXIS_SIGMA_B2] = {.name = "sigma_b2", .type = CS_AXIS_T_REAL, .units = "1",
                           .long_name = "bias variance sigma_b^2", .def = 0, .lo = 0, .hi = 1e6,
-                          .why_low = "a variance cannot be negative",
+                          .why_low = "a variance cannot be negative", .can_grow = 1,
                           .count_at = AT(n_sigma_b2), .values_at = AT(sigma_b2)},
     [CS_AXIS_SIGMA_W2] = {.name = "sigma_w2", .type = CS_AXIS_T_REAL, .units = "1",
                           .long_name = "weight variance sigma_w^2 (times 1/N)",
                           .missing = "grid: missing 'sigma_w2' (a list, or {start, stop, num})",
                           .lo = 0, .hi = 1e6, .why_low = "a variance cannot be negative",
-                          .count_at = AT(n_sigma_w2), .values_at = AT(sigma_w2)},
+                          .can_grow = 1, .count_at = AT(n_sigma_w2), .values_at = AT(sigma_w2)},
     [CS_AXIS_SEED] = {.name = "seed", .type = CS_AXIS_T_SEED, .units = "1",
                       .long_name = "seed (replica) of the random networks", .def = 0,
                       .ilo = 0, .ihi = INT64_MAX, /* int64 in the results file */
+                      .can_grow = 1,
                       .count_at = AT(n_seed), .values_at = AT(seeds)},
     [CS_AXIS_Q0] = {.name = "q0", .type = CS_AXIS_T_REAL, .units = "1",
                     .long_name = "drive strength q0", .optional = 1, .def = 0.1, .lo = 0,
                     .lo_open = 1, .hi = 1e6, .why_low = "must be > 0",
                     .count_at = AT(n_q0), .values_at = AT(q0)},
 };
+
+_Static_assert(CS_AXIS_COUNT <= CS_GRID_SLOTS, "cs_sweep has a slot for every axis");
 
 int axis_find(const char *name)
 {

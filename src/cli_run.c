@@ -17,6 +17,7 @@
 #include <hdf5.h>
 #include <mpi.h>
 
+#include "critsweep/adaptive.h"
 #include "critsweep/avalanche.h"
 #include "critsweep/cli.h"
 #include "critsweep/common.h"
@@ -198,8 +199,14 @@ static int prepare_existing(cs_sweep *s, const char *path, prep *p, store_integr
     rc = store_validate(path, 1, integ, err);
     if (!rc)
         adopt_legacy_engine(s, path);
+    int grown = 0;
+    if (!rc)
+        rc = store_adopt_grown_axes(path, s, &grown, err);
     if (rc || (rc = store_check(path, s, err)))
         return rc;
+    if (grown)
+        fprintf(stderr, "critsweep run: %s: its grid has grown in earlier rounds: %d sigma_w2, "
+                        "%d sigma_b2, %d seeds\n", path, s->n_sigma_w2, s->n_sigma_b2, s->n_seed);
     if (!integ->has_checksums)
         fprintf(stderr, "critsweep run: %s: written by critsweep 0.1.0, which kept no row "
                         "checksums: its finished rows are unverified\n", path);
@@ -413,6 +420,37 @@ static void share_prepared(int *rc, cs_sweep *s)
     }
 }
 
+/* An axis' values from rank 0 (rank 0 may have adopted a grown grid, or grown it). */
+static int share_axis(double **vals, int *n, int rank)
+{
+    if (MPI_Bcast(n, 1, MPI_INT, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+        return -1;
+    if (rank != 0) {
+        double *v = realloc(*vals, (size_t)(*n > 0 ? *n : 1) * sizeof *v);
+        if (!v)
+            return -1;
+        *vals = v;
+    }
+    return MPI_Bcast(*vals, *n, MPI_DOUBLE, 0, MPI_COMM_WORLD) != MPI_SUCCESS;
+}
+
+static void share_grid(cs_sweep *s, int rank)
+{
+    int bad = share_axis(&s->sigma_w2, &s->n_sigma_w2, rank) ||
+              share_axis(&s->sigma_b2, &s->n_sigma_b2, rank);
+    if (!bad && MPI_Bcast(&s->n_seed, 1, MPI_INT, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+        bad = 1;
+    uint64_t *seeds = bad || rank == 0 ? s->seeds
+                                       : realloc(s->seeds, (size_t)s->n_seed * sizeof *seeds);
+    if (!bad && seeds)
+        s->seeds = seeds;
+    if (bad || !seeds ||
+        MPI_Bcast(s->seeds, s->n_seed, MPI_UINT64_T, 0, MPI_COMM_WORLD) != MPI_SUCCESS) {
+        fprintf(stderr, "critsweep run: rank %d: sharing the grid failed\n", rank);
+        MPI_Abort(MPI_COMM_WORLD, CS_EXIT_ERROR); /* ranks would compute different tasks */
+    }
+}
+
 static void finish_mpi(void)
 {
     int rc = MPI_Finalize();
@@ -532,7 +570,7 @@ static int prepare_and_say(cs_sweep *s, const char *path, int fresh, int size, p
 /* Runs the queue on every rank; rank 0 then finishes the file alone.  Returns the exit
  * code; *abandoned_here says a compute thread of this rank is still running. */
 static int run_queue(cs_sweep *s, const char *path, double grace, prep *p, int use_mpi,
-                     int rank, int size, int *abandoned_here)
+                     int keep_mpi, int rank, int size, int *abandoned_here)
 {
     sched_opts so = {
         .sweep = s, .path = path, .grace = grace, .queue = p->queue, .n_queue = p->n_queue,
@@ -545,7 +583,7 @@ static int run_queue(cs_sweep *s, const char *path, double grace, prep *p, int u
     if (rc)
         fprintf(stderr, "critsweep run: rank %d: %s\n", rank, err.msg);
     *abandoned_here = sum.abandoned_here;
-    if (use_mpi)
+    if (use_mpi && !keep_mpi)
         finish_mpi(); /* workers leave now; rank 0 finishes the file alone */
     int code = rc ? CS_EXIT_ERROR : CS_EXIT_OK;
     if (rank == 0) {
@@ -553,6 +591,131 @@ static int run_queue(cs_sweep *s, const char *path, double grace, prep *p, int u
         code = finish_run(s, path, p, &sum, code);
     }
     return code;
+}
+
+/* The grid axes of s, copied (the grown sweep frees s's own). */
+static int copy_grid(const cs_sweep *s, cs_sweep *to)
+{
+    *to = *s;
+    to->sigma_w2 = malloc((size_t)s->n_sigma_w2 * sizeof *to->sigma_w2);
+    to->sigma_b2 = malloc((size_t)s->n_sigma_b2 * sizeof *to->sigma_b2);
+    to->seeds = malloc((size_t)s->n_seed * sizeof *to->seeds);
+    if (!to->sigma_w2 || !to->sigma_b2 || !to->seeds)
+        return -1;
+    memcpy(to->sigma_w2, s->sigma_w2, (size_t)s->n_sigma_w2 * sizeof *to->sigma_w2);
+    memcpy(to->sigma_b2, s->sigma_b2, (size_t)s->n_sigma_b2 * sizeof *to->sigma_b2);
+    memcpy(to->seeds, s->seeds, (size_t)s->n_seed * sizeof *to->seeds);
+    return 0;
+}
+
+static void free_grid(cs_sweep *g)
+{
+    free(g->sigma_w2);
+    free(g->sigma_b2);
+    free(g->seeds);
+}
+
+/* Rank 0, the file complete: plans the next round and grows the file for it (a new
+ * runs row, the queue of the new tasks).  1 when a round follows, 0 when the sweep is
+ * finished growing or growing failed (*code says which). */
+static int next_round(cs_sweep *s, const char *path, const adaptive_spec *sp, prep *p,
+                      int *code)
+{
+    cs_err err = {0, ""};
+    adaptive_plan plan;
+    char what[400], log[560];
+    if (adaptive_plan_round(path, s, sp, &plan, &err)) {
+        fprintf(stderr, "critsweep run: planning the next round: %s\n", err.msg);
+        *code = CS_EXIT_ERROR;
+        return 0;
+    }
+    adaptive_plan_describe(&plan, what, sizeof what);
+    if (adaptive_plan_empty(&plan)) {
+        fprintf(stderr, "critsweep run: %s: adaptive grid finished (%s): %s\n", path,
+                plan.budget_spent ? "budget spent" : "every located line within tol", what);
+        adaptive_plan_free(&plan);
+        return 0;
+    }
+    cs_sweep from;
+    int rc = copy_grid(s, &from) || adaptive_grow_sweep(s, &plan)
+                 ? cs_fail(&err, CS_EXIT_ERROR, "out of memory growing the grid") : 0;
+    /* No time in the log: it is part of the file, and the file is the same on any run
+     * (the runs table has the times). */
+    snprintf(log, sizeof log, "%d x %d x %d -> %d x %d x %d (sigma_b2 x sigma_w2 x seeds): "
+             "%s", from.n_sigma_b2, from.n_sigma_w2, from.n_seed, s->n_sigma_b2,
+             s->n_sigma_w2, s->n_seed, what);
+    if (!rc)
+        rc = store_grow(path, &from, s, log, "", &p->lock_fd, &err);
+    adaptive_plan_free(&plan);
+    if (rc) { /* the file is the old grid's: so must the sweep be */
+        free_grid(s);
+        s->sigma_w2 = from.sigma_w2, s->n_sigma_w2 = from.n_sigma_w2;
+        s->sigma_b2 = from.sigma_b2, s->n_sigma_b2 = from.n_sigma_b2;
+        s->seeds = from.seeds, s->n_seed = from.n_seed;
+        fprintf(stderr, "critsweep run: %s\n", err.msg);
+        *code = CS_EXIT_ERROR;
+        return 0;
+    }
+    free_grid(&from);
+    fprintf(stderr, "critsweep run: %s: next round: %s\n", path, log);
+    return 1;
+}
+
+/* After a grown file's rename: a runs row for the round and its queue. */
+static int begin_round(const cs_sweep *s, const char *path, prep *p, int size, int *code)
+{
+    cs_err err = {0, ""};
+    memset(&p->run, 0, sizeof p->run);
+    store_now_iso(p->run.start);
+    p->run.ranks = size;
+    copy_str(p->run.slurm_job_id, sizeof p->run.slurm_job_id, getenv("SLURM_JOB_ID"));
+    copy_str(p->run.exit_state, sizeof p->run.exit_state, "running");
+    free(p->queue);
+    free(p->attempts);
+    p->queue = NULL, p->attempts = NULL;
+    store_integrity none;
+    memset(&none, 0, sizeof none);
+    int rc = store_runs_append(path, &p->run, &p->row, &err);
+    if (!rc)
+        rc = build_queue(s, path, &none, p, &err);
+    if (rc) {
+        fprintf(stderr, "critsweep run: %s\n", err.msg);
+        *code = rc;
+        return 0;
+    }
+    return 1;
+}
+
+/* The rounds of a sweep: run the queue; on a complete adaptive sweep rank 0 plans the
+ * next round, grows the file, and every rank goes on with the grown grid. */
+static int run_rounds(cs_sweep *s, const char *path, double grace, prep *p, int use_mpi,
+                      int rank, int size, int *abandoned_here)
+{
+    adaptive_spec sp;
+    adaptive_spec_of(s, &sp);
+    int growing = adaptive_any(&sp);
+    for (;;) {
+        int code = run_queue(s, path, grace, p, use_mpi, growing, rank, size, abandoned_here);
+        if (!growing)
+            return code;
+        int more = rank == 0 && code == CS_EXIT_OK && !*abandoned_here &&
+                   next_round(s, path, &sp, p, &code) && begin_round(s, path, p, size, &code);
+        if (use_mpi) {
+            if (MPI_Bcast(&more, 1, MPI_INT, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
+                MPI_Abort(MPI_COMM_WORLD, CS_EXIT_ERROR);
+            if (more)
+                share_grid(s, rank);
+        }
+        if (!more) {
+            if (use_mpi)
+                finish_mpi();
+            return code;
+        }
+        if (rank != 0) { /* only rank 0 hands out tasks */
+            free(p->queue);
+            p->queue = NULL, p->n_queue = 0;
+        }
+    }
 }
 
 int cli_run(int argc, char **argv)
@@ -591,6 +754,8 @@ int cli_run(int argc, char **argv)
         rc = prepare_and_say(&s, path, a.fresh, size, &p);
     if (use_mpi)
         share_prepared(&rc, &s);
+    if (use_mpi && !rc)
+        share_grid(&s, rank);
     int code = rc, abandoned_here = 0;
     if (rc) {
         if (p.lock_fd >= 0)
@@ -598,7 +763,7 @@ int cli_run(int argc, char **argv)
         if (use_mpi)
             finish_mpi();
     } else {
-        code = run_queue(&s, path, a.grace, &p, use_mpi, rank, size, &abandoned_here);
+        code = run_rounds(&s, path, a.grace, &p, use_mpi, rank, size, &abandoned_here);
     }
     free(p.queue);
     free(p.attempts);

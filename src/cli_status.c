@@ -215,6 +215,7 @@ static void print_task_list(const char *heading, const rfile *r,
  * every axis (completed / total per axis value). */
 typedef struct {
     char *name, *hash, *created;
+    char *rounds;             /* the round log of a grown grid (one line per round), or NULL */
     store_run *runs;
     long n_runs;
     long cnt[4];              /* by status: pending, done, failed, diverged */
@@ -229,6 +230,7 @@ static void status_report_free(status_report *s)
     free(s->name);
     free(s->hash);
     free(s->created);
+    free(s->rounds);
     free(s->runs);
     for (int a = 0; a < STORE_N_AXES + STORE_MAX_OUTER; a++) {
         free(s->ax_done[a]);
@@ -281,6 +283,7 @@ static int status_report_make(const rfile *r, status_report *s, cs_err *err)
     s->name = store_reader_attr_string(&r->rd, "sweep_name");
     s->hash = store_reader_attr_string(&r->rd, "sweep_hash");
     s->created = store_reader_attr_string(&r->rd, "created");
+    s->rounds = store_reader_attr_string(&r->rd, "rounds");
     count_tasks(r, s);
     return axis_progress(r, s, err);
 }
@@ -320,6 +323,35 @@ static void json_runs(json_writer *w, const status_report *s)
     json_array_end(w);
 }
 
+/* Round k + 1 of the log: the grid before, after, and why. */
+static void json_rounds(json_writer *w, const status_report *s)
+{
+    json_array_begin(w, "rounds");
+    for (const char *l = s->rounds; l && *l;) {
+        const char *nl = strchr(l, '\n');
+        size_t n = nl ? (size_t)(nl - l) : strlen(l);
+        char line[600];
+        snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line ? n : sizeof line - 1), l);
+        json_str(w, NULL, line);
+        l += n + (nl != NULL);
+    }
+    json_array_end(w);
+}
+
+static void text_rounds(const status_report *s)
+{
+    if (!s->rounds)
+        return;
+    int k = 1;
+    printf("rounds (the grid grew after each; round 1 is the sweep's initial grid):\n");
+    for (const char *l = s->rounds; *l; k++) {
+        const char *nl = strchr(l, '\n');
+        int n = nl ? (int)(nl - l) : (int)strlen(l);
+        printf("  after round %d: %.*s\n", k, n, l);
+        l += n + (nl != NULL);
+    }
+}
+
 static void status_json(const rfile *r, const char *path, const status_report *s)
 {
     json_writer w;
@@ -344,6 +376,7 @@ static void status_json(const rfile *r, const char *path, const status_report *s
     json_task_list(&w, "exploded_tasks", r, exploded, json_exploded);
     json_task_list(&w, "damaged_tasks", r, damaged_row, json_damage);
     json_runs(&w, s);
+    json_rounds(&w, s);
     json_end(&w);
 }
 
@@ -428,6 +461,7 @@ static void status_text(const rfile *r, const char *path, const status_report *s
     print_task_list("avalanches left float range (n_exploded > 0: their S are lower bounds)",
                     r, exploded, 0);
     text_runs(s);
+    text_rounds(s);
 }
 
 /* The one FILE argument after the options; an exit code if there is none or more. */

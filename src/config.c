@@ -301,8 +301,10 @@ void config_free(cs_sweep *s)
     free(s->path);
     free(s->yaml_text);
     free(s->name);
-    for (int a = 0; a < CS_AXIS_COUNT; a++)
+    for (int a = 0; a < CS_AXIS_COUNT; a++) {
         free((void *)axis_values(s, (cs_axis_id)a));
+        free(s->base[a]);
+    }
     free(s->train.data_dir);
     free(s->output.file);
     free(s->slurm.partition);

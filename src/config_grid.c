@@ -348,6 +348,12 @@ static int parse_axis(const loader *ld, const node *v, const cs_axis_def *d, con
 {
     char path[64];
     snprintf(path, sizeof path, "grid.%s", key);
+    node *ak, *adaptive = v->kind == NODE_MAP ? cfg_map_find(v, "adaptive", &ak) : NULL;
+    if (adaptive) {
+        static const char *const only[] = {"adaptive"};
+        int rc = cfg_check_keys(ld, v, path, only, 1);
+        return rc ? rc : cfg_parse_adaptive(ld, adaptive, path, (cs_axis_id)(d - axis_defs), s);
+    }
     switch (d->type) {
     case CS_AXIS_T_ACTIVATION:
         return parse_activation_axis(ld, v, path, d, s);
@@ -404,5 +410,7 @@ int cfg_parse_grid(const loader *ld, const node *root, cs_sweep *s)
         if (rc)
             return rc;
     }
+    if ((rc = cfg_check_adaptive(ld, gk, s)))
+        return rc;
     return check_grid_size(ld, gk, s);
 }

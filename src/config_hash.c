@@ -39,6 +39,23 @@ void cfg_sb_printf(sbuf *b, const char *fmt, ...)
     }
 }
 
+/* A σ axis: its values, the values it had before `refine` grew it, or the description
+ * of an adaptive axis (the points it grows are results, not settings). */
+static void put_real_axis(sbuf *b, const cs_sweep *s, cs_axis_id a)
+{
+    const cs_adaptive *ad = &s->adaptive[a];
+    cfg_sb_printf(b, "\n%s=", axis_defs[a].name);
+    if (ad->on) {
+        cfg_sb_printf(b, "adaptive:%a,%a,%d,%d,%a,%u", ad->start, ad->stop, ad->initial,
+                      ad->budget, ad->tol, ad->targets);
+        return;
+    }
+    const double *v = s->base[a] ? s->base[a] : axis_values(s, a);
+    int n = s->base[a] ? s->n_base[a] : axis_count(s, a);
+    for (int i = 0; i < n; i++)
+        cfg_sb_printf(b, "%s%a", i ? "," : "", v[i]);
+}
+
 /* Canonical text of the science-relevant settings.  Doubles go in as C99 hex floats, so
  * the text (and the hash) is exact and independent of printing precision.  Changing this
  * layout changes every hash: bump the version tag if you must. */
@@ -51,14 +68,13 @@ char *config_canonical_text(const cs_sweep *s)
     cfg_sb_printf(&b, "\nwidth=");
     for (int i = 0; i < s->n_width; i++)
         cfg_sb_printf(&b, "%s%d", i ? "," : "", s->width[i]);
-    cfg_sb_printf(&b, "\nsigma_b2=");
-    for (int i = 0; i < s->n_sigma_b2; i++)
-        cfg_sb_printf(&b, "%s%a", i ? "," : "", s->sigma_b2[i]);
-    cfg_sb_printf(&b, "\nsigma_w2=");
-    for (int i = 0; i < s->n_sigma_w2; i++)
-        cfg_sb_printf(&b, "%s%a", i ? "," : "", s->sigma_w2[i]);
+    put_real_axis(&b, s, CS_AXIS_SIGMA_B2);
+    put_real_axis(&b, s, CS_AXIS_SIGMA_W2);
     cfg_sb_printf(&b, "\nseeds=");
-    for (int i = 0; i < s->n_seed; i++)
+    const cs_adaptive *as = &s->adaptive[CS_AXIS_SEED];
+    if (as->on)
+        cfg_sb_printf(&b, "adaptive:%d,%d", as->initial, as->budget);
+    for (int i = 0; i < s->n_seed && !as->on; i++)
         cfg_sb_printf(&b, "%s%llu", i ? "," : "", (unsigned long long)s->seeds[i]);
     /* optional axes only when given, so sweeps without them keep their hashes */
     for (int a = 0; a < CS_AXIS_COUNT; a++) {

@@ -82,6 +82,11 @@ int cfg_get_section(const loader *ld, const node *root, const char *name, node *
 
 /* config_grid.c */
 int cfg_parse_grid(const loader *ld, const node *root, cs_sweep *s);
+/* grid.<axis>.adaptive (config_adaptive.c): m is the node under `adaptive`, axis an
+ * axis id (axis.h); fills s->adaptive[axis] and round 1's values. */
+int cfg_parse_adaptive(const loader *ld, const node *m, const char *path, int axis,
+                       cs_sweep *s);
+int cfg_check_adaptive(const loader *ld, const node *gk, const cs_sweep *s);
 
 /* config_schema.c: the other sections */
 int cfg_parse_avalanche(const loader *ld, const node *root, cs_sweep *s);

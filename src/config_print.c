@@ -74,6 +74,24 @@ static void put_opt_int(FILE *f, const char *key, int v)
         fprintf(f, "  # %s: (not set)\n", key);
 }
 
+/* A σ axis as the sweep file gives it: a list, or its adaptive description. */
+static void put_sigma(FILE *f, const cs_sweep *s, cs_axis_id a)
+{
+    const cs_adaptive *ad = &s->adaptive[a];
+    fprintf(f, "  %s: ", axis_grid_keys[a]);
+    if (!ad->on) {
+        put_list(f, s->base[a] ? s->base[a] : axis_values(s, a),
+                 s->base[a] ? s->n_base[a] : axis_count(s, a));
+        fputc('\n', f);
+        return;
+    }
+    fprintf(f, "{adaptive: {start: %.17g, stop: %.17g, initial: %d, budget: %d, tol: %.17g, "
+               "target: [", ad->start, ad->stop, ad->initial, ad->budget, ad->tol);
+    fprintf(f, "%s%s%s]}}\n", ad->targets & CS_TARGET_WIDOM ? "widom" : "",
+            ad->targets == (CS_TARGET_WIDOM | CS_TARGET_RIDGE) ? ", " : "",
+            ad->targets & CS_TARGET_RIDGE ? "ridge" : "");
+}
+
 static void put_grid(FILE *f, const cs_sweep *s)
 {
     fputs("grid:\n  activation: [", f);
@@ -82,14 +100,18 @@ static void put_grid(FILE *f, const cs_sweep *s)
     fputs("]\n  width: [", f);
     for (int i = 0; i < s->n_width; i++)
         fprintf(f, "%s%d", i ? ", " : "", s->width[i]);
-    fputs("]\n  sigma_b2: ", f);
-    put_list(f, s->sigma_b2, s->n_sigma_b2);
-    fputs("\n  sigma_w2: ", f);
-    put_list(f, s->sigma_w2, s->n_sigma_w2);
-    fputs("\n  seeds: [", f);
-    for (int i = 0; i < s->n_seed; i++)
-        fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)s->seeds[i]);
     fputs("]\n", f);
+    put_sigma(f, s, CS_AXIS_SIGMA_B2);
+    put_sigma(f, s, CS_AXIS_SIGMA_W2);
+    const cs_adaptive *as = &s->adaptive[CS_AXIS_SEED];
+    if (as->on) {
+        fprintf(f, "  seeds: {adaptive: {initial: %d, budget: %d}}\n", as->initial, as->budget);
+    } else {
+        fputs("  seeds: [", f);
+        for (int i = 0; i < s->n_seed; i++)
+            fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)s->seeds[i]);
+        fputs("]\n", f);
+    }
     for (int x = 0; x < CS_AXIS_COUNT; x++)
         if (axis_defs[x].optional && axis_present(s, (cs_axis_id)x)) {
             fprintf(f, "  %s: ", axis_grid_keys[x]);

@@ -953,6 +953,21 @@ static int create_in_child(const char *tmp, const cs_sweep *s, const store_run *
     return wait_creator(pid, pfd[0], child_err);
 }
 
+char *store_temporary_name(const char *path)
+{
+    return temporary_name(path);
+}
+
+int store_create_temporary(const char *tmp, const cs_sweep *s, cs_err *err)
+{
+    h5u_quiet();
+    unlink(tmp); /* ours by name: this very process */
+    int rc = create_in_child(tmp, s, NULL, err);
+    if (rc)
+        unlink(tmp);
+    return rc;
+}
+
 /* link() refuses to replace an existing name, unlike rename(): of two runs creating
  * the same file, exactly one wins. */
 static int link_into_place(const char *tmp, const char *path, cs_err *err)
@@ -1418,6 +1433,32 @@ static int verify_rows(hid_t f, const char *path, const int8_t *status, uint32_t
     return 0;
 }
 
+static hid_t open_rdwr_serial(const char *path, cs_err *err);
+
+int store_rewrite_checksums(const char *path, long n_tasks, cs_err *err)
+{
+    hid_t f = open_rdwr_serial(path, err);
+    if (f < 0)
+        return err->code;
+    int8_t *status = malloc((size_t)n_tasks);
+    uint32_t *crc = malloc((size_t)n_tasks * sizeof *crc);
+    int rc = !status || !crc ? cs_fail(err, CS_EXIT_ERROR, "out of memory") : 0;
+    if (!rc && read_whole(f, "status", H5T_NATIVE_INT8, status, n_tasks, path, err))
+        rc = err->code;
+    if (!rc)
+        rc = verify_rows(f, path, status, crc, n_tasks, err);
+    hid_t d = rc ? -1 : H5Dopen2(f, "checksum", H5P_DEFAULT);
+    if (!rc && (d < 0 || H5Dwrite(d, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, crc) < 0))
+        rc = cs_fail(err, CS_EXIT_ERROR, "%s: writing the checksums failed (disk full?)", path);
+    if (d >= 0)
+        H5Dclose(d);
+    if (H5Fclose(f) < 0 && !rc)
+        rc = cs_fail(err, CS_EXIT_ERROR, "%s: closing failed (disk full?)", path);
+    free(status);
+    free(crc);
+    return rc;
+}
+
 /* Opens path read-only (*f) and checks its structure, under the deadline. */
 static int open_validated(const char *path, store_integrity *g, int *has_ck, hid_t *f,
                           cs_err *err)
@@ -1587,6 +1628,116 @@ static int check_coords(hid_t f, const char *path, const cs_sweep *s, cs_err *er
                                            "sweep's grid although the hashes match; nothing was "
                                            "changed (use --fresh to start over)", path);
     return 0;
+}
+
+/* 1 when every value of sub is in sup (both sorted ascending). */
+static int sorted_subset(const double *sub, int n, const double *sup, int m)
+{
+    int j = 0;
+    for (int i = 0; i < n; i++) {
+        while (j < m && sup[j] < sub[i])
+            j++;
+        if (j == m || sup[j] != sub[i])
+            return 0;
+    }
+    return 1;
+}
+
+/* The file's values of axis a (as doubles; seeds converted), malloc'd; *n their count. */
+static double *file_axis(hid_t f, cs_axis_id a, int *n)
+{
+    if (axis_defs[a].type != CS_AXIS_T_SEED)
+        return read_coord(f, axis_defs[a].name, H5T_NATIVE_DOUBLE, sizeof(double), n);
+    int64_t *k = read_coord(f, axis_defs[a].name, H5T_NATIVE_INT64, sizeof *k, n);
+    double *v = k ? malloc((size_t)(*n > 0 ? *n : 1) * sizeof *v) : NULL;
+    for (int i = 0; v && i < *n; i++)
+        v[i] = (double)k[i];
+    free(k);
+    return v;
+}
+
+/* Replaces s's values of axis a by the file's v (n), keeping a plain axis' own as base. */
+static int adopt_axis(cs_sweep *s, cs_axis_id a, const double *v, int n)
+{
+    const cs_axis_def *d = &axis_defs[a];
+    int have = axis_count(s, a);
+    void **slot = (void **)((char *)s + d->values_at);
+    if (!s->adaptive[a].on && !s->base[a] && d->type == CS_AXIS_T_REAL) {
+        if (!(s->base[a] = malloc((size_t)have * sizeof(double))))
+            return -1;
+        memcpy(s->base[a], *slot, (size_t)have * sizeof(double));
+        s->n_base[a] = have;
+    }
+    size_t elem = d->type == CS_AXIS_T_SEED ? sizeof(uint64_t) : sizeof(double);
+    void *nv = malloc(elem * (size_t)n);
+    if (!nv)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (d->type == CS_AXIS_T_SEED)
+            ((uint64_t *)nv)[i] = (uint64_t)v[i];
+        else
+            ((double *)nv)[i] = v[i];
+    }
+    free(*slot);
+    *slot = nv;
+    *(int *)((char *)s + d->count_at) = n;
+    return 0;
+}
+
+/* Whether the file's values v of a growable axis a are a growth of s's. */
+static int is_growth(const cs_sweep *s, cs_axis_id a, const double *v, int n)
+{
+    int have = axis_count(s, a);
+    double *mine = malloc((size_t)(have > 0 ? have : 1) * sizeof *mine);
+    if (!mine)
+        return 0;
+    for (int i = 0; i < have; i++)
+        mine[i] = axis_value(s, a, i);
+    int ok = n >= have && sorted_subset(mine, have, v, n);
+    const cs_adaptive *ad = &s->adaptive[a];
+    for (int i = 0; ok && i < n; i++) {
+        ok = i == 0 || v[i] > v[i - 1];
+        if (ad->on && a != CS_AXIS_SEED)
+            ok = ok && v[i] >= ad->start && v[i] <= ad->stop;
+    }
+    free(mine);
+    return ok;
+}
+
+int store_adopt_grown_axes(const char *path, cs_sweep *s, int *grown, cs_err *err)
+{
+    *grown = 0;
+    hid_t f = store_open_read(path, err);
+    if (f < 0)
+        return err->code;
+    char *axes = store_read_string_attr(f, "grown_axes");
+    int rc = 0;
+    for (int a = 0; a < CS_AXIS_COUNT && !rc; a++) {
+        const char *name = axis_defs[a].name;
+        size_t ln = strlen(name);
+        const char *hit = axes ? strstr(axes, name) : NULL;
+        int listed = hit && (hit[ln] == 0 || hit[ln] == ',');
+        if (!axis_defs[a].can_grow || (!s->adaptive[a].on && !listed))
+            continue;
+        int n = 0;
+        double *v = file_axis(f, (cs_axis_id)a, &n);
+        if (v && n == axis_count(s, (cs_axis_id)a) && is_growth(s, (cs_axis_id)a, v, n)) {
+            free(v);
+            continue;
+        }
+        if (!v || !is_growth(s, (cs_axis_id)a, v, n))
+            rc = cs_fail(err, CS_EXIT_USAGE, "%s: its %s values are not this sweep's grid "
+                         "grown by rounds (another sweep?); nothing was changed (use --fresh "
+                         "to start over)", path, name);
+        else if (adopt_axis(s, (cs_axis_id)a, v, n))
+            rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
+        else
+            *grown = 1;
+        free(v);
+    }
+    free(axes);
+    H5Fclose(f);
+    return rc;
 }
 
 int store_check(const char *path, const cs_sweep *s, cs_err *err)

@@ -45,6 +45,7 @@ typedef struct {
     cs_axis_type type;
     const char *units, *long_name;
     int optional;          /* 1: a dimension only when the sweep gives it */
+    int can_grow;          /* 1: may be adaptive (grid.<key>.adaptive), refine adds to it */
     const char *missing;   /* non-NULL: the sweep must give it; the hint when it does not */
     double def;            /* value when not given (an activation as its cs_activation) */
     /* Real axes: lists, single numbers, or ranges {start, stop, num, scale: linear|log};

@@ -17,6 +17,25 @@
 /* Largest grid a sweep file may describe (tasks); beyond it, split the sweep. */
 #define CS_MAX_TASKS 10000000L
 
+/* Slots per grid axis in cs_sweep (axis.h's CS_AXIS_COUNT fits; axis.c checks). */
+#define CS_GRID_SLOTS 8
+
+/* What an adaptive axis refines for: the Widom line (χ's maximum along σ_w²) and/or the
+ * accuracy ridge (README §3). */
+enum { CS_TARGET_WIDOM = 1u, CS_TARGET_RIDGE = 2u };
+
+/* An axis that grows in rounds where the located lines are least certain:
+ * grid.<axis>: {adaptive: {start, stop, initial, budget, tol, target}} (σ axes), or
+ * grid.seeds: {adaptive: {initial, budget}}.  The hash covers this description, not the
+ * points it has grown, so a grown file is the same sweep with more points. */
+typedef struct {
+    int on;
+    double start, stop;     /* σ axes: the range the points stay in */
+    int initial, budget;    /* values in round 1; most values the axis may reach */
+    double tol;             /* stop when every located line is known to ±tol (σ_w²) */
+    unsigned targets;       /* CS_TARGET_* bits */
+} cs_adaptive;
+
 typedef struct {
     char *partition, *account, *qos, *time, *mem_per_cpu; /* NULL = not set */
     int nodes, ntasks, ntasks_per_node;                     /* 0 = not set */
@@ -40,6 +59,12 @@ typedef struct {
     int n_seed;        uint64_t *seeds;
     /* Optional axes (axis.h): a count of 0 when the sweep does not give them. */
     int n_q0;          double *q0;     /* grid.q0; else every task has avalanche.q0 */
+
+    /* Growing axes, by axis id (axis.h).  base: the values a plain axis had in the sweep
+     * file before `critsweep refine` grew it (the hash covers those); NULL otherwise. */
+    cs_adaptive adaptive[CS_GRID_SLOTS];
+    double *base[CS_GRID_SLOTS];
+    int n_base[CS_GRID_SLOTS];
 
     /* `avalanche:` section; width, sigma_w2, sigma_b2, activation and key are filled per
      * task by the task module. */

@@ -165,6 +165,30 @@ int store_runs_append(const char *path, const store_run *run, long *row, cs_err 
 /* Overwrites row `row` (in place: fixed-size fields, no metadata change). */
 int store_runs_update(const char *path, long row, const store_run *run, cs_err *err);
 
+/* --- Growing a file (store_grow.c): the pieces of store_create it reuses. */
+/* "<path>.partial-create.<host>.<pid>" (stale ones of this host removed); malloc'd. */
+char *store_temporary_name(const char *path);
+/* Creates a fresh file for s at tmp, in a child process, with an empty runs table. */
+int store_create_temporary(const char *tmp, const cs_sweep *s, cs_err *err);
+/* Computes every row's checksum from the file's contents and writes them (after rows
+ * moved to other task indices: the checksum covers the index). */
+int store_rewrite_checksums(const char *path, long n_tasks, cs_err *err);
+
+/* Rewrites path (locked by the caller: *lock_fd) for the grown sweep `to`, whose every
+ * axis holds the values of `from`'s: each row moves to the task of its coordinate
+ * values, checksums are recomputed, the runs table is copied, `log` (one line for this
+ * round) is appended to the file's round log, then the new file is renamed into place
+ * under a lock of its own, which replaces *lock_fd.  The free space is checked first;
+ * a kill or a failure at any moment leaves the old file as it was.  grown_axes names
+ * the axes refine grew on a plain grid ("" for an adaptive sweep). */
+int store_grow(const char *path, const cs_sweep *from, const cs_sweep *to, const char *log,
+               const char *grown_axes, int *lock_fd, cs_err *err);
+/* The grown file's axes, read back into s (adopting what rounds added): for an axis
+ * adaptive in s, or named in the file's grown_axes, the file's values replace s's when
+ * they include them.  Sets *grown when any did.  0, or CS_EXIT_USAGE when the file's
+ * values are not a growth of s's grid (another sweep). */
+int store_adopt_grown_axes(const char *path, cs_sweep *s, int *grown, cs_err *err);
+
 /* --- Reading for `run` (resume) and store_check: read-only, file locking off so it
  * works while a run writes.  `phase`, `status` and `export` read through store_read.h. */
 hid_t store_open_read(const char *path, cs_err *err);
