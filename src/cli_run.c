@@ -20,6 +20,7 @@
 #include "critsweep/adaptive.h"
 #include "critsweep/avalanche.h"
 #include "critsweep/cli.h"
+#include "cli_run_internal.h"
 #include "critsweep/common.h"
 #include "critsweep/config.h"
 #include "critsweep/grid.h"
@@ -59,7 +60,7 @@ static void run_help(FILE *f)
 }
 
 /* Launched by mpirun/srun (Open MPI, PMIx or PMI2 set these)? */
-static int under_launcher(void)
+int run_under_launcher(void)
 {
     const char *vars[] = {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"};
     for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
@@ -366,7 +367,7 @@ static int parse_run_args(int argc, char **argv, run_args *a)
                                       "(critsweep run --help)");
     /* srun without MPI support would start N independent copies writing one file. */
     const char *step_tasks = getenv("SLURM_STEP_NUM_TASKS");
-    if (!under_launcher() && step_tasks && atol(step_tasks) > 1)
+    if (!run_under_launcher() && step_tasks && atol(step_tasks) > 1)
         return cli_usage_error("run", "started by srun as %s tasks without MPI process "
                                       "management; use srun --mpi=pmix", step_tasks);
     return 0;
@@ -386,7 +387,7 @@ static int mpi_failed(int rc, const char *what)
 /* MPI_COMM_WORLD keeps MPI's default handler, MPI_ERRORS_ARE_FATAL, until sched_run
  * sets its own: a failure before the file is open aborts every rank, and nothing is
  * lost.  The returns are checked all the same, for an implementation that returns. */
-static int start_mpi(int *rank, int *size)
+int run_start_mpi(int *rank, int *size)
 {
     int provided, rc;
     if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
@@ -451,7 +452,7 @@ static void share_grid(cs_sweep *s, int rank)
     }
 }
 
-static void finish_mpi(void)
+void run_finish_mpi(void)
 {
     int rc = MPI_Finalize();
     if (rc != MPI_SUCCESS)
@@ -584,7 +585,7 @@ static int run_queue(cs_sweep *s, const char *path, double grace, prep *p, int u
         fprintf(stderr, "critsweep run: rank %d: %s\n", rank, err.msg);
     *abandoned_here = sum.abandoned_here;
     if (use_mpi && !keep_mpi)
-        finish_mpi(); /* workers leave now; rank 0 finishes the file alone */
+        run_finish_mpi(); /* workers leave now; rank 0 finishes the file alone */
     int code = rc ? CS_EXIT_ERROR : CS_EXIT_OK;
     if (rank == 0) {
         report_speed(&sum, size);
@@ -618,8 +619,8 @@ static void free_grid(cs_sweep *g)
 /* Rank 0, the file complete: plans the next round and grows the file for it (a new
  * runs row, the queue of the new tasks).  1 when a round follows, 0 when the sweep is
  * finished growing or growing failed (*code says which). */
-static int next_round(cs_sweep *s, const char *path, const adaptive_spec *sp, prep *p,
-                      int *code)
+static int next_round(cs_sweep *s, const char *path, const adaptive_spec *sp,
+                      const char *grown_axes, prep *p, int *code)
 {
     cs_err err = {0, ""};
     adaptive_plan plan;
@@ -645,7 +646,7 @@ static int next_round(cs_sweep *s, const char *path, const adaptive_spec *sp, pr
              "%s", from.n_sigma_b2, from.n_sigma_w2, from.n_seed, s->n_sigma_b2,
              s->n_sigma_w2, s->n_seed, what);
     if (!rc)
-        rc = store_grow(path, &from, s, log, "", &p->lock_fd, &err);
+        rc = store_grow(path, &from, s, log, grown_axes, &p->lock_fd, &err);
     adaptive_plan_free(&plan);
     if (rc) { /* the file is the old grid's: so must the sweep be */
         free_grid(s);
@@ -688,18 +689,26 @@ static int begin_round(const cs_sweep *s, const char *path, prep *p, int size, i
 
 /* The rounds of a sweep: run the queue; on a complete adaptive sweep rank 0 plans the
  * next round, grows the file, and every rank goes on with the grown grid. */
-static int run_rounds(cs_sweep *s, const char *path, double grace, prep *p, int use_mpi,
-                      int rank, int size, int *abandoned_here)
+static int run_rounds(cs_sweep *s, const char *path, double grace, const run_rounds_opts *ro,
+                      prep *p, int use_mpi, int rank, int size, int *abandoned_here)
 {
     adaptive_spec sp;
-    adaptive_spec_of(s, &sp);
-    int growing = adaptive_any(&sp);
+    if (ro && ro->spec)
+        sp = *ro->spec;
+    else
+        adaptive_spec_of(s, &sp);
+    int growing = adaptive_any(&sp), rounds = 0;
+    int max_rounds = ro && ro->max_rounds > 0 ? ro->max_rounds : 0;
+    const char *grown_axes = ro && ro->grown_axes ? ro->grown_axes : "";
     for (;;) {
         int code = run_queue(s, path, grace, p, use_mpi, growing, rank, size, abandoned_here);
         if (!growing)
             return code;
         int more = rank == 0 && code == CS_EXIT_OK && !*abandoned_here &&
-                   next_round(s, path, &sp, p, &code) && begin_round(s, path, p, size, &code);
+                   (!max_rounds || rounds < max_rounds) &&
+                   next_round(s, path, &sp, grown_axes, p, &code) &&
+                   begin_round(s, path, p, size, &code);
+        rounds++;
         if (use_mpi) {
             if (MPI_Bcast(&more, 1, MPI_INT, 0, MPI_COMM_WORLD) != MPI_SUCCESS)
                 MPI_Abort(MPI_COMM_WORLD, CS_EXIT_ERROR);
@@ -708,7 +717,7 @@ static int run_rounds(cs_sweep *s, const char *path, double grace, prep *p, int 
         }
         if (!more) {
             if (use_mpi)
-                finish_mpi();
+                run_finish_mpi();
             return code;
         }
         if (rank != 0) { /* only rank 0 hands out tasks */
@@ -716,6 +725,41 @@ static int run_rounds(cs_sweep *s, const char *path, double grace, prep *p, int 
             p->queue = NULL, p->n_queue = 0;
         }
     }
+}
+
+int run_loaded_sweep(cs_sweep *s, const char *path, double grace, int fresh,
+                     const run_rounds_opts *ro, int use_mpi, int rank, int size)
+{
+    prep p;
+    memset(&p, 0, sizeof p);
+    p.lock_fd = -1;
+    int rc = 0;
+    if (rank == 0)
+        rc = prepare_and_say(s, path, fresh, size, &p);
+    if (use_mpi)
+        share_prepared(&rc, s);
+    if (use_mpi && !rc)
+        share_grid(s, rank);
+    int code = rc, abandoned_here = 0;
+    if (rc) {
+        if (p.lock_fd >= 0)
+            close(p.lock_fd);
+        if (use_mpi)
+            run_finish_mpi();
+    } else {
+        code = run_rounds(s, path, grace, ro, &p, use_mpi, rank, size, &abandoned_here);
+    }
+    free(p.queue);
+    free(p.attempts);
+    if (abandoned_here) {
+        /* A compute thread is still inside its task: leave without running exit-time
+         * destructors (OpenBLAS, HDF5) underneath it. */
+        fflush(stdout);
+        fflush(stderr);
+        _exit(code);
+    }
+    config_free(s);
+    return code;
 }
 
 int cli_run(int argc, char **argv)
@@ -726,9 +770,9 @@ int cli_run(int argc, char **argv)
         free(a.sets);
         return rc == ARGS_HELP ? CS_EXIT_OK : rc;
     }
-    int use_mpi = under_launcher();
+    int use_mpi = run_under_launcher();
     int rank = 0, size = 1;
-    if (use_mpi && (rc = start_mpi(&rank, &size))) {
+    if (use_mpi && (rc = run_start_mpi(&rank, &size))) {
         free(a.sets);
         return rc;
     }
@@ -742,38 +786,9 @@ int cli_run(int argc, char **argv)
         if (rank == 0)
             fprintf(stderr, "critsweep run: %s\n", err.msg);
         if (use_mpi)
-            finish_mpi();
+            run_finish_mpi();
         return rc;
     }
     const char *path = a.out_path ? a.out_path : s.output.file;
-
-    prep p;
-    memset(&p, 0, sizeof p);
-    p.lock_fd = -1;
-    if (rank == 0)
-        rc = prepare_and_say(&s, path, a.fresh, size, &p);
-    if (use_mpi)
-        share_prepared(&rc, &s);
-    if (use_mpi && !rc)
-        share_grid(&s, rank);
-    int code = rc, abandoned_here = 0;
-    if (rc) {
-        if (p.lock_fd >= 0)
-            close(p.lock_fd);
-        if (use_mpi)
-            finish_mpi();
-    } else {
-        code = run_rounds(&s, path, a.grace, &p, use_mpi, rank, size, &abandoned_here);
-    }
-    free(p.queue);
-    free(p.attempts);
-    if (abandoned_here) {
-        /* A compute thread is still inside its task: leave without running exit-time
-         * destructors (OpenBLAS, HDF5) underneath it. */
-        fflush(stdout);
-        fflush(stderr);
-        _exit(code);
-    }
-    config_free(&s);
-    return code;
+    return run_loaded_sweep(&s, path, a.grace, a.fresh, NULL, use_mpi, rank, size);
 }

@@ -13,6 +13,7 @@ typedef struct {
 
 static const command commands[] = {
     {"run", cli_run, "run (or resume) a sweep under mpirun/srun into one parallel HDF5 file"},
+    {"refine", cli_refine, "grow a results file's sigma_w2 grid where the Widom line is least certain"},
     {"status", cli_status, "progress of a results file: done, pending, failed, runs table"},
     {"submit", cli_submit, "submit a sweep to SLURM; it requeues itself until complete"},
     {"phase", cli_phase, "phase diagrams, Widom and edge-of-chaos lines, the claim test"},

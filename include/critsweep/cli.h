@@ -12,6 +12,7 @@ int cli_bench(int argc, char **argv);
 int cli_train(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_run(int argc, char **argv);
+int cli_refine(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_submit(int argc, char **argv);

@@ -84,4 +84,38 @@ bad grid.sigma_w2.adaptive.tol --set grid.sigma_w2.adaptive.tol=0
 bad grid.width.adaptive --set 'grid.width={adaptive: {initial: 2, budget: 4}}'
 bad grid.activation.adaptive --set 'grid.activation={adaptive: {initial: 2, budget: 4}}'
 [[ $(md5sum "$out" | cut -d' ' -f1) == "$sum_before" ]] || die "a refused run changed the file"
+
+# refine on a plain grid: the rows of the first file stay as they were, bit for bit.
+plain=(--set train.enabled=false --set 'grid.sigma_w2={start: 0.6, stop: 1.6, num: 6}' --set 'grid.width=[16]')
+run_mpi 3 run "$sweep" -o "$tmp/plain.h5" "${plain[@]}" 2>"$tmp/plain.log" || { tail "$tmp/plain.log"; die "plain run failed"; }
+cp "$tmp/plain.h5" "$tmp/plain0.h5"
+"$CRITSWEEP" refine "$tmp/plain.h5" --budget 5 >"$tmp/bad.log" 2>&1; rc=$?
+(( rc == 2 )) && grep -q -- "--budget 5 is below" "$tmp/bad.log" || { cat "$tmp/bad.log"; die "refine --budget 5: exit $rc"; }
+"$CRITSWEEP" refine "$tmp/plain.h5" --sweep "$ad" >"$tmp/bad.log" 2>&1; rc=$?
+(( rc == 2 )) && grep -q "different sweep" "$tmp/bad.log" || { cat "$tmp/bad.log"; die "refine on another sweep's file: exit $rc"; }
+"$CRITSWEEP" refine "$out" --sweep "$sweep" >"$tmp/bad.log" 2>&1; rc=$?
+(( rc == 2 )) || { cat "$tmp/bad.log"; die "refine of the adaptive file with tiny.yaml: exit $rc"; }
+cmp -s "$tmp/plain.h5" "$tmp/plain0.h5" || die "a refused refine changed the file"
+[[ $(md5sum "$out" | cut -d' ' -f1) == "$sum_before" ]] || die "a refused refine changed the file"
+echo "refine refused: a budget below the grid, a file of another sweep; files untouched"
+"$CRITSWEEP" refine "$tmp/plain.h5" --budget 9 --tol 0.01 2>"$tmp/refine.log" \
+  || { tail "$tmp/refine.log"; die "refine failed"; }
+"$PYTHON" - "$tmp/plain0.h5" "$tmp/plain.h5" <<'PY' || die "refine lost or changed rows"
+import sys
+import h5py
+import numpy as np
+with h5py.File(sys.argv[1], "r") as a, h5py.File(sys.argv[2], "r") as b:
+    wa, wb = a["sigma_w2"][()], b["sigma_w2"][()]
+    assert len(wb) == 9 and np.all(np.diff(wb) > 0) and set(wa) <= set(wb), (wa, wb)
+    idx = np.searchsorted(wb, wa)
+    for name in ("S_mean", "status", "lyapunov", "D_count"):
+        x, y = a[name][()], b[name][()][:, :, :, idx]
+        assert np.array_equal(x, y, equal_nan=True), name
+    assert (b["status"][()] == 1).all(), "new tasks not done"
+    assert b.attrs["sweep_hash"] == a.attrs["sweep_hash"]
+    print("refine: sigma_w2 %s -> %s, the old rows unchanged" % (list(wa), list(np.round(wb, 4))))
+PY
+# The plain sweep resumes its refined file (nothing to do).
+run_mpi 3 run "$sweep" -o "$tmp/plain.h5" "${plain[@]}" 2>"$tmp/plain.log" || { tail "$tmp/plain.log"; die "run on the refined file failed"; }
+grep -q "grown in earlier rounds" "$tmp/plain.log" || die "run did not adopt the refined grid"
 echo "PASS"
