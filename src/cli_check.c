@@ -152,6 +152,35 @@ static void print_json(const cs_sweep *s, const check_args *o, const estimates *
     json_end(&w);
 }
 
+static int adaptive_grows(const cs_sweep *s)
+{
+    for (int a = 0; a < CS_AXIS_COUNT; a++)
+        if (s->adaptive[a].on)
+            return 1;
+    return 0;
+}
+
+/* An adaptive sweep: how far its axes may grow (the cost below is round 1's). */
+static void print_growth(const cs_sweep *s)
+{
+    if (!adaptive_grows(s))
+        return;
+    double most = (double)grid_task_count(s);
+    printf("growth ");
+    for (int a = 0; a < CS_AXIS_COUNT; a++) {
+        const cs_adaptive *ad = &s->adaptive[a];
+        if (!ad->on)
+            continue;
+        most *= (double)ad->budget / axis_length(s, (cs_axis_id)a);
+        printf(" %s %d -> at most %d;", axis_defs[a].name, ad->initial, ad->budget);
+        if (a != CS_AXIS_SEED)
+            printf(" to +-%g (%s%s%s);", ad->tol, ad->targets & CS_TARGET_WIDOM ? "widom" : "",
+                   ad->targets == (CS_TARGET_WIDOM | CS_TARGET_RIDGE) ? ", " : "",
+                   ad->targets & CS_TARGET_RIDGE ? "ridge" : "");
+    }
+    printf(" at most %.0f tasks; the cost below is round 1's\n", most);
+}
+
 static void print_text(const cs_sweep *s, const check_args *o, const estimates *e)
 {
     char a[32], b[32], c[32];
@@ -165,7 +194,8 @@ static void print_text(const cs_sweep *s, const check_args *o, const estimates *
     int nd = axis_dims(s, dims);
     for (int k = 0; k < nd; k++)
         printf("%s %d %s", k ? " x" : "", axis_length(s, dims[k]), axis_defs[dims[k]].name);
-    printf("\n");
+    printf("%s\n", adaptive_grows(s) ? " (round 1)" : "");
+    print_growth(s);
     printf("cost    %.3g core-hours (%s on one core); about %s wall on %ld cores\n",
            e->core_s / 3600, a, b, o->cores);
     printf("        longest task %s; training %.0f%% of the cost (estimates)\n", c,
