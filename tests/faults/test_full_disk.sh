@@ -109,4 +109,26 @@ after=$(rows_of "$d/old.h5")
 check "rows finished before are unchanged" bash -c 'grep -qxF -f <(echo "$1" | awk -F, "\$7 == 1") <(echo "$2")' _ "$before" "$after"
 unfill_disk "$d"
 
+# --- 6. an adaptive sweep whose next round does not fit: growing rewrites the file
+# beside itself, so the free space is checked before anything is written.
+begin_case "adaptive sweep: no room to grow the grid"
+ad=$root/tests/mpi/adaptive.yaml
+"$CRITSWEEP" run "$ad" -o "$tmp/ad-ref.h5" >/dev/null 2>&1 || die "adaptive reference failed"
+d=$tmp/d6; small_disk "$d" 1200
+"$CRITSWEEP" run "$ad" -o "$d/a.h5" >"$tmp/out" 2>&1
+rc=$?
+check "exit 1 (got $rc)" test "$rc" = 1
+check "says how much room growing needs" grep -q "growing the grid needs about" "$tmp/out"
+check "no temporary left behind" no_temporaries "$d"
+check "round 1 is whole and verified" opens_clean "$d/a.h5"
+before=$(rows_of "$d/a.h5")
+"$CRITSWEEP" run "$ad" -o "$d/a.h5" >"$tmp/out" 2>&1
+rc=$?
+check "run again on the full disk: exit 1 again (got $rc), task rows unchanged" \
+  test "$rc" = 1 -a "$before" = "$(rows_of "$d/a.h5")"
+mount -o remount,size=16m "$d"
+"$CRITSWEEP" run "$ad" -o "$d/a.h5" >"$tmp/out" 2>&1
+check "with room again the rounds go on (exit $?)" grep -q "adaptive grid finished" "$tmp/out"
+check "identical to an uninterrupted adaptive run" same_results "$tmp/ad-ref.h5" "$d/a.h5" attempts
+
 finish "full disk"
