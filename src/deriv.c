@@ -229,6 +229,8 @@ static int slope_peak(cells *k, double h, int of_value, double *location, double
     }
     if (best < 0) return -1;
     double step = (hi - lo) / (n_scan - 1), t = lo + step * best;
+    if (best == n_scan - 1)
+        t = hi; /* not lo + (hi − lo): the end of the range, not one ulp beyond it */
     if (best == 0 || best == n_scan - 1)
         *at_edge = 1;
     else if (negative_slope(t - step, &s) > best_f && negative_slope(t + step, &s) > best_f)

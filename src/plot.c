@@ -466,8 +466,11 @@ static void series_range(const plot_series *s, int n, int logx, int logy, double
         *y0 = 0;
         *y1 = 1;
     }
-    double px = *x1 > *x0 ? 0.04 * (*x1 - *x0) : (*x0 != 0 ? 0.1 * fabs(*x0) : 0.5);
-    double py = *y1 > *y0 ? 0.06 * (*y1 - *y0) : (*y0 != 0 ? 0.1 * fabs(*y0) : 0.5);
+    /* A range of a few ulps (1.7 and 1.7000000000000002) is a constant: PLplot's tick
+     * loop never ends on it. */
+    double tiny_x = 1e-9 * fmax(fabs(*x0), fabs(*x1)), tiny_y = 1e-9 * fmax(fabs(*y0), fabs(*y1));
+    double px = *x1 - *x0 > tiny_x ? 0.04 * (*x1 - *x0) : (*x0 != 0 ? 0.1 * fabs(*x0) : 0.5);
+    double py = *y1 - *y0 > tiny_y ? 0.06 * (*y1 - *y0) : (*y0 != 0 ? 0.1 * fabs(*y0) : 0.5);
     *x0 -= px;
     *x1 += px;
     *y0 -= py;
