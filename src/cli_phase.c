@@ -130,7 +130,7 @@ static int heatmap_panel(phase_ctx *c, const double *cells, int a, int w, const 
     if (nan)
         snprintf(pend, sizeof pend, "   (%ld blank cell%s, %ld pending)", nan, nan == 1 ? "" : "s",
                  pending);
-    snprintf(title, sizeof title, "%s — %s, N = %d%s%s", qname, pf->activation[a],
+    snprintf(title, sizeof title, "%s — %s, N = %d%s%s", quantity_label(qname), pf->activation[a],
              pf->width[w], extra_title ? extra_title : "", pend);
     plot_heatmap_spec hs = {pf->sigma_w2, S, pf->sigma_b2, B, z, SW2, SB2, title, zlabel,
                             lines, nl};

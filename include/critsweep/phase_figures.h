@@ -9,9 +9,10 @@
 #include "critsweep/common.h"
 #include "critsweep/phase.h"
 
-/* Axis names in PLplot text. */
-#define SW2 "σ#dw#u²"
-#define SB2 "σ#db#u²"
+/* Axis names in PLplot text: σ with subscript w and superscript 2 (the "²" glyph after
+ * a subscript left a gap: "σ w ²"). */
+#define SW2 "σ#dw#u#u2#d"
+#define SB2 "σ#db#u#u2#d"
 
 typedef struct {
     phase_file pf;
