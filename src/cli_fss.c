@@ -523,7 +523,7 @@ int cli_fss(int argc, char **argv)
         return rc;
     phase_ctx c;
     cs_err err = {0};
-    rc = phase_figures_load(&c, "fss", o.path, o.no_write, o.force, &err);
+    rc = phase_figures_load(&c, "fss", o.path, o.no_write, o.force, 0, &err);
     if (!rc && (rc = phase_figures_named_slab(&c, o.slab, "fss", &err)))
         phase_figures_unload(&c);
     if (rc) {

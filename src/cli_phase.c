@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "critsweep/activation.h"
+#include "critsweep/claim.h"
 #include "critsweep/cli.h"
 #include "critsweep/common.h"
 #include "critsweep/fit.h"
@@ -129,7 +130,7 @@ static int heatmap_panel(phase_ctx *c, const double *cells, int a, int w, const 
     if (nan)
         snprintf(pend, sizeof pend, "   (%ld blank cell%s, %ld pending)", nan, nan == 1 ? "" : "s",
                  pending);
-    snprintf(title, sizeof title, "%s — %s, N = %d%s%s", qname, pf->activation[a],
+    snprintf(title, sizeof title, "%s — %s, N = %d%s%s", quantity_label(qname), pf->activation[a],
              pf->width[w], extra_title ? extra_title : "", pend);
     plot_heatmap_spec hs = {pf->sigma_w2, S, pf->sigma_b2, B, z, SW2, SB2, title, zlabel,
                             lines, nl};
@@ -256,11 +257,153 @@ static int render_cuts(phase_ctx *c, int a, int b, const char *path, cs_err *err
 
 /* ------------------------------------------------------------------ claim test */
 
-static int write_claim(phase_ctx *c, FILE *out, const char *txt, const char *csvpath,
-                       cs_err *err)
+/* The claim test's estimates per (activation, width), each with its interval, in the
+ * order of claim_test.csv; `pairs` names the count column after it, if any. */
+typedef struct {
+    const char *name, *pairs;
+    const double *est, *lo, *hi;
+    const int *n;
+} claim_column;
+
+static int claim_columns(const phase_derived *d, claim_column *col)
+{
+    claim_column c[] = {
+        {"spearman_acc_chi", "n_acc_chi", d->spearman_acc_chi, d->spearman_acc_chi_lo,
+         d->spearman_acc_chi_hi, d->n_acc_chi},
+        {"spearman_acc_edge", "n_acc_edge", d->spearman_acc_edge, d->spearman_acc_edge_lo,
+         d->spearman_acc_edge_hi, d->n_acc_edge},
+        {"ridge_dist_widom", "n_ridge_widom", d->ridge_dist_widom, d->ridge_dist_widom_lo,
+         d->ridge_dist_widom_hi, d->n_ridge_widom},
+        {"ridge_dist_edge", "n_ridge_edge", d->ridge_dist_edge, d->ridge_dist_edge_lo,
+         d->ridge_dist_edge_hi, d->n_ridge_edge},
+        {"rho_diff", NULL, d->rho_diff, d->rho_diff_lo, d->rho_diff_hi, NULL},
+        {"rho_dist_widom", NULL, d->rho_dist_widom, d->rho_dist_widom_lo, d->rho_dist_widom_hi,
+         NULL},
+        {"rho_dist_edge", NULL, d->rho_dist_edge, d->rho_dist_edge_lo, d->rho_dist_edge_hi,
+         NULL},
+        {"rho_dist_diff", NULL, d->rho_dist_diff, d->rho_dist_diff_lo, d->rho_dist_diff_hi,
+         NULL},
+    };
+    memcpy(col, c, sizeof c);
+    return (int)(sizeof c / sizeof *c);
+}
+enum { CLAIM_COLUMNS = 8 };
+
+static void claim_csv_header(FILE *f, const claim_column *col, int n)
+{
+    fprintf(f, "activation,width");
+    for (int k = 0; k < n; k++) {
+        fprintf(f, ",%s,%s_lo,%s_hi", col[k].name, col[k].name, col[k].name);
+        if (col[k].pairs)
+            fprintf(f, ",%s", col[k].pairs);
+    }
+    fprintf(f, ",claim_verdict,verdict,claim_verdict_dist,verdict_dist\n");
+}
+
+static void claim_csv_row(FILE *f, const phase_ctx *c, const claim_column *col, int n, int a,
+                          int w)
+{
+    const phase_file *pf = &c->pf;
+    long aw = (long)a * pf->n_width + w;
+    fprintf(f, "%s,%d", pf->activation[a], pf->width[w]);
+    for (int k = 0; k < n; k++) {
+        const double v[3] = {col[k].est[aw], col[k].lo[aw], col[k].hi[aw]};
+        for (int e = 0; e < 3; e++) {
+            fputc(',', f);
+            phase_figures_put_num(f, v[e]);
+        }
+        if (col[k].n)
+            fprintf(f, ",%d", col[k].n[aw]);
+    }
+    int v = c->d.claim_verdict[aw], vd = c->d.claim_verdict_dist[aw];
+    fprintf(f, ",%d,%s,%d,%s\n", v, claim_verdict_name((claim_verdict)v), vd,
+            claim_verdict_name((claim_verdict)vd));
+}
+
+/* "0.4612 [0.3101, 0.5873]" */
+static const char *with_interval(char *buf, size_t n, const double *est, const double *lo,
+                                 const double *hi, long i)
+{
+    snprintf(buf, n, "%7.4f [%7.4f, %7.4f]", est[i], lo[i], hi[i]);
+    return buf;
+}
+
+static void claim_header(FILE *f, int replicates)
+{
+    fprintf(f, "claim test: does maximal susceptibility predict learning better than the "
+               "edge of chaos?\n"
+               "  rho_chi  = Spearman(test accuracy, chi) over the grid cells\n"
+               "  rho_edge = Spearman(test accuracy, -|chi1 - 1|); rho_diff = rho_chi - "
+               "rho_edge\n"
+               "  distance form: rho_dist_widom = Spearman(accuracy, -|sigma_w2 - Widom|), "
+               "rho_dist_edge likewise\n"
+               "    with the mean-field edge, rho_dist_diff their difference\n"
+               "  d_widom, d_edge = mean |accuracy ridge - line| in sigma_w2 over sigma_b2\n"
+               "  [lo, hi]: 95 %% seed-bootstrap interval (%d replicates); a predictor is "
+               "named only when\n    the interval of the difference excludes 0\n",
+            replicates);
+}
+
+/* The two tables (correlation form, distance form) on f. */
+static void claim_tables(FILE *f, const phase_ctx *c)
 {
     const phase_file *pf = &c->pf;
     const phase_derived *d = &c->d;
+    char b1[64], b2[64], b3[64];
+    claim_header(f, pf->replicates);
+    fprintf(f, "%-10s %6s %-26s %4s %-26s %-26s  %s\n", "activation", "N", "rho_chi", "n",
+            "rho_edge", "rho_diff", "verdict");
+    for (int a = 0; a < pf->n_act; a++)
+        for (int w = 0; w < pf->n_width; w++) {
+            long i = (long)a * pf->n_width + w;
+            fprintf(f, "%-10s %6d %s %4d %s %s  %s\n", pf->activation[a], pf->width[w],
+                    with_interval(b1, 64, d->spearman_acc_chi, d->spearman_acc_chi_lo,
+                                  d->spearman_acc_chi_hi, i), d->n_acc_chi[i],
+                    with_interval(b2, 64, d->spearman_acc_edge, d->spearman_acc_edge_lo,
+                                  d->spearman_acc_edge_hi, i),
+                    with_interval(b3, 64, d->rho_diff, d->rho_diff_lo, d->rho_diff_hi, i),
+                    claim_verdict_name((claim_verdict)d->claim_verdict[i]));
+        }
+    fprintf(f, "%-10s %6s %-26s %-26s %-26s  %s\n", "activation", "N", "rho_dist_widom",
+            "rho_dist_edge", "rho_dist_diff", "verdict (distance form)");
+    for (int a = 0; a < pf->n_act; a++)
+        for (int w = 0; w < pf->n_width; w++) {
+            long i = (long)a * pf->n_width + w;
+            fprintf(f, "%-10s %6d %s %s %s  %s\n", pf->activation[a], pf->width[w],
+                    with_interval(b1, 64, d->rho_dist_widom, d->rho_dist_widom_lo,
+                                  d->rho_dist_widom_hi, i),
+                    with_interval(b2, 64, d->rho_dist_edge, d->rho_dist_edge_lo,
+                                  d->rho_dist_edge_hi, i),
+                    with_interval(b3, 64, d->rho_dist_diff, d->rho_dist_diff_lo,
+                                  d->rho_dist_diff_hi, i),
+                    claim_verdict_name((claim_verdict)d->claim_verdict_dist[i]));
+        }
+}
+
+/* Ridge distances to both lines with their intervals. */
+static void claim_distances(FILE *f, const phase_ctx *c)
+{
+    const phase_file *pf = &c->pf;
+    const phase_derived *d = &c->d;
+    char b1[64], b2[64];
+    fprintf(f, "%-10s %6s %-26s %-26s\n", "activation", "N", "d_widom", "d_edge");
+    for (int a = 0; a < pf->n_act; a++)
+        for (int w = 0; w < pf->n_width; w++) {
+            long i = (long)a * pf->n_width + w;
+            fprintf(f, "%-10s %6d %s %s\n", pf->activation[a], pf->width[w],
+                    with_interval(b1, 64, d->ridge_dist_widom, d->ridge_dist_widom_lo,
+                                  d->ridge_dist_widom_hi, i),
+                    with_interval(b2, 64, d->ridge_dist_edge, d->ridge_dist_edge_lo,
+                                  d->ridge_dist_edge_hi, i));
+        }
+    if (!d->has_accuracy)
+        fprintf(f, "(no test accuracy in the file: training was off or no task finished; "
+                   "the claim test needs it)\n");
+}
+
+static int write_claim(phase_ctx *c, FILE *out, const char *txt, const char *csvpath,
+                       cs_err *err)
+{
     FILE *t = txt ? phase_figures_open_out(txt, err) : NULL;
     if (txt && !t)
         return err->code;
@@ -270,52 +413,19 @@ static int write_claim(phase_ctx *c, FILE *out, const char *txt, const char *csv
         return err->code;
     }
     FILE *dst[2] = {out, t};
-    for (int k = 0; k < 2; k++) {
-        if (!dst[k])
-            continue;
-        fprintf(dst[k], "claim test: does maximal susceptibility predict learning better than "
-                        "the edge of chaos?\n"
-                        "  rho_chi  = Spearman(test accuracy, chi) over the grid cells\n"
-                        "  rho_edge = Spearman(test accuracy, -|chi1 - 1|)\n"
-                        "  d_widom, d_edge = mean |accuracy ridge - line| in sigma_w2 over "
-                        "sigma_b2\n");
-        fprintf(dst[k], "%-10s %6s %9s %5s %9s %5s %9s %9s  %s\n", "activation", "N",
-                "rho_chi", "n", "rho_edge", "n", "d_widom", "d_edge", "better predictor");
-    }
-    if (f)
-        fprintf(f, "activation,width,spearman_acc_chi,n_acc_chi,spearman_acc_edge,n_acc_edge,"
-                   "ridge_dist_widom,n_ridge_widom,ridge_dist_edge,n_ridge_edge\n");
-    for (int a = 0; a < pf->n_act; a++)
-        for (int w = 0; w < pf->n_width; w++) {
-            long aw = (long)a * pf->n_width + w;
-            double rc = d->spearman_acc_chi[aw], re = d->spearman_acc_edge[aw];
-            const char *verdict = !isfinite(rc) || !isfinite(re) ? "undecided (too few cells)"
-                                  : rc > re                      ? "chi (max susceptibility)"
-                                  : rc < re                      ? "edge of chaos"
-                                                                 : "tie";
-            for (int k = 0; k < 2; k++)
-                if (dst[k])
-                    fprintf(dst[k], "%-10s %6d %9.4f %5d %9.4f %5d %9.4f %9.4f  %s\n",
-                            pf->activation[a], pf->width[w], rc, d->n_acc_chi[aw], re,
-                            d->n_acc_edge[aw], d->ridge_dist_widom[aw], d->ridge_dist_edge[aw],
-                            verdict);
-            if (f) {
-                fprintf(f, "%s,%d,", pf->activation[a], pf->width[w]);
-                phase_figures_put_num(f, rc);
-                fprintf(f, ",%d,", d->n_acc_chi[aw]);
-                phase_figures_put_num(f, re);
-                fprintf(f, ",%d,", d->n_acc_edge[aw]);
-                phase_figures_put_num(f, d->ridge_dist_widom[aw]);
-                fprintf(f, ",%d,", d->n_ridge_widom[aw]);
-                phase_figures_put_num(f, d->ridge_dist_edge[aw]);
-                fprintf(f, ",%d\n", d->n_ridge_edge[aw]);
-            }
+    for (int k = 0; k < 2; k++)
+        if (dst[k]) {
+            claim_tables(dst[k], c);
+            claim_distances(dst[k], c);
         }
-    if (!c->d.has_accuracy)
-        for (int k = 0; k < 2; k++)
-            if (dst[k])
-                fprintf(dst[k], "(no test accuracy in the file: training was off or no task "
-                                "finished; the claim test needs it)\n");
+    claim_column col[CLAIM_COLUMNS];
+    int n = claim_columns(&c->d, col);
+    if (f) {
+        claim_csv_header(f, col, n);
+        for (int a = 0; a < c->pf.n_act; a++)
+            for (int w = 0; w < c->pf.n_width; w++)
+                claim_csv_row(f, c, col, n, a, w);
+    }
     int rc = 0;
     if (t)
         rc = phase_figures_close_out(t, txt, err);
@@ -334,7 +444,8 @@ static int write_lines_csv(phase_ctx *c, const char *path, cs_err *err)
     if (!f)
         return err->code;
     fprintf(f, "activation,width,sigma_b2,widom_sigma_w2,chi_max,edge_sigma_w2,"
-               "accuracy_ridge_sigma_w2\n");
+               "accuracy_ridge_sigma_w2,widom_sigma_w2_lo,widom_sigma_w2_hi,"
+               "accuracy_ridge_sigma_w2_lo,accuracy_ridge_sigma_w2_hi,chi_bandwidth\n");
     for (int a = 0; a < pf->n_act; a++)
         for (int w = 0; w < pf->n_width; w++)
             for (int b = 0; b < pf->n_sb2; b++) {
@@ -349,6 +460,14 @@ static int write_lines_csv(phase_ctx *c, const char *path, cs_err *err)
                 phase_figures_put_num(f, c->d.edge_sigma_w2[(long)a * pf->n_sb2 + b]);
                 fputc(',', f);
                 phase_figures_put_num(f, c->d.accuracy_ridge_sigma_w2[r]);
+                const double more[] = {c->d.widom_sigma_w2_lo[r], c->d.widom_sigma_w2_hi[r],
+                                       c->d.accuracy_ridge_sigma_w2_lo[r],
+                                       c->d.accuracy_ridge_sigma_w2_hi[r],
+                                       c->d.chi_bandwidth[r]};
+                for (size_t k = 0; k < sizeof more / sizeof *more; k++) {
+                    fputc(',', f);
+                    phase_figures_put_num(f, more[k]);
+                }
                 fputc('\n', f);
             }
     return phase_figures_close_out(f, path, err);
@@ -565,6 +684,11 @@ static void phase_help(FILE *f)
         "  --format F       png, svg or pdf for the standard set (default png)\n"
         "  --csv            with --quantity: print sigma_b2,sigma_w2,value on stdout (and\n"
         "                   draw a figure only if -o is given)\n"
+        "  --replicates N   seed-bootstrap replicates of the claim test's 95 %% intervals\n"
+        "                   (default 1000; each resamples every cell's seeds and chooses\n"
+        "                   chi's bandwidth again)\n"
+        "  --claim-only     no figures: print the claim test and write lines.csv,\n"
+        "                   claim_test.txt and claim_test.csv into the folder (-o)\n"
         "  --no-write       do not write the derived datasets into FILE\n"
         "  --force-write    write them even though a run holds the file's writer lock\n"
         "                   (its last run was killed; never while a run is writing)\n"
@@ -692,6 +816,29 @@ static int render_standard_heatmaps(phase_ctx *c, const char *dir, const char *e
     return rc;
 }
 
+/* The heatmaps, the cuts per (activation, σ_b²) and the summary. */
+static int render_figures(phase_ctx *c, const char *dir, const char *ext, int *n_fig,
+                          cs_err *err)
+{
+    const phase_file *pf = &c->pf;
+    char path[4200];
+    int rc = render_standard_heatmaps(c, dir, ext, n_fig, err);
+    for (int a = 0; a < pf->n_act && !rc; a++)
+        for (int b = 0; b < pf->n_sb2 && !rc; b++) {
+            snprintf(path, sizeof path, "%s/cuts_%s_sb2_%g.%s", dir, pf->activation[a],
+                     pf->sigma_b2[b], ext);
+            rc = render_cuts(c, a, b, path, err);
+            (*n_fig)++;
+        }
+    if (!rc) {
+        snprintf(path, sizeof path, "%s/summary.%s", dir, ext);
+        rc = render_summary(c, path, err);
+        (*n_fig)++;
+    }
+    return rc;
+}
+
+/* Every figure (ext NULL: none, the claim test's tables only) with the tables. */
 static int phase_standard_set(phase_ctx *c, const char *outdir, const char *ext, cs_err *err)
 {
     const phase_file *pf = &c->pf;
@@ -705,19 +852,8 @@ static int phase_standard_set(phase_ctx *c, const char *outdir, const char *ext,
         return rc;
     int n_fig = 0;
     char path[4200];
-    rc = render_standard_heatmaps(c, dir, ext, &n_fig, err);
-    for (int a = 0; a < pf->n_act && !rc; a++)
-        for (int b = 0; b < pf->n_sb2 && !rc; b++) {
-            snprintf(path, sizeof path, "%s/cuts_%s_sb2_%g.%s", dir, pf->activation[a],
-                     pf->sigma_b2[b], ext);
-            rc = render_cuts(c, a, b, path, err);
-            n_fig++;
-        }
-    if (!rc) {
-        snprintf(path, sizeof path, "%s/summary.%s", dir, ext);
-        rc = render_summary(c, path, err);
-        n_fig++;
-    }
+    if (ext)
+        rc = render_figures(c, dir, ext, &n_fig, err);
     if (!rc) {
         snprintf(path, sizeof path, "%s/lines.csv", dir);
         rc = write_lines_csv(c, path, err);
@@ -769,11 +905,12 @@ int cli_phase(int argc, char **argv)
         {"output", required_argument, NULL, 'o'}, {"csv", no_argument, NULL, 'c'},
         {"format", required_argument, NULL, 'f'}, {"no-write", no_argument, NULL, 'n'},
         {"force-write", no_argument, NULL, 'F'}, {"slab", required_argument, NULL, 'S'},
+        {"replicates", required_argument, NULL, 'R'}, {"claim-only", no_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     int force = 0;
     const char *q = NULL, *act = NULL, *out = NULL, *fmt = "png", *slab = NULL;
-    long width = 0;
-    int spread = 0, csv = 0, no_write = 0, ch;
+    long width = 0, replicates = PHASE_REPLICATES;
+    int spread = 0, csv = 0, no_write = 0, claim_only = 0, ch;
     optind = 1;
     opterr = 0;
     while ((ch = getopt_long(argc, argv, ":o:h", opts, NULL)) != -1) {
@@ -790,6 +927,12 @@ int cli_phase(int argc, char **argv)
         case 'n': no_write = 1; break;
         case 'F': force = 1; break;
         case 'S': slab = optarg; break;
+        case 'C': claim_only = 1; break;
+        case 'R':
+            if (cs_parse_long(optarg, &replicates) != 0 || replicates < 2 || replicates > 1000000)
+                return cli_usage_error("phase", "--replicates %s: not an integer in 2..1000000",
+                                       optarg);
+            break;
         case 'f':
             if (strcmp(optarg, "png") && strcmp(optarg, "svg") && strcmp(optarg, "pdf"))
                 return cli_usage_error("phase", "--format %s: use png, svg or pdf", optarg);
@@ -809,7 +952,9 @@ int cli_phase(int argc, char **argv)
     const char *path = argv[optind];
     phase_ctx c;
     cs_err err = {0};
-    int rc = phase_figures_load(&c, "phase", path, no_write, force, &err);
+    if (q && claim_only)
+        return cli_usage_error("phase", "--claim-only draws no heatmap: leave out --quantity");
+    int rc = phase_figures_load(&c, "phase", path, no_write, force, (int)replicates, &err);
     if (rc) {
         fprintf(stderr, "critsweep phase: %s\n", err.msg);
         return rc;
@@ -820,7 +965,7 @@ int cli_phase(int argc, char **argv)
         if (!rc)
             rc = phase_one_quantity(&c, q, act, width, spread, out, csv, &err);
     } else {
-        rc = phase_every_slab(&c, out, fmt, &err);
+        rc = phase_every_slab(&c, out, claim_only ? NULL : fmt, &err);
     }
     if (rc)
         fprintf(stderr, "critsweep phase: %s\n", err.msg);

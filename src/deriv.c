@@ -229,6 +229,8 @@ static int slope_peak(cells *k, double h, int of_value, double *location, double
     }
     if (best < 0) return -1;
     double step = (hi - lo) / (n_scan - 1), t = lo + step * best;
+    if (best == n_scan - 1)
+        t = hi; /* not lo + (hi − lo): the end of the range, not one ulp beyond it */
     if (best == 0 || best == n_scan - 1)
         *at_edge = 1;
     else if (negative_slope(t - step, &s) > best_f && negative_slope(t + step, &s) > best_f)
@@ -269,4 +271,69 @@ int deriv_peak(const deriv_curve *c, double *location, double *peak, int *at_edg
 {
     *h = deriv_bandwidth(c);
     return deriv_slope_peak(c, *h, location, peak, at_edge);
+}
+
+/* ------------------------------------------------------------------ finite differences */
+
+void deriv_gradient(const double *f, long fs, const double *x, int n, double *out, long os)
+{
+    if (n < 2) {
+        for (int i = 0; i < n; i++)
+            out[(long)i * os] = NAN;
+        return;
+    }
+    /* numpy.gradient switches to its uniform formula when every step is equal. */
+    int uniform = 1;
+    double dx0 = x[1] - x[0];
+    for (int i = 1; i + 1 < n; i++)
+        if (x[i + 1] - x[i] != dx0)
+            uniform = 0;
+    if (uniform) {
+        for (int i = 1; i + 1 < n; i++)
+            out[(long)i * os] = (f[(long)(i + 1) * fs] - f[(long)(i - 1) * fs]) / (2.0 * dx0);
+    } else {
+        for (int i = 1; i + 1 < n; i++) {
+            double dx1 = x[i] - x[i - 1], dx2 = x[i + 1] - x[i];
+            double a = -(dx2) / (dx1 * (dx1 + dx2));
+            double b = (dx2 - dx1) / (dx1 * dx2);
+            double c = dx1 / (dx2 * (dx1 + dx2));
+            out[(long)i * os] = a * f[(long)(i - 1) * fs] + b * f[(long)i * fs] +
+                                c * f[(long)(i + 1) * fs];
+        }
+    }
+    out[0] = (f[fs] - f[0]) / (x[1] - x[0]);
+    out[(long)(n - 1) * os] = (f[(long)(n - 1) * fs] - f[(long)(n - 2) * fs]) /
+                              (x[n - 1] - x[n - 2]);
+}
+
+double deriv_grid_peak(const double *x, const double *y, long ys, int n, double *ymax)
+{
+    int im = -1;
+    for (int i = 0; i < n; i++) {
+        double v = y[(long)i * ys];
+        if (isfinite(v) && (im < 0 || v > y[(long)im * ys]))
+            im = i;
+    }
+    if (ymax)
+        *ymax = im < 0 ? NAN : y[(long)im * ys];
+    if (im < 0)
+        return NAN;
+    if (im == 0 || im == n - 1)
+        return x[im];
+    double x0 = x[im - 1], x1 = x[im], x2 = x[im + 1];
+    double y0 = y[(long)(im - 1) * ys], y1 = y[(long)im * ys], y2 = y[(long)(im + 1) * ys];
+    if (!isfinite(y0) || !isfinite(y2))
+        return x1;
+    /* Vertex of the parabola through the three points (non-uniform spacing). */
+    double num = (x1 - x0) * (x1 - x0) * (y1 - y2) - (x1 - x2) * (x1 - x2) * (y1 - y0);
+    double den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0);
+    if (den == 0.0)
+        return x1;
+    double xv = x1 - 0.5 * num / den;
+    /* A maximum of three points has its vertex between the outer two; guard rounding. */
+    if (xv < x0)
+        xv = x0;
+    if (xv > x2)
+        xv = x2;
+    return xv;
 }

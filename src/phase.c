@@ -1,18 +1,23 @@
-/* phase.c — derived tables of a results file: seed averages, χ = ∂S̄/∂σ_w² and
- * χ_b = ∂S̄/∂σ_b² (numpy.gradient's formula), the Widom line, the edge of chaos from
+/* phase.c — derived tables of a results file: seed averages, χ = ∂S̄/∂σ_w² (the
+ * noise-aware local fit of deriv.h, and χ_fd by numpy.gradient's formula for
+ * comparison), χ_b = ∂S̄/∂σ_b² (numpy.gradient), the Widom line, the edge of chaos from
  * mean-field theory, exponents pooled over seeds from the stored sufficient statistics,
- * and the claim test (Spearman correlations of accuracy with χ and with −|χ_1 − 1|,
- * distances of the accuracy ridge to both lines).  Reads through store_read.h; store
+ * and the claim test with bootstrap intervals (claim.h: Spearman correlations of
+ * accuracy with χ and with −|χ_1 − 1|, distances of the accuracy ridge to both lines).  Reads through store_read.h; store
  * writes the derived datasets (store_write_derived) after the run closed the file. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "critsweep/activation.h"
+#include "critsweep/claim.h"
 #include "critsweep/config.h"
+#include "critsweep/deriv.h"
 #include "critsweep/fit.h"
 #include "critsweep/meanfield.h"
 #include "critsweep/phase.h"
+#include "critsweep/rng.h"
 #include "critsweep/store.h"
 #include "critsweep/store_read.h"
 #include "critsweep/task.h"
@@ -54,65 +59,12 @@ static void average_ranks(const double *v, int n, double *rank, int *idx)
 
 void phase_gradient(const double *f, long fs, const double *x, int n, double *out, long os)
 {
-    if (n < 2) {
-        for (int i = 0; i < n; i++)
-            out[(long)i * os] = NAN;
-        return;
-    }
-    /* numpy.gradient switches to its uniform formula when every step is equal. */
-    int uniform = 1;
-    double dx0 = x[1] - x[0];
-    for (int i = 1; i + 1 < n; i++)
-        if (x[i + 1] - x[i] != dx0)
-            uniform = 0;
-    if (uniform) {
-        for (int i = 1; i + 1 < n; i++)
-            out[(long)i * os] = (f[(long)(i + 1) * fs] - f[(long)(i - 1) * fs]) / (2.0 * dx0);
-    } else {
-        for (int i = 1; i + 1 < n; i++) {
-            double dx1 = x[i] - x[i - 1], dx2 = x[i + 1] - x[i];
-            double a = -(dx2) / (dx1 * (dx1 + dx2));
-            double b = (dx2 - dx1) / (dx1 * dx2);
-            double c = dx1 / (dx2 * (dx1 + dx2));
-            out[(long)i * os] = a * f[(long)(i - 1) * fs] + b * f[(long)i * fs] +
-                                c * f[(long)(i + 1) * fs];
-        }
-    }
-    out[0] = (f[fs] - f[0]) / (x[1] - x[0]);
-    out[(long)(n - 1) * os] = (f[(long)(n - 1) * fs] - f[(long)(n - 2) * fs]) /
-                              (x[n - 1] - x[n - 2]);
+    deriv_gradient(f, fs, x, n, out, os);
 }
 
 double phase_peak(const double *x, const double *y, long ys, int n, double *ymax)
 {
-    int im = -1;
-    for (int i = 0; i < n; i++) {
-        double v = y[(long)i * ys];
-        if (isfinite(v) && (im < 0 || v > y[(long)im * ys]))
-            im = i;
-    }
-    if (ymax)
-        *ymax = im < 0 ? NAN : y[(long)im * ys];
-    if (im < 0)
-        return NAN;
-    if (im == 0 || im == n - 1)
-        return x[im];
-    double x0 = x[im - 1], x1 = x[im], x2 = x[im + 1];
-    double y0 = y[(long)(im - 1) * ys], y1 = y[(long)im * ys], y2 = y[(long)(im + 1) * ys];
-    if (!isfinite(y0) || !isfinite(y2))
-        return x1;
-    /* Vertex of the parabola through the three points (non-uniform spacing). */
-    double num = (x1 - x0) * (x1 - x0) * (y1 - y2) - (x1 - x2) * (x1 - x2) * (y1 - y0);
-    double den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0);
-    if (den == 0.0)
-        return x1;
-    double xv = x1 - 0.5 * num / den;
-    /* A maximum of three points has its vertex between the outer two; guard rounding. */
-    if (xv < x0)
-        xv = x0;
-    if (xv > x2)
-        xv = x2;
-    return xv;
+    return deriv_grid_peak(x, y, ys, n, ymax);
 }
 
 double phase_spearman(const double *x, const double *y, int n, int *used)
@@ -196,6 +148,7 @@ static void count_status(phase_file *pf)
 int phase_file_open(phase_file *pf, const char *path, cs_err *err)
 {
     memset(pf, 0, sizeof *pf);
+    pf->replicates = PHASE_REPLICATES;
     store_reader *r = &pf->rd;
     int rc = store_reader_open(r, path, 1, err);
     if (rc)
@@ -325,23 +278,58 @@ void phase_seed_reduce(const phase_file *pf, const double *vals, double *mean, d
 
 /* ------------------------------------------------------------------ derived */
 
+/* Every table of phase_derived, with its shape: one list for alloc and free. */
+enum { SZ_CELL, SZ_LINE, SZ_AB, SZ_AW };
+#define T(name, size) {offsetof(phase_derived, name), size}
+static const struct {
+    size_t off;
+    int size;
+} TABLES[] = {
+    T(S_mean_seedavg, SZ_CELL), T(S_mean_seedstd, SZ_CELL), T(chi, SZ_CELL),
+    T(chi_fd, SZ_CELL), T(chi_b, SZ_CELL), T(tau_s_pooled, SZ_CELL),
+    T(tau_s_pooled_err, SZ_CELL), T(tau_d_pooled, SZ_CELL), T(tau_d_pooled_err, SZ_CELL),
+    T(gamma_pooled, SZ_CELL), T(gamma_pooled_err, SZ_CELL), T(accuracy_seedavg, SZ_CELL),
+    T(chi1_seedavg, SZ_CELL), T(accuracy_seedstd, SZ_CELL), T(chi_lo, SZ_CELL),
+    T(chi_hi, SZ_CELL),
+    T(widom_sigma_w2, SZ_LINE), T(widom_sigma_w2_lo, SZ_LINE), T(widom_sigma_w2_hi, SZ_LINE),
+    T(chi_max, SZ_LINE), T(chi_bandwidth, SZ_LINE), T(accuracy_ridge_sigma_w2, SZ_LINE),
+    T(accuracy_ridge_sigma_w2_lo, SZ_LINE), T(accuracy_ridge_sigma_w2_hi, SZ_LINE),
+    T(edge_sigma_w2, SZ_AB),
+    T(spearman_acc_chi, SZ_AW), T(spearman_acc_chi_lo, SZ_AW), T(spearman_acc_chi_hi, SZ_AW),
+    T(spearman_acc_edge, SZ_AW), T(spearman_acc_edge_lo, SZ_AW),
+    T(spearman_acc_edge_hi, SZ_AW), T(rho_diff, SZ_AW), T(rho_diff_lo, SZ_AW),
+    T(rho_diff_hi, SZ_AW), T(rho_dist_widom, SZ_AW), T(rho_dist_widom_lo, SZ_AW),
+    T(rho_dist_widom_hi, SZ_AW), T(rho_dist_edge, SZ_AW), T(rho_dist_edge_lo, SZ_AW),
+    T(rho_dist_edge_hi, SZ_AW), T(rho_dist_diff, SZ_AW), T(rho_dist_diff_lo, SZ_AW),
+    T(rho_dist_diff_hi, SZ_AW), T(ridge_dist_widom, SZ_AW), T(ridge_dist_widom_lo, SZ_AW),
+    T(ridge_dist_widom_hi, SZ_AW), T(ridge_dist_edge, SZ_AW), T(ridge_dist_edge_lo, SZ_AW),
+    T(ridge_dist_edge_hi, SZ_AW),
+};
+#undef T
+#define N_TABLES (sizeof TABLES / sizeof *TABLES)
+
+static double **table(phase_derived *d, size_t k)
+{
+    return (double **)((char *)d + TABLES[k].off);
+}
+
+/* The (A, W) integer tables: pair counts (0 when none) and verdicts. */
+static int **int_tables(phase_derived *d, int k)
+{
+    int **t[] = {&d->n_acc_chi, &d->n_acc_edge, &d->n_ridge_widom, &d->n_ridge_edge,
+                 &d->claim_verdict, &d->claim_verdict_dist};
+    return k < (int)(sizeof t / sizeof *t) ? t[k] : NULL;
+}
+
 void phase_derived_free(phase_derived *d)
 {
-    double **f[] = {&d->S_mean_seedavg, &d->S_mean_seedstd, &d->chi, &d->chi_b,
-                    &d->tau_s_pooled, &d->tau_s_pooled_err, &d->tau_d_pooled,
-                    &d->tau_d_pooled_err, &d->gamma_pooled, &d->gamma_pooled_err,
-                    &d->accuracy_seedavg, &d->chi1_seedavg, &d->widom_sigma_w2, &d->chi_max,
-                    &d->accuracy_ridge_sigma_w2, &d->edge_sigma_w2, &d->spearman_acc_chi,
-                    &d->spearman_acc_edge, &d->ridge_dist_widom, &d->ridge_dist_edge};
-    for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
-        free(*f[i]);
-        *f[i] = NULL;
+    for (size_t i = 0; i < N_TABLES; i++) {
+        free(*table(d, i));
+        *table(d, i) = NULL;
     }
+    for (int k = 0; int_tables(d, k); k++)
+        free(*int_tables(d, k));
     free(d->pooled_note);
-    free(d->n_acc_chi);
-    free(d->n_acc_edge);
-    free(d->n_ridge_widom);
-    free(d->n_ridge_edge);
     memset(d, 0, sizeof *d);
 }
 
@@ -505,31 +493,20 @@ static int pooled_exponents(const phase_file *pf, phase_derived *d, cs_err *err)
 /* Every table of d at its size, NaN (the pair counts 0); nonzero if out of memory. */
 static int derived_alloc(const phase_file *pf, phase_derived *d)
 {
-    long nc = pf->n_cells, nr = (long)pf->n_act * pf->n_width * pf->n_sb2;
-    long nab = (long)pf->n_act * pf->n_sb2, naw = (long)pf->n_act * pf->n_width;
-    double **cells[] = {&d->S_mean_seedavg, &d->S_mean_seedstd, &d->chi, &d->chi_b,
-                        &d->tau_s_pooled, &d->tau_s_pooled_err, &d->tau_d_pooled,
-                        &d->tau_d_pooled_err, &d->gamma_pooled, &d->gamma_pooled_err,
-                        &d->accuracy_seedavg, &d->chi1_seedavg};
+    long size[] = {[SZ_CELL] = pf->n_cells,
+                   [SZ_LINE] = (long)pf->n_act * pf->n_width * pf->n_sb2,
+                   [SZ_AB] = (long)pf->n_act * pf->n_sb2,
+                   [SZ_AW] = (long)pf->n_act * pf->n_width};
     int oom = 0;
-    for (size_t i = 0; i < sizeof cells / sizeof *cells; i++)
-        oom |= !(*cells[i] = nan_array(nc));
-    oom |= !(d->widom_sigma_w2 = nan_array(nr));
-    oom |= !(d->chi_max = nan_array(nr));
-    oom |= !(d->accuracy_ridge_sigma_w2 = nan_array(nr));
-    oom |= !(d->edge_sigma_w2 = nan_array(nab));
-    oom |= !(d->spearman_acc_chi = nan_array(naw));
-    oom |= !(d->spearman_acc_edge = nan_array(naw));
-    oom |= !(d->ridge_dist_widom = nan_array(naw));
-    oom |= !(d->ridge_dist_edge = nan_array(naw));
-    oom |= !(d->n_acc_chi = calloc((size_t)naw, sizeof(int)));
-    oom |= !(d->n_acc_edge = calloc((size_t)naw, sizeof(int)));
-    oom |= !(d->n_ridge_widom = calloc((size_t)naw, sizeof(int)));
-    oom |= !(d->n_ridge_edge = calloc((size_t)naw, sizeof(int)));
+    for (size_t i = 0; i < N_TABLES; i++)
+        oom |= !(*table(d, i) = nan_array(size[TABLES[i].size]));
+    for (int k = 0; int_tables(d, k); k++)
+        oom |= !(*int_tables(d, k) = calloc((size_t)size[SZ_AW], sizeof(int)));
     return oom;
 }
 
-/* Seed averages of S_mean, χ and χ_b, and the Widom line. */
+/* Seed averages of S_mean, χ_fd (numpy.gradient) and χ_b.  The noise-aware χ and the
+ * Widom line come with the claim test (claim_slabs). */
 static int susceptibilities(const phase_file *pf, phase_derived *d, double *vals, cs_err *err)
 {
     int A = pf->n_act, W = pf->n_width, B = pf->n_sb2, S = pf->n_sw2;
@@ -538,9 +515,9 @@ static int susceptibilities(const phase_file *pf, phase_derived *d, double *vals
     if (rc)
         return rc;
     phase_seed_reduce(pf, vals, d->S_mean_seedavg, d->S_mean_seedstd, NULL);
-    /* χ along σ_w² for every (activation, width, σ_b²) line. */
+    /* χ_fd along σ_w² for every (activation, width, σ_b²) line. */
     for (long r = 0; r < nr && S >= 2; r++)
-        phase_gradient(d->S_mean_seedavg + r * S, 1, pf->sigma_w2, S, d->chi + r * S, 1);
+        phase_gradient(d->S_mean_seedavg + r * S, 1, pf->sigma_w2, S, d->chi_fd + r * S, 1);
     /* χ_b along σ_b² for every (activation, width, σ_w²) line. */
     if (B >= 2)
         for (int a = 0; a < A; a++)
@@ -549,8 +526,6 @@ static int susceptibilities(const phase_file *pf, phase_derived *d, double *vals
                     long o = (((long)a * W + w) * B) * S + j;
                     phase_gradient(d->S_mean_seedavg + o, S, pf->sigma_b2, B, d->chi_b + o, S);
                 }
-    for (long r = 0; r < nr; r++)
-        d->widom_sigma_w2[r] = phase_peak(pf->sigma_w2, d->chi + r * S, 1, S, &d->chi_max[r]);
     return 0;
 }
 
@@ -567,91 +542,171 @@ static void edge_of_chaos(const phase_file *pf, phase_derived *d)
     }
 }
 
-/* Seed average of a per-task quantity, if the file has it (NaN otherwise). */
-static int seed_average_if_present(const phase_file *pf, const char *name, double *vals,
-                                   double *mean, cs_err *err)
+/* Seed mean (and std, may be NULL) of a per-task quantity if the file has it (NaN
+ * otherwise); task holds the per-task values of completed tasks, NaN elsewhere. */
+static int seed_reduce_if_present(const phase_file *pf, const char *name, double *task,
+                                  double *mean, double *std, cs_err *err)
 {
     if (!phase_has_dataset(pf, name))
         return 0;
-    int rc = phase_task_values(pf, name, vals, err);
-    if (!rc)
-        phase_seed_reduce(pf, vals, mean, NULL, NULL);
-    return rc;
+    int rc = phase_task_values(pf, name, task, err);
+    if (rc)
+        return rc;
+    phase_seed_reduce(pf, task, mean, std, NULL);
+    for (long t = 0; t < pf->n_tasks; t++)
+        if (!phase_task_completed(pf->status[t]))
+            task[t] = NAN;
+    return 0;
 }
 
-/* The accuracy ridge: the best σ_w² at each σ_b² (grid value). */
-static void accuracy_ridge(const phase_file *pf, phase_derived *d)
+/* The bootstrap key of the claim test: the sweep seed from the stored YAML (the sweep
+ * hash where it does not parse), so that the intervals depend on the sweep alone. */
+static uint64_t sweep_key(const phase_file *pf)
 {
-    long nr = (long)pf->n_act * pf->n_width * pf->n_sb2;
-    int S = pf->n_sw2;
-    for (long r = 0; r < nr; r++) {
-        int im = -1;
-        const double *acc = d->accuracy_seedavg + r * S;
-        for (int j = 0; j < S; j++)
-            if (isfinite(acc[j]) && (im < 0 || acc[j] > acc[im]))
-                im = j;
-        if (im >= 0)
-            d->accuracy_ridge_sigma_w2[r] = pf->sigma_w2[im];
+    uint64_t key = 0;
+    int found = 0;
+    char *yaml = store_reader_attr_string(&pf->rd, "sweep_yaml");
+    if (yaml) {
+        cs_sweep sw;
+        cs_err e2 = {0};
+        memset(&sw, 0, sizeof sw);
+        if (config_load_text(yaml, strlen(yaml), "sweep_yaml", NULL, 0, &sw, &e2) == 0) {
+            key = sw.seed;
+            found = 1;
+            config_free(&sw);
+        }
+        free(yaml);
     }
+    char *hash = found ? NULL : store_reader_attr_string(&pf->rd, "sweep_hash");
+    if (hash) {
+        key = strtoull(hash, NULL, 16);
+        free(hash);
+    }
+    return key;
 }
 
-/* Mean distance over σ_b² of the accuracy ridge to the Widom line and to the edge of
- * chaos, for one (activation, width). */
-static void ridge_distances(const phase_file *pf, phase_derived *d, int a, long aw)
+/* Pairs the Spearman correlations and ridge distances use (the values are claim.c's). */
+static void pair_counts(const phase_file *pf, phase_derived *d, const double *edgeness,
+                        int a, long aw)
 {
-    int B = pf->n_sb2;
-    double sw = 0, se = 0;
-    int mw = 0, me = 0;
+    int B = pf->n_sb2, S = pf->n_sw2;
+    long o = aw * B * S;
+    phase_spearman(d->accuracy_seedavg + o, d->chi + o, B * S, &d->n_acc_chi[aw]);
+    phase_spearman(d->accuracy_seedavg + o, edgeness + o, B * S, &d->n_acc_edge[aw]);
+    d->n_ridge_widom[aw] = d->n_ridge_edge[aw] = 0;
     for (int b = 0; b < B; b++) {
-        double ridge = d->accuracy_ridge_sigma_w2[aw * B + b];
-        double widom = d->widom_sigma_w2[aw * B + b];
-        double edge = d->edge_sigma_w2[(long)a * B + b];
-        if (isfinite(ridge) && isfinite(widom)) {
-            sw += fabs(ridge - widom);
-            mw++;
-        }
-        if (isfinite(ridge) && isfinite(edge)) {
-            se += fabs(ridge - edge);
-            me++;
-        }
+        int ridge = isfinite(d->accuracy_ridge_sigma_w2[aw * B + b]);
+        d->n_ridge_widom[aw] += ridge && isfinite(d->widom_sigma_w2[aw * B + b]);
+        d->n_ridge_edge[aw] += ridge && isfinite(d->edge_sigma_w2[(long)a * B + b]);
     }
-    d->ridge_dist_widom[aw] = mw ? sw / mw : NAN;
-    d->ridge_dist_edge[aw] = me ? se / me : NAN;
-    d->n_ridge_widom[aw] = mw;
-    d->n_ridge_edge[aw] = me;
 }
 
-/* The claim test per (activation, width): Spearman correlations of accuracy with χ and
- * with the closeness to the edge of chaos, and the ridge distances. */
-static void claim_test(const phase_file *pf, phase_derived *d, double *edgeness)
+static void put_interval(const claim_interval *v, double *est, double *lo, double *hi, long i)
+{
+    est[i] = v->est;
+    lo[i] = v->lo;
+    hi[i] = v->hi;
+}
+
+/* One (activation, width)'s claim result into the tables of d. */
+static void claim_store(const phase_file *pf, phase_derived *d, const claim_result *r,
+                        long aw)
+{
+    int B = pf->n_sb2, S = pf->n_sw2;
+    for (int b = 0; b < B; b++) {
+        long l = aw * B + b;
+        put_interval(&r->widom[b], d->widom_sigma_w2, d->widom_sigma_w2_lo,
+                     d->widom_sigma_w2_hi, l);
+        put_interval(&r->ridge[b], d->accuracy_ridge_sigma_w2, d->accuracy_ridge_sigma_w2_lo,
+                     d->accuracy_ridge_sigma_w2_hi, l);
+        d->chi_max[l] = r->chi_max[b];
+        d->chi_bandwidth[l] = r->bandwidth[b];
+    }
+    for (long c = 0; c < (long)B * S; c++)
+        put_interval(&r->chi[c], d->chi, d->chi_lo, d->chi_hi, aw * B * S + c);
+    put_interval(&r->rho_chi, d->spearman_acc_chi, d->spearman_acc_chi_lo,
+                 d->spearman_acc_chi_hi, aw);
+    put_interval(&r->rho_edge, d->spearman_acc_edge, d->spearman_acc_edge_lo,
+                 d->spearman_acc_edge_hi, aw);
+    put_interval(&r->rho_diff, d->rho_diff, d->rho_diff_lo, d->rho_diff_hi, aw);
+    put_interval(&r->rho_dist_widom, d->rho_dist_widom, d->rho_dist_widom_lo,
+                 d->rho_dist_widom_hi, aw);
+    put_interval(&r->rho_dist_edge, d->rho_dist_edge, d->rho_dist_edge_lo,
+                 d->rho_dist_edge_hi, aw);
+    put_interval(&r->rho_dist_diff, d->rho_dist_diff, d->rho_dist_diff_lo,
+                 d->rho_dist_diff_hi, aw);
+    put_interval(&r->ridge_dist_widom, d->ridge_dist_widom, d->ridge_dist_widom_lo,
+                 d->ridge_dist_widom_hi, aw);
+    put_interval(&r->ridge_dist_edge, d->ridge_dist_edge, d->ridge_dist_edge_lo,
+                 d->ridge_dist_edge_hi, aw);
+    d->claim_verdict[aw] = (int)r->verdict;
+    d->claim_verdict_dist[aw] = (int)r->verdict_dist;
+}
+
+/* The claim test (claim.h) of every (activation, width): it also gives the noise-aware
+ * χ, the Widom line and the accuracy ridge, with their intervals.  size and acc are
+ * per task (A, W, B, S, seed), NaN outside completed tasks. */
+static int claim_slabs(const phase_file *pf, phase_derived *d, const double *size,
+                       const double *acc, const double *edgeness, cs_err *err)
 {
     int W = pf->n_width, B = pf->n_sb2, S = pf->n_sw2;
-    for (long c = 0; c < pf->n_cells; c++) {
-        edgeness[c] = -fabs(d->chi1_seedavg[c] - 1.0);
-        d->has_accuracy |= isfinite(d->accuracy_seedavg[c]);
-    }
-    accuracy_ridge(pf, d);
+    uint64_t key = sweep_key(pf);
     for (int a = 0; a < pf->n_act; a++)
         for (int w = 0; w < W; w++) {
             long aw = (long)a * W + w, o = aw * B * S;
-            int n = B * S;
-            d->spearman_acc_chi[aw] =
-                phase_spearman(d->accuracy_seedavg + o, d->chi + o, n, &d->n_acc_chi[aw]);
-            d->spearman_acc_edge[aw] =
-                phase_spearman(d->accuracy_seedavg + o, edgeness + o, n, &d->n_acc_edge[aw]);
-            ridge_distances(pf, d, a, aw);
+            claim_input in = {B, S, pf->n_seed, pf->sigma_b2, pf->sigma_w2,
+                              size + o * pf->n_seed, acc + o * pf->n_seed,
+                              d->chi1_seedavg + o, d->edge_sigma_w2 + (long)a * B,
+                              rng_task_key(key, a, w, 0.0, 0.0, (uint64_t)pf->slab),
+                              pf->replicates, PHASE_CLAIM_LEVEL};
+            claim_result r;
+            if (claim_test(&in, &r) != 0)
+                return cs_fail(err, CS_EXIT_ERROR, "%s: out of memory for the claim test",
+                               pf->path);
+            claim_store(pf, d, &r, aw);
+            claim_result_free(&r);
+            pair_counts(pf, d, edgeness, a, aw);
         }
+    return 0;
+}
+
+/* Reads the claim test's inputs (seed-averaged accuracy and χ_1 into d, the per-task
+ * S_mean and accuracy into size and acc) and runs it. */
+static int claim_inputs_and_test(const phase_file *pf, phase_derived *d, double *size,
+                                 cs_err *err)
+{
+    double *acc = nan_array(pf->n_tasks), *chi1 = nan_array(pf->n_tasks);
+    double *edgeness = nan_array(pf->n_cells);
+    int rc = acc && chi1 && edgeness ? 0 : cs_fail(err, CS_EXIT_ERROR, "out of memory");
+    if (!rc)
+        rc = phase_task_values(pf, "S_mean", size, err);
+    for (long t = 0; t < pf->n_tasks && !rc; t++)
+        if (!phase_task_completed(pf->status[t]))
+            size[t] = NAN;
+    if (!rc)
+        rc = seed_reduce_if_present(pf, "test_accuracy", acc, d->accuracy_seedavg,
+                                    d->accuracy_seedstd, err);
+    if (!rc)
+        rc = seed_reduce_if_present(pf, "chi1", chi1, d->chi1_seedavg, NULL, err);
+    for (long c = 0; c < pf->n_cells && !rc; c++) {
+        edgeness[c] = -fabs(d->chi1_seedavg[c] - 1.0);
+        d->has_accuracy |= isfinite(d->accuracy_seedavg[c]);
+    }
+    if (!rc)
+        rc = claim_slabs(pf, d, size, acc, edgeness, err);
+    free(acc);
+    free(chi1);
+    free(edgeness);
+    return rc;
 }
 
 int phase_derived_compute(const phase_file *pf, phase_derived *d, cs_err *err)
 {
     memset(d, 0, sizeof *d);
     int oom = derived_alloc(pf, d);
-    double *vals = malloc((size_t)pf->n_tasks * sizeof *vals);
-    double *edgeness = nan_array(pf->n_cells);
-    if (oom || !vals || !edgeness) {
+    double *vals = malloc((size_t)(pf->n_tasks > 0 ? pf->n_tasks : 1) * sizeof *vals);
+    if (oom || !vals) {
         free(vals);
-        free(edgeness);
         phase_derived_free(d);
         return cs_fail(err, CS_EXIT_ERROR, "%s: out of memory for the derived tables", pf->path);
     }
@@ -659,15 +714,10 @@ int phase_derived_compute(const phase_file *pf, phase_derived *d, cs_err *err)
     if (!rc)
         edge_of_chaos(pf, d);
     if (!rc)
-        rc = seed_average_if_present(pf, "test_accuracy", vals, d->accuracy_seedavg, err);
-    if (!rc)
-        rc = seed_average_if_present(pf, "chi1", vals, d->chi1_seedavg, err);
-    if (!rc)
-        claim_test(pf, d, edgeness);
+        rc = claim_inputs_and_test(pf, d, vals, err);
     if (!rc)
         rc = pooled_exponents(pf, d, err);
     free(vals);
-    free(edgeness);
     if (rc)
         phase_derived_free(d);
     return rc;

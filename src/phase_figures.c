@@ -125,6 +125,7 @@ int phase_figures_cells(phase_ctx *c, const char *name, int spread, double *out,
         const double *mean, *std;
     } derived[] = {
         {"chi", d->chi, NULL},
+        {"chi_fd", d->chi_fd, NULL},
         {"chi_b", d->chi_b, NULL},
         {"S_mean_seedavg", d->S_mean_seedavg, NULL},
         {"S_mean_seedstd", d->S_mean_seedstd, NULL},
@@ -173,13 +174,15 @@ static int write_back(phase_ctx *c, const char *cmd, const char *path, int force
 /* Opens the file, computes the derived tables and writes them back unless told not to
  * or the file is busy/read-only (then they stay in memory, and we say so). */
 int phase_figures_load(phase_ctx *c, const char *cmd, const char *path, int no_write,
-                       int force, cs_err *err)
+                       int force, int replicates, cs_err *err)
 {
     memset(c, 0, sizeof *c);
     c->cmd = cmd;
     c->no_write = no_write;
     c->force = force;
     int rc = phase_file_open(&c->pf, path, err);
+    if (!rc && replicates > 0)
+        c->pf.replicates = replicates;
     if (!rc)
         rc = phase_figures_slab(c, 0, err);
     return rc;

@@ -240,6 +240,21 @@ static double draw_legend(const plot_series *s, int n)
     return height;
 }
 
+/* Distance (in character heights, plmtex's unit) from a y axis to its label that clears
+ * the longest tick label PLplot's "f" option writes for [lo, hi]: its labels carry the
+ * decimals of a tick step of about a sixth of the range.  This PLplot has no public
+ * plstrl, so the width is the label's length in digits of the cairo sans font, which
+ * are under 0.75 character heights wide (measured on the PNGs). */
+static double label_offset(double lo, double hi)
+{
+    double range = fabs(hi - lo) > 0 ? fabs(hi - lo) : fmax(fabs(lo), 1.0);
+    double step = pow(10.0, floor(log10(range / 6.0)));
+    int dec = step < 1 ? (int)ceil(-log10(step) - 1e-9) : 0;
+    char a[64], b[64];
+    int la = snprintf(a, sizeof a, "%.*f", dec, lo), lb = snprintf(b, sizeof b, "%.*f", dec, hi);
+    return 0.75 * (la > lb ? la : lb) + 1.6;
+}
+
 /* Bottom of a viewport that leaves room for tick labels and an axis label above a
  * legend of height leg (normalised subpage units). */
 static double viewport_bottom(double leg)
@@ -408,7 +423,7 @@ int plot_heatmap(const plot_heatmap_spec *s)
     plwidth(1.0);
     plbox("bcnstf", 0, 0, "bcnstfv", 0, 0); /* f: plain numbers, no "(x10^-2)" */
     pllab(s->xlabel, "", "");
-    plmtex("l", 5.2, 0.5, 0.5, s->ylabel ? s->ylabel : "");
+    plmtex("l", label_offset(ey[0], ey[ny]), 0.5, 0.5, s->ylabel ? s->ylabel : "");
     plmtex("t", 1.2, 0.5, 0.5, s->title ? s->title : "");
     draw_colour_bar(zmin, zmax, vp_y0, s->zlabel);
     heatmap_grid_free(&g);
@@ -466,8 +481,11 @@ static void series_range(const plot_series *s, int n, int logx, int logy, double
         *y0 = 0;
         *y1 = 1;
     }
-    double px = *x1 > *x0 ? 0.04 * (*x1 - *x0) : (*x0 != 0 ? 0.1 * fabs(*x0) : 0.5);
-    double py = *y1 > *y0 ? 0.06 * (*y1 - *y0) : (*y0 != 0 ? 0.1 * fabs(*y0) : 0.5);
+    /* A range of a few ulps (1.7 and 1.7000000000000002) is a constant: PLplot's tick
+     * loop never ends on it. */
+    double tiny_x = 1e-9 * fmax(fabs(*x0), fabs(*x1)), tiny_y = 1e-9 * fmax(fabs(*y0), fabs(*y1));
+    double px = *x1 - *x0 > tiny_x ? 0.04 * (*x1 - *x0) : (*x0 != 0 ? 0.1 * fabs(*x0) : 0.5);
+    double py = *y1 - *y0 > tiny_y ? 0.06 * (*y1 - *y0) : (*y0 != 0 ? 0.1 * fabs(*y0) : 0.5);
     *x0 -= px;
     *x1 += px;
     *y0 -= py;
@@ -516,7 +534,7 @@ int plot_lines(const plot_lines_spec *s)
     plbox(xo, xt, xs, yo, yt, ys);
     plslabelfunc(NULL, NULL);
     pllab(s->xlabel, "", "");
-    plmtex("l", 5.2, 0.5, 0.5, s->ylabel ? s->ylabel : "");
+    plmtex("l", logy ? 5.2 : label_offset(y0, y1), 0.5, 0.5, s->ylabel ? s->ylabel : "");
     plmtex("t", s->note ? 2.2 : 1.2, 0.5, 0.5, s->title ? s->title : "");
     if (s->note) {
         plschr(0, 0.8 * char_scale);
@@ -531,7 +549,7 @@ int plot_lines(const plot_lines_spec *s)
         plwind(x0, x1, b0, b1);
         plcol0(PLOT_BLACK);
         plbox("", 0, 0, "cmstvf", 0, 0);
-        plmtex("r", 4.6, 0.5, 0.5, s->y2label ? s->y2label : "");
+        plmtex("r", label_offset(b0, b1), 0.5, 0.5, s->y2label ? s->y2label : "");
         for (int k = 0; k < s->n_right; k++)
             draw_series(&s->right[k], s->logx, 0);
     }

@@ -66,56 +66,98 @@ _Static_assert((int)STORE_TR_CHAR == (int)QUANTITY_TR_CHAR && (int)STORE_TR_PROF
 
 static store_field fields_public[N_FIELDS];
 
+/* The two ends of the claim test's 95 % seed-bootstrap interval of an estimate. */
+#define LOHI_DESC "end of the 95 % percentile interval over the claim test's seed-bootstrap " \
+                  "replicates (critsweep phase --replicates, default 1000)"
+#define LOHI(name, rank, dims, what)                                                      \
+    {name "_lo", rank, dims, 0, "1", what ", lower end", "lower " LOHI_DESC, 1},           \
+    {name "_hi", rank, dims, 0, "1", what ", upper end", "upper " LOHI_DESC, 1}
 #define C4 {"activation", "width", "sigma_b2", "sigma_w2"}
 #define C3 {"activation", "width", "sigma_b2"}
 #define C2 {"activation", "width"}
 static const store_derived_field derived_defs[] = {
     {"S_mean_seedavg", 4, C4, 0, "1", "mean avalanche size, seed average",
-     "mean of S_mean over the completed seeds of each cell (NaN: none completed)"},
+     "mean of S_mean over the completed seeds of each cell (NaN: none completed)", 0},
     {"S_mean_seedstd", 4, C4, 0, "1", "mean avalanche size, seed spread",
-     "sample standard deviation (ddof 1) of S_mean over the completed seeds (NaN: fewer than two)"},
+     "sample standard deviation (ddof 1) of S_mean over the completed seeds (NaN: fewer than two)", 0},
     {"chi", 4, C4, 0, "1", "susceptibility dS/dsigma_w2",
-     "derivative of S_mean_seedavg along sigma_w2: second-order central differences inside, "
-     "first-order one-sided at the ends, non-uniform spacing (numpy.gradient)"},
+     "slope along sigma_w2 of a local quadratic regression of S_mean_seedavg (tricube "
+     "kernel times 1/se^2, se = S_mean_seedstd/sqrt(n) pooled over neighbours; half-width "
+     "chi_bandwidth by weighted leave-one-out); chi_fd on a line with fewer than 6 finite "
+     "cells", 0},
     {"chi_b", 4, C4, 0, "1", "susceptibility dS/dsigma_b2",
      "derivative of S_mean_seedavg along sigma_b2 (numpy.gradient); NaN when the sigma_b2 "
-     "axis has a single point"},
+     "axis has a single point", 0},
     {"tau_s_pooled", 4, C4, 0, "1", "size exponent, pooled over seeds",
-     "continuous power-law MLE from the summed sufficient statistics of the completed seeds"},
-    {"tau_s_pooled_err", 4, C4, 0, "1", "error of tau_s_pooled", "(tau - 1)/sqrt(n)"},
+     "continuous power-law MLE from the summed sufficient statistics of the completed seeds", 0},
+    {"tau_s_pooled_err", 4, C4, 0, "1", "error of tau_s_pooled", "(tau - 1)/sqrt(n)", 0},
     {"tau_d_pooled", 4, C4, 0, "1", "duration exponent, pooled over seeds",
-     "discrete power-law MLE (Hurwitz zeta) from the summed duration counts"},
-    {"tau_d_pooled_err", 4, C4, 0, "1", "error of tau_d_pooled", "(tau - 1)/sqrt(n)"},
+     "discrete power-law MLE (Hurwitz zeta) from the summed duration counts", 0},
+    {"tau_d_pooled_err", 4, C4, 0, "1", "error of tau_d_pooled", "(tau - 1)/sqrt(n)", 0},
     {"gamma_pooled", 4, C4, 0, "1", "<S>(D) exponent, pooled over seeds",
-     "weighted regression of log10 M(D) on log10 D from the summed per-duration sums"},
-    {"gamma_pooled_err", 4, C4, 0, "1", "error of gamma_pooled", "sqrt(s^2/Sxx)"},
+     "weighted regression of log10 M(D) on log10 D from the summed per-duration sums", 0},
+    {"gamma_pooled_err", 4, C4, 0, "1", "error of gamma_pooled", "sqrt(s^2/Sxx)", 0},
     {"widom_sigma_w2", 3, C3, 0, "1", "Widom line sigma_w2*",
-     "sigma_w2 of the chi maximum, refined by the parabola through the maximum and its two "
-     "neighbours (the grid value at an edge)"},
-    {"chi_max", 3, C3, 0, "1", "maximum susceptibility", "largest chi on the sigma_w2 grid"},
+     "sigma_w2 of the maximum of the smoothed chi (scanned 8 times finer than the grid, "
+     "refined by golden-section search); on a line too short for the fit, the chi_fd "
+     "maximum refined by the parabola through it and its neighbours", 0},
+    {"chi_max", 3, C3, 0, "1", "maximum susceptibility", "chi at widom_sigma_w2", 0},
     {"accuracy_ridge_sigma_w2", 3, C3, 0, "1", "accuracy ridge",
-     "sigma_w2 of the highest seed-averaged test accuracy (grid value)"},
+     "sigma_w2 of the maximum of the locally fitted seed-averaged test accuracy (the best "
+     "grid value on a line with fewer than 6 finite cells)", 0},
     {"edge_sigma_w2", 2, {"activation", "sigma_b2"}, 0, "1", "edge of chaos sigma_w2_c",
      "mean-field chi_1 = 1 (GSL adaptive quadrature, Brent root); NaN where none in "
-     "(0, 100]"},
+     "(0, 100]", 0},
     {"spearman_acc_chi", 2, C2, 0, "1", "Spearman(accuracy, chi)",
      "rank correlation over the (sigma_b2, sigma_w2) cells of seed-averaged test accuracy "
-     "with chi (cells with a NaN dropped; ties by average ranks)"},
+     "with chi (cells with a NaN dropped; ties by average ranks); the claim test", 0},
     {"spearman_acc_edge", 2, C2, 0, "1", "Spearman(accuracy, -|chi1 - 1|)",
      "rank correlation over the cells of seed-averaged test accuracy with the closeness "
-     "to the edge of chaos -|chi1 - 1|"},
+     "to the edge of chaos -|chi1 - 1|", 0},
     {"ridge_dist_widom", 2, C2, 0, "1", "accuracy ridge to Widom line",
-     "mean over sigma_b2 of |ridge - widom_sigma_w2|"},
+     "mean over sigma_b2 of |ridge - widom_sigma_w2|", 0},
     {"ridge_dist_edge", 2, C2, 0, "1", "accuracy ridge to edge of chaos",
-     "mean over sigma_b2 of |ridge - edge_sigma_w2|"},
+     "mean over sigma_b2 of |ridge - edge_sigma_w2|", 0},
     {"n_spearman_acc_chi", 2, C2, 1, "1", "cells in Spearman(accuracy, chi)",
-     "number of cells with both values finite"},
+     "number of cells with both values finite", 0},
     {"n_spearman_acc_edge", 2, C2, 1, "1", "cells in Spearman(accuracy, edge)",
-     "number of cells with both values finite"},
+     "number of cells with both values finite", 0},
+    /* Added after release 0.2.0 (its files lack them: `added` makes them optional there). */
+    {"chi_fd", 4, C4, 0, "1", "susceptibility by finite differences",
+     "derivative of S_mean_seedavg along sigma_w2: second-order central differences inside, "
+     "first-order one-sided at the ends, non-uniform spacing (numpy.gradient)", 1},
+    {"chi_bandwidth", 3, C3, 0, "1", "half-width of the chi fit",
+     "half-width in sigma_w2 of the local fit behind chi, by weighted leave-one-out (NaN: "
+     "the line fell back to chi_fd)", 1},
+    LOHI("widom_sigma_w2", 3, C3, "Widom line"),
+    LOHI("accuracy_ridge_sigma_w2", 3, C3, "accuracy ridge"),
+    LOHI("spearman_acc_chi", 2, C2, "Spearman(accuracy, chi)"),
+    LOHI("spearman_acc_edge", 2, C2, "Spearman(accuracy, -|chi1 - 1|)"),
+    {"rho_diff", 2, C2, 0, "1", "rho_chi - rho_edge",
+     "spearman_acc_chi - spearman_acc_edge: positive when chi predicts accuracy better", 1},
+    LOHI("rho_diff", 2, C2, "rho_chi - rho_edge"),
+    {"rho_dist_widom", 2, C2, 0, "1", "Spearman(accuracy, -|sigma_w2 - Widom|)",
+     "rank correlation of accuracy with the closeness to the Widom line", 1},
+    LOHI("rho_dist_widom", 2, C2, "Spearman(accuracy, -|sigma_w2 - Widom|)"),
+    {"rho_dist_edge", 2, C2, 0, "1", "Spearman(accuracy, -|sigma_w2 - edge|)",
+     "rank correlation of accuracy with the closeness to the mean-field edge of chaos", 1},
+    LOHI("rho_dist_edge", 2, C2, "Spearman(accuracy, -|sigma_w2 - edge|)"),
+    {"rho_dist_diff", 2, C2, 0, "1", "rho_dist_widom - rho_dist_edge",
+     "the distance form of the claim test's difference", 1},
+    LOHI("rho_dist_diff", 2, C2, "rho_dist_widom - rho_dist_edge"),
+    LOHI("ridge_dist_widom", 2, C2, "accuracy ridge to Widom line"),
+    LOHI("ridge_dist_edge", 2, C2, "accuracy ridge to edge of chaos"),
+    {"claim_verdict", 2, C2, 1, "1", "claim verdict",
+     "0 undecided (the interval of rho_diff contains 0), 1 susceptibility predicts "
+     "accuracy better, 2 the edge of chaos does (-1: not computed)", 1},
+    {"claim_verdict_dist", 2, C2, 1, "1", "claim verdict, distance form",
+     "as claim_verdict, from the interval of rho_dist_diff", 1},
 };
 #undef C4
 #undef C3
 #undef C2
+#undef LOHI
+#undef LOHI_DESC
 #define N_DERIVED ((int)(sizeof derived_defs / sizeof *derived_defs))
 
 int store_derived_fields(const store_derived_field **out)
@@ -568,6 +610,24 @@ static const void *derived_values(const phase_derived *d, const char *name)
         {"spearman_acc_chi", d->spearman_acc_chi}, {"spearman_acc_edge", d->spearman_acc_edge},
         {"ridge_dist_widom", d->ridge_dist_widom}, {"ridge_dist_edge", d->ridge_dist_edge},
         {"n_spearman_acc_chi", d->n_acc_chi}, {"n_spearman_acc_edge", d->n_acc_edge},
+        {"chi_fd", d->chi_fd}, {"chi_bandwidth", d->chi_bandwidth},
+        {"widom_sigma_w2_lo", d->widom_sigma_w2_lo}, {"widom_sigma_w2_hi", d->widom_sigma_w2_hi},
+        {"accuracy_ridge_sigma_w2_lo", d->accuracy_ridge_sigma_w2_lo},
+        {"accuracy_ridge_sigma_w2_hi", d->accuracy_ridge_sigma_w2_hi},
+        {"spearman_acc_chi_lo", d->spearman_acc_chi_lo},
+        {"spearman_acc_chi_hi", d->spearman_acc_chi_hi},
+        {"spearman_acc_edge_lo", d->spearman_acc_edge_lo},
+        {"spearman_acc_edge_hi", d->spearman_acc_edge_hi},
+        {"rho_diff", d->rho_diff}, {"rho_diff_lo", d->rho_diff_lo}, {"rho_diff_hi", d->rho_diff_hi},
+        {"rho_dist_widom", d->rho_dist_widom}, {"rho_dist_widom_lo", d->rho_dist_widom_lo},
+        {"rho_dist_widom_hi", d->rho_dist_widom_hi}, {"rho_dist_edge", d->rho_dist_edge},
+        {"rho_dist_edge_lo", d->rho_dist_edge_lo}, {"rho_dist_edge_hi", d->rho_dist_edge_hi},
+        {"rho_dist_diff", d->rho_dist_diff}, {"rho_dist_diff_lo", d->rho_dist_diff_lo},
+        {"rho_dist_diff_hi", d->rho_dist_diff_hi},
+        {"ridge_dist_widom_lo", d->ridge_dist_widom_lo},
+        {"ridge_dist_widom_hi", d->ridge_dist_widom_hi},
+        {"ridge_dist_edge_lo", d->ridge_dist_edge_lo}, {"ridge_dist_edge_hi", d->ridge_dist_edge_hi},
+        {"claim_verdict", d->claim_verdict}, {"claim_verdict_dist", d->claim_verdict_dist},
     };
     for (size_t i = 0; i < sizeof map / sizeof *map; i++)
         if (!strcmp(map[i].name, name))
@@ -582,6 +642,9 @@ static int write_derived_datasets(hid_t fid, const char *path, int n_lead,
         const store_derived_field *df = &derived_defs[i];
         const void *v = derived_values(d, df->name);
         if (!v || (!d->has_pooled && strstr(df->name, "_pooled")))
+            continue;
+        /* A file of 0.2.x reserved no space for what was added later: data only. */
+        if (df->added && H5Lexists(fid, df->name, H5P_DEFAULT) <= 0)
             continue;
         hid_t ds = H5Dopen2(fid, df->name, H5P_DEFAULT);
         int bad = ds < 0 || h5u_write_lead(ds, n_lead, lead,
@@ -1320,14 +1383,15 @@ static int check_task_datasets(hid_t f, const char *path, const hsize_t *axes, i
     return 0;
 }
 
-/* Derived datasets: reserved in files since 0.2.0, written later by 0.1.0's phase. */
+/* Derived datasets: reserved in files since 0.2.0, written later by 0.1.0's phase; those
+ * added after 0.2.0 may be missing from a file of 0.2.x. */
 static int check_derived_datasets(hid_t f, const char *path, const hsize_t *axes, int n_outer,
                                   off_t fsize, int strict, cs_err *err)
 {
     for (int i = 0; i < N_DERIVED; i++) {
         const store_derived_field *df = &derived_defs[i];
         if (H5Lexists(f, df->name, H5P_DEFAULT) <= 0) {
-            if (strict)
+            if (strict && !df->added) /* what 0.2.0 did not make is optional */
                 return DAMAGED("%s is damaged: derived dataset '%s' is missing; nothing was "
                                "changed", path, df->name);
             continue;

@@ -4,8 +4,10 @@
  * For one (activation, width) slab of a sweep, from per-task S̄ and test accuracy:
  * - the Widom line σ_w²*(σ_b²): the maximum of χ = ∂S̄/∂σ_w², with χ the slope of a
  *   local quadratic regression of the seed-averaged S̄ (deriv.h), not finite
- *   differences;
- * - the accuracy ridge: the maximum of the smoothed seed-averaged accuracy;
+ *   differences (those, and the grid peak, only on a line with fewer than
+ *   DERIV_MIN_POINTS + 1 finite cells, where no bandwidth can be chosen);
+ * - the accuracy ridge: the maximum of the smoothed seed-averaged accuracy (the best
+ *   grid value on such a short line);
  * - ρ_χ = Spearman(accuracy, χ) and ρ_edge = Spearman(accuracy, −|χ_1 − 1|) over the
  *   slab's cells, and Δρ = ρ_χ − ρ_edge;
  * - the distance form: Spearman of accuracy with −|σ_w² − σ_w²*(σ_b²)| and with
@@ -41,6 +43,11 @@ typedef enum { CLAIM_UNDECIDED = 0, CLAIM_SUSCEPTIBILITY = 1, CLAIM_EDGE = 2 } c
 typedef struct {
     claim_interval *widom;     /* (B) σ_w²* per σ_b² */
     claim_interval *ridge;     /* (B) best-accuracy σ_w² per σ_b² */
+    claim_interval *chi;       /* (B, S) χ of every cell (finite differences on a line too
+                                * short for a bandwidth), its interval over the replicates */
+    double *chi_max;           /* (B) χ at σ_w²* (of the data) */
+    double *bandwidth;         /* (B) the half-width deriv_bandwidth chose for the data's
+                                * S̄ line; NaN where it fell back to finite differences */
     claim_interval rho_chi, rho_edge, rho_diff;
     claim_interval rho_dist_widom, rho_dist_edge, rho_dist_diff;
     claim_interval ridge_dist_widom, ridge_dist_edge;

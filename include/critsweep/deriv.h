@@ -50,4 +50,15 @@ int deriv_value_peak(const deriv_curve *c, double h, double *location, double *p
  * synthetic sweeps; chosen again per replicate, in 92 %). */
 int deriv_peak(const deriv_curve *c, double *location, double *peak, int *at_edge, double *h);
 
+/* The fallback for lines too short for a local fit, and χ_fd: numpy.gradient(f, x) for one
+ * line of n >= 2 points (f and out strided): second-order central differences inside,
+ * first-order one-sided at the ends, non-uniform spacing; numpy's uniform-spacing
+ * branch when all steps are equal.  NaN propagates as in numpy. */
+void deriv_gradient(const double *f, long fstride, const double *x, int n, double *out,
+                    long ostride);
+/* Location of the maximum of y over the grid x (NaN ignored), refined by the parabola
+ * through the maximum and its two neighbours (the grid value at an edge or next to a
+ * NaN); *ymax (may be NULL) the largest y.  NaN if no finite y. */
+double deriv_grid_peak(const double *x, const double *y, long ystride, int n, double *ymax);
+
 #endif

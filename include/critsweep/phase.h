@@ -16,8 +16,8 @@
 #define PHASE_NOT_RESERVED 100
 
 /* Computes the derived datasets (store.h) from a results file and writes them into it
- * (serial HDF5, the file must not be open elsewhere).  0, PHASE_NOT_RESERVED or an
- * error code. */
+ * (serial HDF5, the file must not be open elsewhere), the claim test with
+ * PHASE_REPLICATES replicates.  0, PHASE_NOT_RESERVED or an error code. */
 int phase_write_derived(const char *path, cs_err *err);
 
 /* A results file opened read-only (file locking off, so it can be read while a run
@@ -40,7 +40,13 @@ typedef struct {
     char slab_label[96];       /* "q0=0.001" ("" in a file without optional axes) */
     long n_done, n_pending, n_failed, n_diverged;
     long n_pending_cells;   /* cells with no completed seed */
+    int replicates;         /* claim-test bootstrap replicates (PHASE_REPLICATES unless
+                             * the caller sets another count after phase_file_open) */
 } phase_file;
+
+/* The claim test's default bootstrap replicates and its interval level. */
+#define PHASE_REPLICATES 1000
+#define PHASE_CLAIM_LEVEL 0.95
 
 /* A task counts as completed (its avalanche data is a result) when its status is done
  * or diverged (a diverged training run is a result, not a failure). */
@@ -70,16 +76,27 @@ int phase_read_doubles(const phase_file *pf, const char *name, double *out, long
 
 typedef struct phase_derived {
     /* (A, W, B, S) */
-    double *S_mean_seedavg, *S_mean_seedstd, *chi, *chi_b;
+    double *S_mean_seedavg, *S_mean_seedstd, *chi, *chi_fd, *chi_b;
     double *tau_s_pooled, *tau_s_pooled_err, *tau_d_pooled, *tau_d_pooled_err;
     double *gamma_pooled, *gamma_pooled_err;
     double *accuracy_seedavg, *chi1_seedavg;   /* inputs of the claim test */
+    double *accuracy_seedstd;                  /* for the figures' seed bands */
+    double *chi_lo, *chi_hi;                   /* χ's bootstrap interval (figures only) */
     /* (A, W, B) */
-    double *widom_sigma_w2, *chi_max, *accuracy_ridge_sigma_w2;
+    double *widom_sigma_w2, *widom_sigma_w2_lo, *widom_sigma_w2_hi, *chi_max, *chi_bandwidth;
+    double *accuracy_ridge_sigma_w2, *accuracy_ridge_sigma_w2_lo, *accuracy_ridge_sigma_w2_hi;
     /* (A, B) */
     double *edge_sigma_w2;
-    /* (A, W): the claim test */
-    double *spearman_acc_chi, *spearman_acc_edge, *ridge_dist_widom, *ridge_dist_edge;
+    /* (A, W): the claim test (claim.h), each estimate with its interval */
+    double *spearman_acc_chi, *spearman_acc_chi_lo, *spearman_acc_chi_hi;
+    double *spearman_acc_edge, *spearman_acc_edge_lo, *spearman_acc_edge_hi;
+    double *rho_diff, *rho_diff_lo, *rho_diff_hi;
+    double *rho_dist_widom, *rho_dist_widom_lo, *rho_dist_widom_hi;
+    double *rho_dist_edge, *rho_dist_edge_lo, *rho_dist_edge_hi;
+    double *rho_dist_diff, *rho_dist_diff_lo, *rho_dist_diff_hi;
+    double *ridge_dist_widom, *ridge_dist_widom_lo, *ridge_dist_widom_hi;
+    double *ridge_dist_edge, *ridge_dist_edge_lo, *ridge_dist_edge_hi;
+    int *claim_verdict, *claim_verdict_dist;   /* claim_verdict (claim.h) */
     int *n_acc_chi, *n_acc_edge, *n_ridge_widom, *n_ridge_edge; /* pairs used */
     char *pooled_note;      /* (A, W, B, S) × CS_FIT_NOTE_LEN: why pooled exponents are
                              * NaN (fit.h), "" if none is; not written to the file */

@@ -9,9 +9,10 @@
 #include "critsweep/common.h"
 #include "critsweep/phase.h"
 
-/* Axis names in PLplot text. */
-#define SW2 "σ#dw#u²"
-#define SB2 "σ#db#u²"
+/* Axis names in PLplot text: σ with subscript w and superscript 2 (the "²" glyph after
+ * a subscript left a gap: "σ w ²"). */
+#define SW2 "σ#dw#u#u2#d"
+#define SB2 "σ#db#u#u2#d"
 
 typedef struct {
     phase_file pf;
@@ -26,10 +27,11 @@ typedef struct {
     int no_write, force;
 } phase_ctx;
 
-/* Opens the file, computes the derived tables and writes them back unless told not to
+/* Opens the file, computes the derived tables (the claim test with `replicates`
+ * bootstrap replicates, PHASE_REPLICATES if 0) and writes them back unless told not to
  * or the file is busy/read-only (then they stay in memory, and cmd says so on stderr). */
 int phase_figures_load(phase_ctx *c, const char *cmd, const char *path, int no_write,
-                       int force, cs_err *err);
+                       int force, int replicates, cs_err *err);
 void phase_figures_unload(phase_ctx *c);
 /* Selects slab k of the optional axes (phase.h) and computes (and writes) its derived
  * tables; load selects slab 0.  On failure the file is closed (unload still safe). */

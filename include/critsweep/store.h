@@ -38,6 +38,11 @@
  *     (activation, sigma_b2): edge_sigma_w2
  *     (activation, width): spearman_acc_chi spearman_acc_edge ridge_dist_widom
  *              ridge_dist_edge n_spearman_acc_chi n_spearman_acc_edge (int32)
+ *   and, added after release 0.2.0 (absent from its files): chi_fd (4-D); chi_bandwidth,
+ *     widom_sigma_w2_lo/_hi, accuracy_ridge_sigma_w2_lo/_hi (3-D); spearman_acc_chi_lo/_hi,
+ *     spearman_acc_edge_lo/_hi, rho_diff(_lo/_hi), rho_dist_widom(_lo/_hi),
+ *     rho_dist_edge(_lo/_hi), rho_dist_diff(_lo/_hi), ridge_dist_widom_lo/_hi,
+ *     ridge_dist_edge_lo/_hi, claim_verdict and claim_verdict_dist (int32) (2-D)
  *
  *   Root attributes: critsweep_version, sweep_yaml, sweep_hash (16 hex), sweep_name,
  *     created (ISO 8601 UTC), L_max, q0, convention, mode, schema_crc32 (crc32 of the
@@ -111,6 +116,8 @@ typedef struct {
     const char *dims[4];       /* task-axis coordinate names */
     int is_int;                /* int32 counts (fill -1) instead of float64 (fill NaN) */
     const char *units, *long_name, *description;
+    int added;                 /* added after release 0.2.0: a file of 0.2.x lacks it, which is no damage
+                                * (the validator accepts, phase skips it there) */
 } store_derived_field;
 int store_derived_fields(const store_derived_field **out);
 /* Writes the derived values d (phase.h) of one slab of the optional axes (n_lead indices

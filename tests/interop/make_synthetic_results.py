@@ -5,9 +5,19 @@ accuracy ridge, some pending and failed tasks), for developing and testing the p
 diagrams without running a sweep.
 
 usage: make_synthetic_results.py OUT.h5 [--widths 32,64,128] [--pending 0.1] [--seed 1]
+       [--widom-true 0.9,1.2 --noise 0.5 --acc-noise 0.005 --truth OUT.json]
+
+With --widom-true (one σ_w² per σ_b²) the file has a known truth for the claim test's
+coverage (tests/interop/test_claim_coverage.py): the seed-free mean size is
+S̄(σ_w²) = 1 + HEIGHT (1 + tanh((σ_w² − x*_b)/STEP)) / 2, whose derivative χ peaks exactly
+at x*_b, plus Normal(0, noise²) per seed; the accuracy is 0.85 − 0.4 (σ_w² − x*_b − 0.1)²
+plus Normal(0, acc_noise²) per seed.  --truth writes the true Widom line, the true χ on
+the grid, the noise-free accuracy and −|χ_1 − 1| of every cell as JSON (the true ρ's are
+Spearman correlations of those noise-free cell means).
 """
 import argparse
 import datetime
+import json
 
 import h5py
 import numpy as np
@@ -30,6 +40,35 @@ def chi1_tanh(sw2, sb2):
     return sw2 * np.sum(w / np.cosh(np.sqrt(q) * z) ** 4)
 
 
+HEIGHT, STEP = 20.0, 0.15
+
+
+def known_truth(a, rng, shape, sb2, sw2):
+    """S_mean and test_accuracy per task around the known truth (see the docstring)."""
+    xs = np.array([float(x) for x in a.widom_true.split(",")])
+    assert len(xs) == len(sb2), "--widom-true needs one value per sigma_b2"
+    x = sw2[None, None, None, :, None]
+    c = xs[None, None, :, None, None]
+    smean = 1.0 + HEIGHT * (1 + np.tanh((x - c) / STEP)) / 2 + a.noise * rng.standard_normal(shape)
+    acc = 0.85 - 0.4 * (x - c - 0.1) ** 2 + a.acc_noise * rng.standard_normal(shape)
+    return smean, acc
+
+
+def write_truth(a, acts, sb2, sw2, chi1):
+    """The truths of the noise-free cell means, per (activation, width)."""
+    xs = np.array([float(x) for x in a.widom_true.split(",")])
+    x, c = sw2[None, :], xs[:, None]
+    chi = HEIGHT / (2 * STEP) / np.cosh((x - c) / STEP) ** 2
+    acc = 0.85 - 0.4 * (x - c - 0.1) ** 2
+    truth = {"widom_sigma_w2": xs.tolist(), "chi": chi.tolist(), "accuracy": acc.tolist(),
+             "accuracy_ridge_sigma_w2": (xs + 0.1).tolist(), "edgeness": []}
+    for ai in range(chi1.shape[0]):
+        truth["edgeness"].append([(-np.abs(chi1[ai, wi] - 1)).tolist()
+                                  for wi in range(chi1.shape[1])])
+    with open(a.truth, "w") as f:
+        json.dump(truth, f)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -40,6 +79,10 @@ def main():
     ap.add_argument("--seeds", type=int, default=2)
     ap.add_argument("--pending", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--widom-true", help="known Widom line, one sigma_w2 per sigma_b2")
+    ap.add_argument("--noise", type=float, default=0.5, help="seed noise of S_mean")
+    ap.add_argument("--acc-noise", type=float, default=0.005, help="seed noise of accuracy")
+    ap.add_argument("--truth", help="JSON file for the known truths (with --widom-true)")
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
     acts = a.activations.split(",")
@@ -88,12 +131,18 @@ def main():
         smean = 1.0 + 5.0 * np.log2(W) * np.exp(-((S - centre) / 0.35) ** 2) \
             + 0.2 * rng.standard_normal(shape)
         acc = 0.85 - 0.2 * (S - centre - 0.1) ** 2 + 0.01 * rng.standard_normal(shape)
+        if a.widom_true:
+            smean, acc = known_truth(a, rng, shape, sb2, sw2)
         chi1 = np.zeros(shape)
+        cache = {}
         for idx in np.ndindex(shape[:4]):
             if acts[idx[0]] == "relu":
                 c = sw2[idx[3]] / 2
             else:
-                c = chi1_tanh(sw2[idx[3]], sb2[idx[2]])
+                key = (idx[3], idx[2])
+                if key not in cache:
+                    cache[key] = chi1_tanh(sw2[idx[3]], sb2[idx[2]])
+                c = cache[key]
             chi1[idx] = c
         status = np.ones(shape, dtype=np.int8)
         u = rng.random(shape)
@@ -167,6 +216,8 @@ def main():
         runs = f.create_dataset("runs", shape=(1,), maxshape=(None,), dtype=rt, chunks=(16,))
         runs[0] = ("2026-01-01T00:00:00Z", "2026-01-01T00:01:00Z", 3, int(done.sum()), "",
                    "complete")
+    if a.widom_true and a.truth:
+        write_truth(a, acts, sb2, sw2, chi1[..., 0])
     print(f"{a.out}: {int(done.sum())} done, {int((status == 0).sum())} pending, "
           f"{int((status == 2).sum())} failed of {status.size}")
 
