@@ -106,7 +106,9 @@ static void moments(const double *v, int S, int n_seed, double *mean, double *se
     }
 }
 
-/* Location of the line on the curve (mean, se): χ's maximum or the accuracy's. */
+/* Location of the line on the curve (mean, se): χ's maximum or the accuracy's; NaN
+ * when the maximum is at an end of the range (the line may lie outside it: adding
+ * points inside would not find it). */
 static double locate(const double *x, int S, const double *mean, const double *se, int ridge)
 {
     deriv_curve c = {x, mean, se, S};
@@ -116,7 +118,7 @@ static double locate(const double *x, int S, const double *mean, const double *s
         deriv_value_peak(&c, h, &loc, &peak, &edge);
     else
         deriv_slope_peak(&c, h, &loc, &peak, &edge);
-    return loc;
+    return edge ? NAN : loc;
 }
 
 /* Bootstrap replicates of one line's location into w->reps; returns the location on
