@@ -146,11 +146,13 @@ int cfg_check_adaptive(const loader *ld, const node *gk, const cs_sweep *s)
         return cfg_failf(ld, gk, "grid.seeds.adaptive: seeds grow together with an adaptive "
                          "sigma_w2 or sigma_b2 (whose tol and target decide when to stop)");
     double most = 1;
+    int any = 0;
     for (int a = 0; a < CS_AXIS_COUNT; a++) {
         const cs_adaptive *ad = &s->adaptive[a];
         most *= ad->on ? ad->budget : axis_length(s, (cs_axis_id)a);
+        any |= ad->on;
     }
-    if (most > (double)CS_MAX_TASKS)
+    if (any && most > (double)CS_MAX_TASKS)
         return cfg_failf(ld, gk, "grid: the budgets allow %.0f tasks, above the limit of %ld; "
                          "lower a budget or split the sweep", most, CS_MAX_TASKS);
     return 0;

@@ -410,7 +410,7 @@ int cfg_parse_grid(const loader *ld, const node *root, cs_sweep *s)
         if (rc)
             return rc;
     }
-    if ((rc = cfg_check_adaptive(ld, gk, s)))
+    if ((rc = check_grid_size(ld, gk, s)))
         return rc;
-    return check_grid_size(ld, gk, s);
+    return cfg_check_adaptive(ld, gk, s);
 }

@@ -420,6 +420,59 @@ static void test_q0_axis(void)
                  0, "t.yaml:4:15: ", "grid.q0.start: must be > 0");
 }
 
+/* Adaptive axes: round 1's values, a hash of the description (not of the points they
+ * grow), the printed form loads back to the same hash, and the budgets are checked. */
+#define ADAPT "grid:\n  width: [8]\n  sigma_w2: {adaptive: {start: 0.5, stop: 1.7, initial: 7, " \
+              "budget: 20, tol: 0.01, target: [widom, ridge]}}\n  seeds: {adaptive: {initial: 2, " \
+              "budget: 4}}\ntrain: {enabled: false}\n"
+
+static void test_adaptive(void)
+{
+    cs_sweep s;
+    cs_err e = {0};
+    int rc = load(ADAPT, NULL, 0, &s, &e);
+    CHECK(rc == 0, "adaptive sweep: %s", e.msg);
+    if (rc)
+        return;
+    CHECK(s.n_sigma_w2 == 7 && s.sigma_w2[0] == 0.5 && s.sigma_w2[6] == 1.7, "round 1: 7 values");
+    close_to(s.sigma_w2[3], 1.1, 1e-15, "round 1's middle value");
+    CHECK(s.n_seed == 2 && s.seeds[1] == 1, "round 1: seeds 0, 1");
+    CHECK(s.adaptive[CS_AXIS_SIGMA_W2].targets == (CS_TARGET_WIDOM | CS_TARGET_RIDGE), "targets");
+    uint64_t h = s.hash;
+    /* More points (what a round adds) keep the hash; the description changes it. */
+    double *more = realloc(s.sigma_w2, 8 * sizeof *more);
+    CHECK(more != NULL, "realloc");
+    if (more) {
+        s.sigma_w2 = more;
+        s.sigma_w2[7] = 1.15;
+        s.n_sigma_w2 = 8;
+        config_rehash(&s);
+        CHECK(s.hash == h, "a grown grid keeps the hash");
+    }
+    const char *tol[] = {"grid.sigma_w2.adaptive.tol=0.02"};
+    CHECK(hash_of(ADAPT, tol, 1) != h, "another tol is another sweep");
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    config_print(&s, f);
+    fclose(f);
+    cs_sweep b;
+    rc = config_load_text(buf, len, "printed.yaml", NULL, 0, &b, &e);
+    CHECK(rc == 0 && b.hash == h, "the printed adaptive sweep loads with the same hash: %s", e.msg);
+    if (!rc)
+        config_free(&b);
+    free(buf);
+    config_free(&s);
+    const char *b5[] = {"grid.sigma_w2.adaptive.budget=5"};
+    expect_error(ADAPT, b5, 1, "--set", "budget: 5 is below initial (7)");
+    const char *t0[] = {"grid.sigma_w2.adaptive.tol=-1"};
+    expect_error(ADAPT, t0, 1, "--set", "tol: a tolerance must be > 0");
+    const char *w[] = {"grid.width={adaptive: {initial: 2, budget: 3}}"};
+    expect_error(ADAPT, w, 1, "--set", "only sigma_w2, sigma_b2 and seeds can grow");
+    const char *i4[] = {"grid.sigma_w2.adaptive.initial=4"};
+    expect_error(ADAPT, i4, 1, "--set", "initial: must be at least 6");
+}
+
 static void test_reentrant(void)
 {
     cs_sweep a, b;
@@ -441,6 +494,7 @@ int main(void)
     test_print_roundtrip();
     test_errors();
     test_q0_axis();
+    test_adaptive();
     test_reentrant();
     printf("largest relative difference from numpy's linspace/geomspace: %.3g (tolerance 1e-13)\n",
            max_diff);
