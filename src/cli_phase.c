@@ -91,12 +91,11 @@ static void overlay_fill(const phase_ctx *c, int a, int w, overlay *o)
 static int overlay_series(const overlay *o, int B, int ridge, plot_series *s)
 {
     int n = 0;
-    s[n++] = (plot_series){o->wx, o->wy, B, "Widom line (max χ)", PLOT_WHITE, 0, 3.0, 1, 0, 1};
+    s[n++] = (plot_series){.x = o->wx, .y = o->wy, .n = B, .label = "Widom line (max χ)", .color = PLOT_WHITE, .width = 3.0, .marker = 1, .halo = 1};
     if (o->ne)
-        s[n++] = (plot_series){o->ex, o->ey, o->ne, "edge of chaos (χ#d1#u = 1)", PLOT_RED, 1,
-                               3.5, 0, 0, 0};
+        s[n++] = (plot_series){.x = o->ex, .y = o->ey, .n = o->ne, .label = "edge of chaos (χ#d1#u = 1)", .color = PLOT_RED, .dashed = 1, .width = 3.5};
     if (ridge)
-        s[n++] = (plot_series){o->rx, o->wy, B, "accuracy ridge", PLOT_CYAN, 0, 0, 1, 1, 1};
+        s[n++] = (plot_series){.x = o->rx, .y = o->wy, .n = B, .label = "accuracy ridge", .color = PLOT_CYAN, .marker = 1, .no_line = 1, .halo = 1};
     return n;
 }
 
@@ -200,12 +199,9 @@ static int render_cuts(phase_ctx *c, int a, int b, const char *path, cs_err *err
             snprintf(labels[2 * w], 64, "N = %d", pf->width[w]);
             snprintf(labels[2 * w + 1], 64, "accuracy N = %d", pf->width[w]);
             int col = plot_series_color(w);
-            ls[w] = (plot_series){pf->sigma_w2, c->d.S_mean_seedavg + o, S, labels[2 * w], col,
-                                  0, 2.5, 1, 0, 0};
-            ls[W + w] = (plot_series){pf->sigma_w2, c->d.chi + o, S, labels[2 * w], col, 0, 2.5,
-                                      1, 0, 0};
-            ls[2 * W + w] = (plot_series){pf->sigma_w2, c->d.accuracy_seedavg + o, S, NULL,
-                                          col, 1, 1.5, 0, 0, 0};
+            ls[w] = (plot_series){.x = pf->sigma_w2, .y = c->d.S_mean_seedavg + o, .n = S, .label = labels[2 * w], .color = col, .width = 2.5, .marker = 1};
+            ls[W + w] = (plot_series){.x = pf->sigma_w2, .y = c->d.chi + o, .n = S, .label = labels[2 * w], .color = col, .width = 2.5, .marker = 1};
+            ls[2 * W + w] = (plot_series){.x = pf->sigma_w2, .y = c->d.accuracy_seedavg + o, .n = S, .color = col, .dashed = 1, .width = 1.5};
         }
         char title[256], note[160];
         snprintf(title, sizeof title, "mean size — %s, " SB2 " = %g", pf->activation[a],
@@ -519,10 +515,9 @@ static void summary_cuts(phase_ctx *c, int a, summary_lines *sl)
         snprintf(sl->labels[k], 64, "N = %d", pf->width[k]);
         int col = plot_series_color(k);
         const char *lab = sl->labels[k];
-        ls[k] = (plot_series){pf->sigma_w2, c->d.S_mean_seedavg + o, S, lab, col, 0, 2.5, 1, 0, 0};
-        ls[W + k] = (plot_series){pf->sigma_w2, c->d.chi + o, S, lab, col, 0, 2.5, 1, 0, 0};
-        ls[2 * W + k] = (plot_series){pf->sigma_w2, c->d.accuracy_seedavg + o, S, NULL, col, 1,
-                                      1.5, 0, 0, 0};
+        ls[k] = (plot_series){.x = pf->sigma_w2, .y = c->d.S_mean_seedavg + o, .n = S, .label = lab, .color = col, .width = 2.5, .marker = 1};
+        ls[W + k] = (plot_series){.x = pf->sigma_w2, .y = c->d.chi + o, .n = S, .label = lab, .color = col, .width = 2.5, .marker = 1};
+        ls[2 * W + k] = (plot_series){.x = pf->sigma_w2, .y = c->d.accuracy_seedavg + o, .n = S, .color = col, .dashed = 1, .width = 1.5};
         sl->N[k] = pf->width[k];
     }
     char title[256];
@@ -553,10 +548,8 @@ static void summary_widths(phase_ctx *c, summary_lines *sl)
         }
         snprintf(sl->alabels[aa], 64, "%s", pf->activation[aa]);
         int col = plot_series_color(aa);
-        sl->fs[aa] = (plot_series){sl->N, sl->cm + (long)aa * W, W, sl->alabels[aa], col, 0,
-                                   2.5, 1, 0, 0};
-        sl->fs[nA + aa] = (plot_series){sl->N, sl->ws + (long)aa * W, W, sl->alabels[aa], col,
-                                        0, 2.5, 1, 0, 0};
+        sl->fs[aa] = (plot_series){.x = sl->N, .y = sl->cm + (long)aa * W, .n = W, .label = sl->alabels[aa], .color = col, .width = 2.5, .marker = 1};
+        sl->fs[nA + aa] = (plot_series){.x = sl->N, .y = sl->ws + (long)aa * W, .n = W, .label = sl->alabels[aa], .color = col, .width = 2.5, .marker = 1};
     }
     char title[256];
     snprintf(title, sizeof title, "peak susceptibility, " SB2 " = %g", pf->sigma_b2[0]);
