@@ -253,15 +253,14 @@ static void cut_panels(const phase_ctx *c, int a, int b, const cut_lines *cl)
     char title[256], note[256];
     snprintf(title, sizeof title, "mean size S — %s, " SB2 " = %g", pf->activation[a],
              pf->sigma_b2[b]);
-    snprintf(note, sizeof note, "bands: ± 1 seed std%s",
-             acc ? "; dashed: test accuracy (right axis) ± 1 seed std" : "");
+    snprintf(note, sizeof note, "bands: ± 1 seed std%s", acc ? "; dashed: accuracy (right axis)" : "");
     plot_lines_spec p1 = {SW2, "mean avalanche size S", title, cl->ls, W,
                           acc ? "test accuracy" : NULL, cl->ls + 2 * W, acc ? W : 0, 0, 0, note};
     plot_lines(&p1);
     snprintf(title, sizeof title, "susceptibility χ — %s, " SB2 " = %g", pf->activation[a],
              pf->sigma_b2[b]);
     snprintf(note, sizeof note, "bands: χ 95 %% seed bootstrap%s",
-             acc ? "; dashed: test accuracy (right axis) ± 1 seed std" : "");
+             acc ? ", accuracy (dashed, right) ± 1 seed std" : "");
     plot_lines_spec p2 = {SW2, "χ = ∂S/∂" SW2, title, cl->ls + W, W,
                           acc ? "test accuracy" : NULL, cl->ls + 2 * W, acc ? W : 0, 0, 0, note};
     plot_lines(&p2);

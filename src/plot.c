@@ -672,7 +672,8 @@ int plot_heatmap(const plot_heatmap_spec *s)
     PLFLT def, ht, sx0, sx1, sy0, sy1;
     plgchr(&def, &ht);
     plgspa(&sx0, &sx1, &sy0, &sy1);
-    plvpor(fmax(0.14, (off + 0.9) * ht / (sx1 - sx0)), 0.80, vp_y0, 0.90);
+    plvpor(fmax(0.14, (off + 0.9 + script_room(s->ylabel, 1)) * ht / (sx1 - sx0)), 0.80, vp_y0,
+           0.90);
     plwind(ex[0], ex[nx], ey[0], ey[ny]);
     draw_nan_cells(s, &g);
     /* Non-uniform axes: pltr2 maps the image's cell corners to the edge grid, so every
@@ -800,14 +801,19 @@ static double lines_legend(const plot_lines_spec *s)
 
 /* Left and right edges of the viewport (normalised subpage units) that keep the y labels
  * at distances off_left and off_right (character heights) inside the subpage. */
-static void lines_viewport_x(const lines_frame *f, int right, double *vx0, double *vx1)
+static void lines_viewport_x(const plot_lines_spec *s, const lines_frame *f, double *vx0,
+                             double *vx1)
 {
+    int right = s->n_right > 0;
     PLFLT def, ht, xmin, xmax, ymin, ymax;
     plgchr(&def, &ht);
     plgspa(&xmin, &xmax, &ymin, &ymax);
     double w = xmax - xmin;
-    *vx0 = fmax(0.14, (f->off_left + 0.9) * ht / w);
-    *vx1 = right ? fmin(0.84, 1.0 - (f->off_right + 0.9) * ht / w) : 0.95;
+    /* Half a height beyond the labels' centre lines, and room for the scripts that face
+     * away from the axis (the left label's superscripts, the right one's subscripts). */
+    *vx0 = fmax(0.14, (f->off_left + 0.9 + script_room(s->ylabel, 1)) * ht / w);
+    *vx1 = right ? fmin(0.84, 1.0 - (f->off_right + 0.9 + script_room(s->y2label, -1)) * ht / w)
+                 : 0.95;
 }
 
 static void lines_titles(const plot_lines_spec *s, const lines_frame *f)
@@ -865,7 +871,7 @@ int plot_lines(const plot_lines_spec *s)
         f.off_right = y_label_offset(&f.right, f.b0, f.b1, s->y2label, 1);
     }
     double leg = lines_legend(s), vx0, vx1;
-    lines_viewport_x(&f, s->n_right > 0, &vx0, &vx1);
+    lines_viewport_x(s, &f, &vx0, &vx1);
     plvpor(vx0, vx1, viewport_bottom(leg), 0.88);
     /* Bands under every line of either axis. */
     plwind(f.x0, f.x1, f.y0, f.y1);
