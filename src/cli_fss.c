@@ -325,7 +325,7 @@ static void panel_chi_max(const phase_file *pf, const fss_rows *r)
                           .color = PLOT_BLUE, .width = 2.5, .marker = 1, .no_line = 1},
                          {.x = r->N, .y = r->fitc, .n = r->W, .label = "fit N#uκ#d",
                           .color = PLOT_RED, .dashed = 1, .width = 2.0}};
-    snprintf(t1, sizeof t1, "peak susceptibility — %s, " SB2 " = %g", pf->activation[r->a],
+    snprintf(t1, sizeof t1, "peak susceptibility χ#dmax#u — %s, " SB2 " = %g", pf->activation[r->a],
              pf->sigma_b2[r->b]);
     fmt_err(e1s, sizeof e1s, ff->kappa_err, " ± ");
     snprintf(n1, sizeof n1, "κ = %.3f%s", ff->kappa, e1s);
@@ -347,7 +347,7 @@ static void panel_widom(const phase_file *pf, const fss_rows *r)
                           .label = ff->sigma_c_fitted ? "σ#dc#u (fitted)"
                                                       : "σ#dc#u (edge of chaos)",
                           .color = PLOT_GREY, .dashed = 1, .width = 1.5}};
-    snprintf(t2, sizeof t2, "Widom line — %s", pf->activation[r->a]);
+    snprintf(t2, sizeof t2, "Widom line " SW2 "* — %s", pf->activation[r->a]);
     fmt_err(e2s, sizeof e2s, ff->inv_nu_err, " ± ");
     snprintf(n2, sizeof n2, "1/ν = %.3f%s, σ#dc#u = %.4g", ff->inv_nu, e2s, ff->sigma_c);
     plot_lines_spec p2 = {"width N", SW2 "*", t2, s2, 3, NULL, NULL, 0, 1, 0, n2};
@@ -368,7 +368,7 @@ static void panel_collapse(const phase_file *pf, const fss_rows *r)
                                   .label = lab[w], .color = plot_series_color(w),
                                   .width = 2.5, .marker = 1};
         }
-        snprintf(t3, sizeof t3, "collapse — %s", pf->activation[r->a]);
+        snprintf(t3, sizeof t3, "collapse S N#u−a#d — %s", pf->activation[r->a]);
         snprintf(n3, sizeof n3, "a = %.2f, 1/ν = %.2f, NMSE = %.3g", ff->coll_a, ff->coll_inv_nu,
                  ff->coll_nmse);
         plot_lines_spec p3 = {"(" SW2 " − σ#dc#u) N#u1/ν#d", "S N#u−a#d", t3, s3,

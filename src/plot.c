@@ -327,9 +327,9 @@ static double draw_legend(const plot_series *s, int n)
             k++;
         }
         PLFLT lwid, lhgt;
-        int ncol = m < 3 ? m : 3;
-        if (n_panels > 1 && ncol > 2)
-            ncol = 2; /* narrow panels */
+        /* At most two columns: three entries with their intervals named ("Widom line
+         * (max χ, 95 %)") ran off a 1000-pixel page. */
+        int ncol = m < 2 ? m : 2;
         int nrow = (m + ncol - 1) / ncol;
         /* At the bottom of the subpage; the caller then puts the viewport above it. */
         pllegend(&lwid, &lhgt, PL_LEGEND_BACKGROUND | PL_LEGEND_BOUNDING_BOX | PL_LEGEND_ROW_MAJOR,
