@@ -321,9 +321,11 @@ static void panel_chi_max(const phase_file *pf, const fss_rows *r)
 {
     char t1[256], n1[160], e1s[64];
     const fss_fit *ff = &r->ff;
-    plot_series s1[2] = {{r->N, r->cm, r->W, "χ#dmax#u", PLOT_BLUE, 0, 2.5, 1, 1, 0},
-                         {r->N, r->fitc, r->W, "fit N#uκ#d", PLOT_RED, 1, 2.0, 0, 0, 0}};
-    snprintf(t1, sizeof t1, "peak susceptibility — %s, " SB2 " = %g", pf->activation[r->a],
+    plot_series s1[2] = {{.x = r->N, .y = r->cm, .n = r->W, .label = "χ#dmax#u",
+                          .color = PLOT_BLUE, .width = 2.5, .marker = 1, .no_line = 1},
+                         {.x = r->N, .y = r->fitc, .n = r->W, .label = "fit N#uκ#d",
+                          .color = PLOT_RED, .dashed = 1, .width = 2.0}};
+    snprintf(t1, sizeof t1, "peak susceptibility χ#dmax#u — %s, " SB2 " = %g", pf->activation[r->a],
              pf->sigma_b2[r->b]);
     fmt_err(e1s, sizeof e1s, ff->kappa_err, " ± ");
     snprintf(n1, sizeof n1, "κ = %.3f%s", ff->kappa, e1s);
@@ -337,12 +339,15 @@ static void panel_widom(const phase_file *pf, const fss_rows *r)
     const fss_fit *ff = &r->ff;
     int W = r->W;
     double scl[2] = {ff->sigma_c, ff->sigma_c}, nrange[2] = {r->N[0], r->N[W - 1]};
-    plot_series s2[3] = {{r->N, r->ws, W, SW2 "*(N)", PLOT_BLUE, 0, 2.5, 1, 1, 0},
-                         {r->N, r->fitw, W, "fit", PLOT_RED, 1, 2.0, 0, 0, 0},
-                         {nrange, scl, 2, ff->sigma_c_fitted ? "σ#dc#u (fitted)"
-                                                             : "σ#dc#u (edge of chaos)",
-                          PLOT_GREY, 1, 1.5, 0, 0, 0}};
-    snprintf(t2, sizeof t2, "Widom line — %s", pf->activation[r->a]);
+    plot_series s2[3] = {{.x = r->N, .y = r->ws, .n = W, .label = SW2 "*(N)",
+                          .color = PLOT_BLUE, .width = 2.5, .marker = 1, .no_line = 1},
+                         {.x = r->N, .y = r->fitw, .n = W, .label = "fit", .color = PLOT_RED,
+                          .dashed = 1, .width = 2.0},
+                         {.x = nrange, .y = scl, .n = 2,
+                          .label = ff->sigma_c_fitted ? "σ#dc#u (fitted)"
+                                                      : "σ#dc#u (edge of chaos)",
+                          .color = PLOT_GREY, .dashed = 1, .width = 1.5}};
+    snprintf(t2, sizeof t2, "Widom line " SW2 "* — %s", pf->activation[r->a]);
     fmt_err(e2s, sizeof e2s, ff->inv_nu_err, " ± ");
     snprintf(n2, sizeof n2, "1/ν = %.3f%s, σ#dc#u = %.4g", ff->inv_nu, e2s, ff->sigma_c);
     plot_lines_spec p2 = {"width N", SW2 "*", t2, s2, 3, NULL, NULL, 0, 1, 0, n2};
@@ -359,10 +364,11 @@ static void panel_collapse(const phase_file *pf, const fss_rows *r)
     if (s3 && lab) {
         for (int w = 0; w < W; w++) {
             snprintf(lab[w], 32, "N = %d", pf->width[w]);
-            s3[w] = (plot_series){r->CX + (long)w * S, r->CY + (long)w * S, S, lab[w],
-                                  plot_series_color(w), 0, 2.5, 1, 0, 0};
+            s3[w] = (plot_series){.x = r->CX + (long)w * S, .y = r->CY + (long)w * S, .n = S,
+                                  .label = lab[w], .color = plot_series_color(w),
+                                  .width = 2.5, .marker = 1};
         }
-        snprintf(t3, sizeof t3, "collapse — %s", pf->activation[r->a]);
+        snprintf(t3, sizeof t3, "collapse S N#u−a#d — %s", pf->activation[r->a]);
         snprintf(n3, sizeof n3, "a = %.2f, 1/ν = %.2f, NMSE = %.3g", ff->coll_a, ff->coll_inv_nu,
                  ff->coll_nmse);
         plot_lines_spec p3 = {"(" SW2 " − σ#dc#u) N#u1/ν#d", "S N#u−a#d", t3, s3,
@@ -376,9 +382,12 @@ static void panel_collapse(const phase_file *pf, const fss_rows *r)
 static void panel_exponents(const phase_ctx *c, const fss_rows *r)
 {
     char t4[256];
-    plot_series s4[3] = {{r->N, r->ts, r->W, "τ#ds#u", PLOT_BLUE, 0, 2.5, 1, 0, 0},
-                         {r->N, r->td, r->W, "τ#dd#u", PLOT_ORANGE, 0, 2.5, 1, 0, 0},
-                         {r->N, r->gm, r->W, "γ", PLOT_GREEN, 0, 2.5, 1, 0, 0}};
+    plot_series s4[3] = {{.x = r->N, .y = r->ts, .n = r->W, .label = "τ#ds#u",
+                          .color = PLOT_BLUE, .width = 2.5, .marker = 1},
+                         {.x = r->N, .y = r->td, .n = r->W, .label = "τ#dd#u",
+                          .color = PLOT_ORANGE, .width = 2.5, .marker = 1},
+                         {.x = r->N, .y = r->gm, .n = r->W, .label = "γ", .color = PLOT_GREEN,
+                          .width = 2.5, .marker = 1}};
     snprintf(t4, sizeof t4, "exponents at the Widom line — %s", c->pf.activation[r->a]);
     plot_lines_spec p4 = {"width N", "exponent", t4, s4, 3, NULL, NULL, 0, 1, 0,
                           c->d.has_pooled ? "pooled over seeds" : "seed means"};

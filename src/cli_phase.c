@@ -71,32 +71,43 @@ typedef struct {
     double *wx, *wy;    /* Widom line (B): σ_w², σ_b² */
     const double *ex, *ey; int ne;  /* edge of chaos, smooth (ne) */
     double *rx;         /* accuracy ridge (B) */
+    const double *wlo, *whi, *rlo, *rhi;   /* their 95 % seed-bootstrap intervals (B) */
 } overlay;
 
 static void overlay_fill(const phase_ctx *c, int a, int w, overlay *o)
 {
     const phase_file *pf = &c->pf;
     int B = pf->n_sb2;
+    long r0 = ((long)a * pf->n_width + w) * B;
     for (int b = 0; b < B; b++) {
-        long r = ((long)a * pf->n_width + w) * B + b;
-        o->wx[b] = c->d.widom_sigma_w2[r];
+        o->wx[b] = c->d.widom_sigma_w2[r0 + b];
         o->wy[b] = pf->sigma_b2[b];
-        o->rx[b] = c->d.accuracy_ridge_sigma_w2[r];
+        o->rx[b] = c->d.accuracy_ridge_sigma_w2[r0 + b];
     }
+    o->wlo = c->d.widom_sigma_w2_lo + r0;
+    o->whi = c->d.widom_sigma_w2_hi + r0;
+    o->rlo = c->d.accuracy_ridge_sigma_w2_lo + r0;
+    o->rhi = c->d.accuracy_ridge_sigma_w2_hi + r0;
     o->ne = c->edge_fx ? c->n_fine : 0;
     o->ex = c->edge_fx ? c->edge_fx + (long)a * c->n_fine : NULL;
     o->ey = c->edge_fy;
 }
 
+/* The Widom line and the ridge carry horizontal bars: their 95 % intervals in σ_w². */
 static int overlay_series(const overlay *o, int B, int ridge, plot_series *s)
 {
     int n = 0;
-    s[n++] = (plot_series){o->wx, o->wy, B, "Widom line (max χ)", PLOT_WHITE, 0, 3.0, 1, 0, 1};
+    s[n++] = (plot_series){.x = o->wx, .y = o->wy, .n = B, .label = "Widom line (max χ, 95 %)",
+                           .color = PLOT_WHITE, .width = 3.0, .marker = 1, .halo = 1,
+                           .xlo = o->wlo, .xhi = o->whi};
     if (o->ne)
-        s[n++] = (plot_series){o->ex, o->ey, o->ne, "edge of chaos (χ#d1#u = 1)", PLOT_RED, 1,
-                               3.5, 0, 0, 0};
+        s[n++] = (plot_series){.x = o->ex, .y = o->ey, .n = o->ne,
+                               .label = "edge of chaos (χ#d1#u = 1)", .color = PLOT_RED,
+                               .dashed = 1, .width = 3.5};
     if (ridge)
-        s[n++] = (plot_series){o->rx, o->wy, B, "accuracy ridge", PLOT_CYAN, 0, 0, 1, 1, 1};
+        s[n++] = (plot_series){.x = o->rx, .y = o->wy, .n = B, .label = "accuracy ridge (95 %)",
+                               .color = PLOT_CYAN, .marker = 1, .no_line = 1, .halo = 1,
+                               .xlo = o->rlo, .xhi = o->rhi};
     return n;
 }
 
@@ -112,7 +123,7 @@ static int heatmap_panel(phase_ctx *c, const double *cells, int a, int w, const 
     double *buf = phase_figures_dalloc(4L * B);
     if (!buf)
         return -1;
-    overlay o = {buf, buf + B, NULL, NULL, 0, buf + 3 * B};
+    overlay o = {.wx = buf, .wy = buf + B, .rx = buf + 3 * B};
     overlay_fill(c, a, w, &o);
     plot_series lines[3];
     int nl = overlay_series(&o, B, ridge, lines);
@@ -180,78 +191,125 @@ static int render_heatmap_file(phase_ctx *c, const double *cells, int a, int w,
 
 /* ------------------------------------------------------------------ cuts */
 
-/* Lines against σ_w² at fixed (activation, σ_b²), one per width: S̄ and χ, with the test
- * accuracy on a second axis. */
-static int render_cuts(phase_ctx *c, int a, int b, const char *path, cs_err *err)
+/* The series of the cuts at (activation a, σ_b² index b), for every width: S̄, χ and
+ * the test accuracy, each with its seed band. */
+typedef struct {
+    plot_series *ls;        /* (3 W): S̄ (W), χ (W), accuracy (W) */
+    char (*labels)[64];     /* (W) */
+    double *band;           /* (4, W, S): S̄ − sd, S̄ + sd, accuracy − sd, accuracy + sd */
+} cut_lines;
+
+static void cut_lines_free(cut_lines *cl)
+{
+    free(cl->ls);
+    free(cl->labels);
+    free(cl->band);
+}
+
+/* S̄ ± one seed standard deviation, and the accuracy likewise (NaN where a cell has
+ * fewer than two seeds: no band there); χ has its bootstrap interval in the tables. */
+static int cut_lines_fill(const phase_ctx *c, int a, int b, cut_lines *cl)
 {
     const phase_file *pf = &c->pf;
     int W = pf->n_width, B = pf->n_sb2, S = pf->n_sw2;
-    plot_series *ls = calloc((size_t)W * 4, sizeof *ls);
-    char(*labels)[64] = calloc((size_t)W * 2, sizeof *labels);
-    if (!ls || !labels) {
-        free(ls);
-        free(labels);
-        return cs_fail(err, CS_EXIT_ERROR, "out of memory");
-    }
-    int rc = plot_open(path, CUT_W, CUT_H, 2, 1, err);
-    if (!rc) {
-        for (int w = 0; w < W; w++) {
-            long o = (((long)a * W + w) * B + b) * S;
-            snprintf(labels[2 * w], 64, "N = %d", pf->width[w]);
-            snprintf(labels[2 * w + 1], 64, "accuracy N = %d", pf->width[w]);
-            int col = plot_series_color(w);
-            ls[w] = (plot_series){pf->sigma_w2, c->d.S_mean_seedavg + o, S, labels[2 * w], col,
-                                  0, 2.5, 1, 0, 0};
-            ls[W + w] = (plot_series){pf->sigma_w2, c->d.chi + o, S, labels[2 * w], col, 0, 2.5,
-                                      1, 0, 0};
-            ls[2 * W + w] = (plot_series){pf->sigma_w2, c->d.accuracy_seedavg + o, S, NULL,
-                                          col, 1, 1.5, 0, 0, 0};
+    long WS = (long)W * S;
+    cl->ls = calloc((size_t)W * 3, sizeof *cl->ls);
+    cl->labels = calloc((size_t)W, sizeof *cl->labels);
+    cl->band = phase_figures_dalloc(4 * WS);
+    if (!cl->ls || !cl->labels || !cl->band)
+        return -1;
+    const phase_derived *d = &c->d;
+    for (int w = 0; w < W; w++) {
+        long o = (((long)a * W + w) * B + b) * S, k0 = (long)w * S;
+        for (int j = 0; j < S; j++) {
+            double sm = d->S_mean_seedavg[o + j], ss = d->S_mean_seedstd[o + j];
+            double am = d->accuracy_seedavg[o + j], as = d->accuracy_seedstd[o + j];
+            cl->band[k0 + j] = sm - ss;
+            cl->band[WS + k0 + j] = sm + ss;
+            cl->band[2 * WS + k0 + j] = am - as;
+            cl->band[3 * WS + k0 + j] = am + as;
         }
-        char title[256], note[160];
-        snprintf(title, sizeof title, "mean size — %s, " SB2 " = %g", pf->activation[a],
-                 pf->sigma_b2[b]);
-        snprintf(note, sizeof note, "dashed: test accuracy (right axis)");
-        int acc = c->d.has_accuracy;
-        plot_lines_spec p1 = {SW2, "mean avalanche size S", title, ls, W,
-                              acc ? "test accuracy" : NULL, ls + 2 * W, acc ? W : 0, 0, 0,
-                              acc ? note : NULL};
-        plot_lines(&p1);
-        snprintf(title, sizeof title, "susceptibility — %s, " SB2 " = %g", pf->activation[a],
-                 pf->sigma_b2[b]);
-        plot_lines_spec p2 = {SW2, "χ = ∂S/∂" SW2, title, ls + W, W,
-                              acc ? "test accuracy" : NULL, ls + 2 * W, acc ? W : 0, 0, 0,
-                              acc ? note : NULL};
-        plot_lines(&p2);
+        snprintf(cl->labels[w], 64, "N = %d", pf->width[w]);
+        int col = plot_series_color(w);
+        const double *x = pf->sigma_w2, *bd = cl->band + k0;
+        cl->ls[w] = (plot_series){.x = x, .y = d->S_mean_seedavg + o, .n = S,
+                                  .label = cl->labels[w], .color = col, .width = 2.5,
+                                  .marker = 1, .ylo = bd, .yhi = bd + WS, .band = 1};
+        cl->ls[W + w] = (plot_series){.x = x, .y = d->chi + o, .n = S, .label = cl->labels[w],
+                                      .color = col, .width = 2.5, .marker = 1,
+                                      .ylo = d->chi_lo + o, .yhi = d->chi_hi + o, .band = 1};
+        cl->ls[2 * W + w] = (plot_series){.x = x, .y = d->accuracy_seedavg + o, .n = S,
+                                          .color = col, .dashed = 1, .width = 1.5,
+                                          .ylo = bd + 2 * WS, .yhi = bd + 3 * WS, .band = 1};
+    }
+    return 0;
+}
+
+/* The two panels of a cut: S̄ and χ, with the accuracy on the right axis. */
+static void cut_panels(const phase_ctx *c, int a, int b, const cut_lines *cl)
+{
+    const phase_file *pf = &c->pf;
+    int W = pf->n_width, acc = c->d.has_accuracy;
+    char title[256], note[256];
+    snprintf(title, sizeof title, "mean size S — %s, " SB2 " = %g", pf->activation[a],
+             pf->sigma_b2[b]);
+    snprintf(note, sizeof note, "bands: ± 1 seed std%s", acc ? "; dashed: accuracy (right axis)" : "");
+    plot_lines_spec p1 = {SW2, "mean avalanche size S", title, cl->ls, W,
+                          acc ? "test accuracy" : NULL, cl->ls + 2 * W, acc ? W : 0, 0, 0, note};
+    plot_lines(&p1);
+    snprintf(title, sizeof title, "susceptibility χ — %s, " SB2 " = %g", pf->activation[a],
+             pf->sigma_b2[b]);
+    snprintf(note, sizeof note, "bands: χ 95 %% seed bootstrap%s",
+             acc ? ", accuracy (dashed, right) ± 1 seed std" : "");
+    plot_lines_spec p2 = {SW2, "χ = ∂S/∂" SW2, title, cl->ls + W, W,
+                          acc ? "test accuracy" : NULL, cl->ls + 2 * W, acc ? W : 0, 0, 0, note};
+    plot_lines(&p2);
+}
+
+/* The numbers of a cut, with the band edges (columns added after the original ones). */
+static int write_cut_csv(const phase_ctx *c, int a, int b, const char *path, cs_err *err)
+{
+    const phase_file *pf = &c->pf;
+    int W = pf->n_width, B = pf->n_sb2, S = pf->n_sw2;
+    FILE *f = phase_figures_open_out(path, err);
+    if (!f)
+        return err->code;
+    fprintf(f, "width,sigma_b2,sigma_w2,S_mean,chi,test_accuracy,S_mean_seedstd,chi_lo,chi_hi,"
+               "test_accuracy_seedstd\n");
+    for (int w = 0; w < W; w++)
+        for (int j = 0; j < S; j++) {
+            long o = (((long)a * W + w) * B + b) * S + j;
+            const double v[] = {pf->sigma_b2[b], pf->sigma_w2[j], c->d.S_mean_seedavg[o],
+                                c->d.chi[o], c->d.accuracy_seedavg[o], c->d.S_mean_seedstd[o],
+                                c->d.chi_lo[o], c->d.chi_hi[o], c->d.accuracy_seedstd[o]};
+            fprintf(f, "%d", pf->width[w]);
+            for (size_t k = 0; k < sizeof v / sizeof *v; k++) {
+                fputc(',', f);
+                phase_figures_put_num(f, v[k]);
+            }
+            fputc('\n', f);
+        }
+    return phase_figures_close_out(f, path, err);
+}
+
+/* Lines against σ_w² at fixed (activation, σ_b²), one per width: S̄ and χ with their
+ * seed bands, and the test accuracy (with its band) on a second axis. */
+static int render_cuts(phase_ctx *c, int a, int b, const char *path, cs_err *err)
+{
+    cut_lines cl = {0};
+    int rc = cut_lines_fill(c, a, b, &cl) ? cs_fail(err, CS_EXIT_ERROR, "out of memory") : 0;
+    if (!rc)
+        rc = plot_open(path, CUT_W, CUT_H, 2, 1, err);
+    if (!rc) {
+        cut_panels(c, a, b, &cl);
         rc = plot_close(err);
     }
     if (!rc) {
         char csv[4200];
         phase_figures_csv_beside(path, csv, sizeof csv);
-        FILE *f = phase_figures_open_out(csv, err);
-        if (!f) {
-            rc = err->code;
-        } else {
-            fprintf(f, "width,sigma_b2,sigma_w2,S_mean,chi,test_accuracy\n");
-            for (int w = 0; w < W; w++)
-                for (int j = 0; j < S; j++) {
-                    long o = (((long)a * W + w) * B + b) * S + j;
-                    fprintf(f, "%d,", pf->width[w]);
-                    phase_figures_put_num(f, pf->sigma_b2[b]);
-                    fputc(',', f);
-                    phase_figures_put_num(f, pf->sigma_w2[j]);
-                    fputc(',', f);
-                    phase_figures_put_num(f, c->d.S_mean_seedavg[o]);
-                    fputc(',', f);
-                    phase_figures_put_num(f, c->d.chi[o]);
-                    fputc(',', f);
-                    phase_figures_put_num(f, c->d.accuracy_seedavg[o]);
-                    fputc('\n', f);
-                }
-            rc = phase_figures_close_out(f, csv, err);
-        }
+        rc = write_cut_csv(c, a, b, csv, err);
     }
-    free(ls);
-    free(labels);
+    cut_lines_free(&cl);
     return rc;
 }
 
@@ -475,95 +533,75 @@ static int write_lines_csv(phase_ctx *c, const char *path, cs_err *err)
 
 /* ------------------------------------------------------------------ summary */
 
-/* The summary's line panels: series and labels, (W) per width and (A) per activation. */
+/* The summary's line panels: the cuts at the first σ_b², and per activation (A) the
+ * lines against the width (W). */
 typedef struct {
-    plot_series *ls;        /* (3 W) S̄, χ and test accuracy cuts */
-    char (*labels)[64];     /* (W) */
+    cut_lines cut;
     plot_series *fs;        /* (2 A) χ_max(N), σ_w²*(N) */
     double *N, *cm, *ws;    /* (W), (A, W), (A, W) */
+    double *wlo, *whi;      /* (A, W) σ_w²*'s 95 % interval */
     char (*alabels)[64];    /* (A) */
 } summary_lines;
 
 static void summary_free(summary_lines *sl)
 {
-    free(sl->ls);
-    free(sl->labels);
+    cut_lines_free(&sl->cut);
     free(sl->fs);
     free(sl->N);
     free(sl->cm);
     free(sl->ws);
+    free(sl->wlo);
+    free(sl->whi);
     free(sl->alabels);
 }
 
 static int summary_alloc(int W, int nA, summary_lines *sl)
 {
-    sl->ls = calloc((size_t)W * 3, sizeof *sl->ls);
-    sl->labels = calloc((size_t)W, sizeof *sl->labels);
+    *sl = (summary_lines){.fs = NULL};
     sl->fs = calloc((size_t)nA * 2, sizeof *sl->fs);
     sl->N = phase_figures_dalloc(W);
     sl->cm = phase_figures_dalloc((long)nA * W);
     sl->ws = phase_figures_dalloc((long)nA * W);
+    sl->wlo = phase_figures_dalloc((long)nA * W);
+    sl->whi = phase_figures_dalloc((long)nA * W);
     sl->alabels = calloc((size_t)nA, sizeof *sl->alabels);
-    return sl->ls && sl->labels && sl->fs && sl->N && sl->cm && sl->ws && sl->alabels ? 0 : -1;
+    return sl->fs && sl->N && sl->cm && sl->ws && sl->wlo && sl->whi && sl->alabels ? 0 : -1;
 }
 
-/* S̄ and χ against σ_w² at the first σ_b², one line per width; test accuracy dashed on
- * a second axis when the file has it. */
-static void summary_cuts(phase_ctx *c, int a, summary_lines *sl)
-{
-    const phase_file *pf = &c->pf;
-    int W = pf->n_width, B = pf->n_sb2, S = pf->n_sw2;
-    plot_series *ls = sl->ls;
-    for (int k = 0; k < W; k++) {
-        long o = (((long)a * W + k) * B + 0) * S;
-        snprintf(sl->labels[k], 64, "N = %d", pf->width[k]);
-        int col = plot_series_color(k);
-        const char *lab = sl->labels[k];
-        ls[k] = (plot_series){pf->sigma_w2, c->d.S_mean_seedavg + o, S, lab, col, 0, 2.5, 1, 0, 0};
-        ls[W + k] = (plot_series){pf->sigma_w2, c->d.chi + o, S, lab, col, 0, 2.5, 1, 0, 0};
-        ls[2 * W + k] = (plot_series){pf->sigma_w2, c->d.accuracy_seedavg + o, S, NULL, col, 1,
-                                      1.5, 0, 0, 0};
-        sl->N[k] = pf->width[k];
-    }
-    char title[256];
-    snprintf(title, sizeof title, "mean size — %s, " SB2 " = %g", pf->activation[a],
-             pf->sigma_b2[0]);
-    int acc = c->d.has_accuracy;
-    const char *y2 = acc ? "test accuracy (dashed)" : NULL;
-    plot_lines_spec p1 = {SW2, "mean avalanche size S", title, ls, W, y2, ls + 2 * W,
-                          acc ? W : 0, 0, 0, NULL};
-    plot_lines(&p1);
-    snprintf(title, sizeof title, "susceptibility — %s, " SB2 " = %g", pf->activation[a],
-             pf->sigma_b2[0]);
-    plot_lines_spec p2 = {SW2, "χ = ∂S/∂" SW2, title, ls + W, W, y2, ls + 2 * W, acc ? W : 0,
-                          0, 0, NULL};
-    plot_lines(&p2);
-}
-
-/* χ_max(N) and σ_w²*(N) at the first σ_b², one line per activation. */
+/* χ_max(N) and σ_w²*(N) at the first σ_b², one line per activation; σ_w²* with its
+ * 95 % seed-bootstrap interval as bars. */
 static void summary_widths(phase_ctx *c, summary_lines *sl)
 {
     const phase_file *pf = &c->pf;
     int W = pf->n_width, B = pf->n_sb2, nA = pf->n_act;
+    for (int k = 0; k < W; k++)
+        sl->N[k] = pf->width[k];
     for (int aa = 0; aa < nA; aa++) {
+        long o = (long)aa * W;
         for (int k = 0; k < W; k++) {
-            long r = ((long)aa * W + k) * B + 0;
-            sl->cm[(long)aa * W + k] = c->d.chi_max[r];
-            sl->ws[(long)aa * W + k] = c->d.widom_sigma_w2[r];
+            long r = (o + k) * B + 0;
+            sl->cm[o + k] = c->d.chi_max[r];
+            sl->ws[o + k] = c->d.widom_sigma_w2[r];
+            sl->wlo[o + k] = c->d.widom_sigma_w2_lo[r];
+            sl->whi[o + k] = c->d.widom_sigma_w2_hi[r];
         }
         snprintf(sl->alabels[aa], 64, "%s", pf->activation[aa]);
         int col = plot_series_color(aa);
-        sl->fs[aa] = (plot_series){sl->N, sl->cm + (long)aa * W, W, sl->alabels[aa], col, 0,
-                                   2.5, 1, 0, 0};
-        sl->fs[nA + aa] = (plot_series){sl->N, sl->ws + (long)aa * W, W, sl->alabels[aa], col,
-                                        0, 2.5, 1, 0, 0};
+        sl->fs[aa] = (plot_series){.x = sl->N, .y = sl->cm + o, .n = W,
+                                   .label = sl->alabels[aa], .color = col, .width = 2.5,
+                                   .marker = 1};
+        sl->fs[nA + aa] = (plot_series){.x = sl->N, .y = sl->ws + o, .n = W,
+                                        .label = sl->alabels[aa], .color = col, .width = 2.5,
+                                        .marker = 1, .ylo = sl->wlo + o, .yhi = sl->whi + o};
     }
     char title[256];
-    snprintf(title, sizeof title, "peak susceptibility, " SB2 " = %g", pf->sigma_b2[0]);
+    snprintf(title, sizeof title, "peak susceptibility χ#dmax#u — " SB2 " = %g",
+             pf->sigma_b2[0]);
     plot_lines_spec p3 = {"width N", "χ#dmax#u", title, sl->fs, nA, NULL, NULL, 0, 1, 1, NULL};
     plot_lines(&p3);
-    snprintf(title, sizeof title, "Widom line position, " SB2 " = %g", pf->sigma_b2[0]);
-    plot_lines_spec p4 = {"width N", SW2 "*", title, sl->fs + nA, nA, NULL, NULL, 0, 1, 0, NULL};
+    snprintf(title, sizeof title, "Widom line " SW2 "* — " SB2 " = %g", pf->sigma_b2[0]);
+    plot_lines_spec p4 = {"width N", SW2 "*", title, sl->fs + nA, nA, NULL, NULL, 0, 1, 0,
+                          "bars: 95 % seed bootstrap"};
     plot_lines(&p4);
 }
 
@@ -628,7 +666,8 @@ static int render_summary(phase_ctx *c, const char *path, cs_err *err)
         plot_close(err);
         rc = cs_fail(err, CS_EXIT_ERROR, "out of memory");
     } else {
-        summary_cuts(c, a, &sl);
+        if (cut_lines_fill(c, a, 0, &sl.cut) == 0)
+            cut_panels(c, a, 0, &sl.cut);
         summary_widths(c, &sl);
         rc = plot_close(err);
         if (!rc)

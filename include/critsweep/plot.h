@@ -34,7 +34,21 @@ typedef struct {
     int marker;             /* draw a marker at every point */
     int no_line;            /* markers only */
     int halo;               /* a black line under it, for contrast on any colour */
+    /* Uncertainty, each pair NULL for none; NaN at a point: nothing there. */
+    const double *ylo, *yhi;    /* (n) a shaded band (band set) or vertical error bars */
+    int band;
+    const double *xlo, *xhi;    /* (n) horizontal error bars */
 } plot_series;
+
+/* The colour index of a light, translucent tint of colour c (PLOT_*), for bands:
+ * where bands overlap both stay visible, and the lines over them stay sharp. */
+int plot_tint(int c);
+
+/* Shades the area between lo and hi over x (n points) in colour (a PLOT_* or a
+ * plot_tint index) on the current panel; a NaN in x, lo or hi breaks the band, and an
+ * isolated point gets a vertical bar.  log10 axes as plot_lines_spec. */
+void plot_band(const double *x, const double *lo, const double *hi, int n, int color,
+               int logx, int logy);
 
 typedef struct {
     const double *xc; int nx;   /* cell centres along x (increasing, any spacing) */
@@ -54,6 +68,8 @@ typedef struct {
     int logx, logy;                       /* log10 axes (non-positive points dropped) */
     const char *note;                     /* small text under the title, or NULL */
 } plot_lines_spec;
+/* Bands first (under every line), then error bars, lines and markers; the axis ranges
+ * include the bands and bars. */
 int plot_lines(const plot_lines_spec *s);
 
 #endif
