@@ -688,7 +688,7 @@ int plot_heatmap(const plot_heatmap_spec *s)
     plcol0(PLOT_BLACK);
     plwidth(1.0);
     y_axis_box(&ya, "bcnstf", 0, 0); /* f: plain numbers, no "(x10^-2)" */
-    pllab(s->xlabel, "", "");
+    plmtex("b", 3.8, 0.5, 0.5, s->xlabel ? s->xlabel : ""); /* clear of the ticks, σ_w²'s 2 too */
     plmtex("l", off, 0.5, 0.5, s->ylabel ? s->ylabel : "");
     plmtex("t", 1.2, 0.5, 0.5, s->title ? s->title : "");
     draw_colour_bar(zmin, zmax, vp_y0, s->zlabel, &bar, bar_off);
@@ -818,7 +818,7 @@ static void lines_viewport_x(const plot_lines_spec *s, const lines_frame *f, dou
 
 static void lines_titles(const plot_lines_spec *s, const lines_frame *f)
 {
-    pllab(s->xlabel, "", "");
+    plmtex("b", 3.8, 0.5, 0.5, s->xlabel ? s->xlabel : ""); /* clear of the ticks, σ_w²'s 2 too */
     plmtex("l", f->off_left, 0.5, 0.5, s->ylabel ? s->ylabel : "");
     plmtex("t", s->note ? 2.2 : 1.2, 0.5, 0.5, s->title ? s->title : "");
     if (s->note) {
