@@ -3,7 +3,10 @@
  * run: rank 0 alone prepares the file (create, or check the hash and append a runs row),
  * every rank then opens it with the MPI-IO driver and sched.c hands out the tasks; after
  * the parallel close and MPI_Finalize rank 0 writes the derived datasets and finishes
- * its runs row.  Without an MPI launcher the process runs every task itself. */
+ * its runs row.  Without an MPI launcher the process runs every task itself.  A sweep
+ * with adaptive axes repeats this in rounds (adaptive.h): rank 0 plans the next round
+ * from the finished file and grows it (store_grow), every rank goes on with the grown
+ * grid; `refine` (cli_refine.c) runs the same rounds on a plain sweep's file. */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -54,6 +57,11 @@ static void run_help(FILE *f)
             "                   settings change the sweep's hash\n"
             "  --fresh          move an existing FILE aside to FILE.<time>.bak and start over\n"
             "  -h, --help       this help\n\n"
+            "A sweep with adaptive axes (grid.sigma_w2: {adaptive: ...}, README section 3c)\n"
+            "runs in rounds: when a round is complete the grid grows where the located lines\n"
+            "are least certain (the file is rewritten beside itself and renamed into place),\n"
+            "until every line is within tol or the budgets are spent; resuming continues the\n"
+            "rounds.\n\n"
             "A FILE written by a different sweep (other hash) is refused; nothing existing is\n"
             "overwritten.  Exit codes: 0 complete, 3 interrupted (run again to resume), 2 bad\n"
             "input, 1 other error.\n");
