@@ -17,7 +17,7 @@ is a measurement, not a contract.
 R = 100 synthetic sweeps (not 200: each takes a second) with 500 bootstrap replicates each
 (--replicates 500, not the
 default 1000, so that the test takes about two minutes on one core); set
-CLAIM_COVERAGE_R to change R.  Run: CRITSWEEP=build/critsweep /usr/bin/python3 THIS
+CLAIM_COVERAGE_R to change R (CLAIM_COVERAGE_BOOT the replicates).  Run: CRITSWEEP=build/critsweep /usr/bin/python3 THIS
 """
 import csv
 import json
@@ -35,7 +35,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 CRIT = os.environ.get("CRITSWEEP", os.path.join(ROOT, "build", "critsweep"))
 MAKER = os.path.join(ROOT, "tests", "interop", "make_synthetic_results.py")
 R = int(os.environ.get("CLAIM_COVERAGE_R", "100"))
-BOOT = 500
+BOOT = int(os.environ.get("CLAIM_COVERAGE_BOOT", "500"))
 NEED = 0.90
 WIDOM = "1.0,1.2"
 SW2 = ",".join("%.3f" % (0.6 + 0.025 * i) for i in range(33))
