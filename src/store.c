@@ -83,7 +83,7 @@ static const store_derived_field derived_defs[] = {
     {"chi", 4, C4, 0, "1", "susceptibility dS/dsigma_w2",
      "slope along sigma_w2 of a local quadratic regression of S_mean_seedavg (tricube "
      "kernel times 1/se^2, se = S_mean_seedstd/sqrt(n) pooled over neighbours; half-width "
-     "chi_bandwidth by weighted leave-one-out); chi_fd on a line with fewer than 6 finite "
+     "chi_bandwidth by leave-one-out); chi_fd on a line with fewer than 6 finite "
      "cells", 0},
     {"chi_b", 4, C4, 0, "1", "susceptibility dS/dsigma_b2",
      "derivative of S_mean_seedavg along sigma_b2 (numpy.gradient); NaN when the sigma_b2 "
@@ -127,7 +127,7 @@ static const store_derived_field derived_defs[] = {
      "derivative of S_mean_seedavg along sigma_w2: second-order central differences inside, "
      "first-order one-sided at the ends, non-uniform spacing (numpy.gradient)", 1},
     {"chi_bandwidth", 3, C3, 0, "1", "half-width of the chi fit",
-     "half-width in sigma_w2 of the local fit behind chi, by weighted leave-one-out (NaN: "
+     "half-width in sigma_w2 of the local fit behind chi, by leave-one-out (NaN: "
      "the line fell back to chi_fd)", 1},
     LOHI("widom_sigma_w2", 3, C3, "Widom line"),
     LOHI("accuracy_ridge_sigma_w2", 3, C3, "accuracy ridge"),

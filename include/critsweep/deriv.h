@@ -5,7 +5,9 @@
  * (LOESS-style): around each point t the cells within half-width h are fitted with
  * a + b (x − t) + c (x − t)², weighted by a tricube kernel in |x − t|/h times
  * 1/se² (each cell's standard error over seeds), and b is the slope at t.  The
- * half-width is chosen by weighted leave-one-out cross-validation.  The 3×3 weighted
+ * half-width is chosen by leave-one-out cross-validation (every cell's error counted alike:
+ * across a transition 1/se² spans orders of magnitude, and weighted by it the choice
+ * fitted the flat ordered cells and smoothed the peak).  The 3×3 weighted
  * normal equations are solved by LAPACK's Cholesky (dposv).  Each cell's se is
  * pooled (median) with its two neighbours' on either side before it becomes a weight.   */
 #ifndef CRITSWEEP_DERIV_H
@@ -27,8 +29,9 @@ typedef struct {
  * fit is singular. */
 int deriv_local_fit(const deriv_curve *c, double h, double t, double *value, double *slope);
 
-/* The half-width, among windows of 7 cells up to n by factors of 1.2 at the median spacing, with the
- * least weighted leave-one-out error; NaN when the curve has fewer than
+/* The half-width, among windows of 7 cells at the finest spacing, growing by factors of
+ * 1.2 up to n cells at the median spacing, with the
+ * least leave-one-out error; NaN when the curve has fewer than
  * DERIV_MIN_POINTS + 1 usable cells.  Near the ends of the range every fit widens its
  * window until it holds DERIV_MIN_POINTS cells. */
 double deriv_bandwidth(const deriv_curve *c);

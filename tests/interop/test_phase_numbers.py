@@ -209,20 +209,26 @@ def choose_bandwidth(x, y, w):
     n = len(x)
     if n < MIN_POINTS + 1:
         return np.nan
-    spacing = np.median(np.diff(x))
+    # windows counted in the finest spacing, up to n cells at the median spacing; the
+    # leave-one-out error counts every cell alike (the fits themselves are weighted)
+    gaps = np.diff(x)
+    spacing, finest = np.median(gaps), gaps.min()
+    widest = 0.5 * n * spacing * 1.05
     best, best_err, j = np.nan, np.inf, MIN_POINTS + 1
-    while j <= n:
-        h = 0.5 * j * spacing * 1.05
+    while True:
+        h = 0.5 * j * finest * 1.05
+        if h > widest * (1 + 1e-12):
+            break
         num = den = 0.0
         for i in range(n):
             v, _ = local_fit(x, y, w, h, x[i], skip=i)
             if not np.isfinite(v):
                 num = np.inf
                 break
-            num += w[i] * (y[i] - v) ** 2
-            den += w[i]
+            num += (y[i] - v) ** 2
+            den += 1.0
         err = num / den if den > 0 else np.inf
-        if err < best_err:
+        if err < best_err * (1 - 1e-9):  # ties (rounding) keep the narrower window
             best, best_err = h, err
         j = max(j + 1, int(1.2 * j))
     return best
