@@ -45,6 +45,10 @@ g = src["grid"]
 def axis(v, default):
     if v is None:
         return default
+    if isinstance(v, dict) and "adaptive" in v:  # round 1: `initial` values, start to stop
+        a = v["adaptive"]
+        return np.linspace(a["start"], a["stop"], int(a["initial"])).tolist() if "start" in a \
+            else list(range(int(a["initial"])))
     if isinstance(v, dict):
         f = np.geomspace if v.get("scale", "linear") == "log" else np.linspace
         return sorted(f(v["start"], v["stop"], int(v["num"])).tolist())
@@ -55,7 +59,7 @@ want = {
     "width": len(axis(g.get("width"), None)),
     "sigma_b2": len(axis(g.get("sigma_b2"), [0.0])),
     "sigma_w2": len(axis(g.get("sigma_w2"), None)),
-    "seed": g.get("seeds", 1) if isinstance(g.get("seeds", 1), int) else len(g["seeds"]),
+    "seed": g.get("seeds", 1) if isinstance(g.get("seeds", 1), int) else len(axis(g["seeds"], None)),
 }
 if "q0" in g:  # an optional axis, a dimension only when given
     want["q0"] = len(axis(g["q0"], None))
@@ -69,6 +73,10 @@ worst = 0.0
 for key in ("sigma_w2", "sigma_b2") + (("q0",) if "q0" in g else ()):
     ref = axis(g.get(key), [0.0])
     got = resolved["grid"][key]
+    if isinstance(got, dict):  # an adaptive axis is printed as its description
+        if got["adaptive"] != {**{"target": ["widom"]}, **g[key]["adaptive"]}:
+            errors.append(f"{key}: printed {got} for {g[key]}")
+        continue
     if len(got) != len(ref):
         errors.append(f"{key}: {len(got)} values printed, {len(ref)} expected")
         continue
