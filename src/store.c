@@ -2092,11 +2092,13 @@ int store_writer_open(store_writer *w, const char *path, const cs_sweep *s, MPI_
         return cs_fail(err, CS_EXIT_ERROR, "out of memory");
     for (int i = 0; i < N_FIELDS; i++)
         w->dset[i] = w->space[i] = -1;
-    /* A file of critsweep 0.1.0 lacks the quantities added since: they are not written
-     * there (a new dataset would change the file's metadata). */
+    /* A file of critsweep 0.1.0 lacks the quantities added since, one of 0.2.x those added
+     * after it: they are not written there (a new dataset would change the file's
+     * metadata). */
     int legacy = H5Aexists(w->file, "schema_crc32") <= 0;
     for (int i = 0; i < N_FIELDS; i++) {
-        if (legacy && H5Lexists(w->file, field_defs[i].f.name, H5P_DEFAULT) <= 0)
+        if ((legacy || i >= QUANTITY_FIRST_AFTER_0_2_0) &&
+            H5Lexists(w->file, field_defs[i].f.name, H5P_DEFAULT) <= 0)
             continue;
         if ((w->dset[i] = open_ds(w, field_defs[i].f.name, &w->space[i], err)) < 0)
             return err ? err->code : CS_EXIT_USAGE;
