@@ -44,6 +44,10 @@ static const quantity_info STANDARD[] = {
     {"test_accuracy", NULL},
     {"branching", NULL},
     {"lyapunov", NULL},
+    {"dynamic_range", NULL},
+    {"branching_trained", NULL},
+    {"lyapunov_trained", NULL},
+    {"inactive_fraction_trained", NULL},
 };
 
 static const char *quantity_label(const char *name)

@@ -193,7 +193,8 @@ static void print_quantities_json(void)
 {
     static const char *const type[] = {"float64", "int64", "int64", "char", "float64", "float64"};
     static const char *const trailing[] = {"", "epoch", "size_bin", "duration", "shape_duration",
-                                           "shape_duration,profile_x", "reason_char"};
+                                           "shape_duration,profile_x", "reason_char",
+                                           "dynrange_q"};
     json_writer w;
     json_begin(&w, stdout);
     for (int i = 0; i < QUANTITY_COUNT; i++) {
@@ -547,7 +548,7 @@ static int point_run(const point_args *a, avalanche_result *ar)
         return err.code ? err.code : CS_EXIT_ERROR;
     }
     cs_result r;
-    if (task_result_init(&r, a->ap.depth, avalanche_n_profile_d(a->ap.shape_dmin, a->ap.shape_dmax), 0)) {
+    if (task_result_init(&r, a->ap.depth, avalanche_n_profile_d(a->ap.shape_dmin, a->ap.shape_dmax), 0, 0)) {
         fprintf(stderr, "critsweep point: out of memory for the result arrays\n");
         return CS_EXIT_ERROR;
     }

@@ -29,6 +29,13 @@
  *                               #   a resumed file keeps its own)
  *     shape_window: [60, 250]   # profiles for dmin < D < dmax
  *     shape_min_count: 20
+ *   dynrange:                   # dynamic range of each task's networks (README §7)
+ *     depth: 0                  # L_Δ: 0 = off (not hashed then), 1 .. avalanche.depth
+ *     q_min: 1e-6               # weakest drive > 0
+ *     q_max: 1e2                # strongest drive > q_min
+ *     n_q: 25                   # log-spaced drives from q_min to q_max, >= 2
+ *     inputs: 50                # drive directions per network, >= 1
+ *     networks: 1               # the task's networks 0 .. networks-1, >= 1
  *   fit:
  *     xmin_s: 0.5               # number > 0, or auto (KS minimum)
  *     xmin_d: 5                 # integer >= 1, or auto
@@ -113,7 +120,8 @@ static int load_tree(const loader *ld, const node *root, cs_sweep *s)
     if ((v = cfg_map_find(root, "seed", &k)) && (rc = cfg_get_u64(ld, v, "seed", &s->seed)))
         return rc;
     if ((rc = cfg_parse_grid(ld, root, s)) || (rc = cfg_parse_avalanche(ld, root, s)) ||
-        (rc = one_q0(ld, root, s)) || (rc = cfg_parse_fit(ld, root, s)) ||
+        (rc = one_q0(ld, root, s)) || (rc = cfg_parse_dynrange(ld, root, s)) ||
+        (rc = cfg_parse_fit(ld, root, s)) ||
         (rc = cfg_parse_output(ld, root, s)) || (rc = cfg_parse_slurm(ld, root, s)))
         return rc;
     /* Cross-field checks. */
@@ -166,6 +174,8 @@ static void set_defaults(cs_sweep *s)
     avalanche_params_default(&s->avalanche);
     fit_options_default(&s->fit);
     train_params_default(&s->train.params);
+    s->dynrange = (cs_dynrange){.depth = 0, .q_min = 1e-6, .q_max = 1e2, .n_q = 25,
+                                .inputs = 50, .networks = 1};
     s->train.enabled = 1;
     s->train.train_subset = 0;
     s->output.max_attempts = 3;

@@ -95,6 +95,12 @@ char *config_canonical_text(const cs_sweep *s)
      * the other engines draw other numbers and must not extend a dense file */
     if (a->engine != CS_ENGINE_DENSE)
         cfg_sb_printf(&b, "avalanche.engine=%s\n", engine_name(a->engine));
+    /* only when on, so that every sweep without it keeps its hash */
+    const cs_dynrange *dr = &s->dynrange;
+    if (dr->depth > 0)
+        cfg_sb_printf(&b, "dynrange.depth=%d\ndynrange.q=%a,%a,%d\ndynrange.inputs=%d\n"
+                      "dynrange.networks=%d\n",
+                      dr->depth, dr->q_min, dr->q_max, dr->n_q, dr->inputs, dr->networks);
     const fit_options *o = &s->fit;
     cfg_sb_printf(&b, "fit.xmin_s=%a\nfit.xmin_d=%a\nfit.gamma_min_count=%d\nfit.bootstrap=%d\n"
                   "fit.shape_gamma=%a,%a,%a\nfit.shape_points=%d\n",

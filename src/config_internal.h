@@ -60,7 +60,7 @@ int cfg_parse_yaml(const loader *ld, const char *text, size_t len, const char *o
 int cfg_apply_override(const loader *ld, node **root, const char *spec, const char *origin);
 
 /* config_value.c: typed values, known keys, sections */
-#define CFG_N_TOP_KEYS 8
+#define CFG_N_TOP_KEYS 9
 #define CFG_N_RANGE_KEYS 4
 extern const char *const cfg_top_keys[CFG_N_TOP_KEYS];
 extern const char *const cfg_range_keys[CFG_N_RANGE_KEYS];
@@ -90,6 +90,7 @@ int cfg_check_adaptive(const loader *ld, const node *gk, const cs_sweep *s);
 
 /* config_schema.c: the other sections */
 int cfg_parse_avalanche(const loader *ld, const node *root, cs_sweep *s);
+int cfg_parse_dynrange(const loader *ld, const node *root, cs_sweep *s);
 int cfg_parse_fit(const loader *ld, const node *root, cs_sweep *s);
 int cfg_parse_train(const loader *ld, const node *root, cs_sweep *s);
 int cfg_parse_output(const loader *ld, const node *root, cs_sweep *s);

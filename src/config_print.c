@@ -120,6 +120,17 @@ static void put_grid(FILE *f, const cs_sweep *s)
         }
 }
 
+/* The dynrange: section, printed even when off (depth 0) so every setting is shown. */
+static void put_dynrange(FILE *f, const cs_dynrange *dr)
+{
+    fprintf(f, "dynrange:\n  depth: %d\n  q_min: ", dr->depth);
+    put_num(f, dr->q_min);
+    fputs("\n  q_max: ", f);
+    put_num(f, dr->q_max);
+    fprintf(f, "\n  n_q: %d\n  inputs: %d\n  networks: %d\n", dr->n_q, dr->inputs,
+            dr->networks);
+}
+
 void config_print(const cs_sweep *s, FILE *f)
 {
     long tasks = grid_task_count(s);
@@ -143,6 +154,7 @@ void config_print(const cs_sweep *s, FILE *f)
             a->inputs, a->per_network, convention_name(a->convention), mode_name(a->mode),
             engine_name(a->engine),
             a->shape_dmin, a->shape_dmax, a->shape_min_count);
+    put_dynrange(f, &s->dynrange);
     const fit_options *o = &s->fit;
     fputs("fit:\n  xmin_s: ", f);
     if (o->xmin_s > 0)

@@ -1,4 +1,4 @@
-/* config_schema.c — the sections besides the grid: avalanche, fit, train, output and
+/* config_schema.c — the sections besides the grid: avalanche, dynrange, fit, train, output and
  * slurm, each key checked against its range, and the sweep's name. */
 #include <ctype.h>
 #include <errno.h>
@@ -82,6 +82,50 @@ int cfg_parse_avalanche(const loader *ld, const node *root, cs_sweep *s)
     }
     if ((v = cfg_map_find(sec, "shape_min_count", &k)) &&
         (rc = cfg_get_int(ld, v, "avalanche.shape_min_count", 1, 1000000000, &a->shape_min_count)))
+        return rc;
+    return 0;
+}
+
+/* The drive strengths of the dynamic range: 0 < q_min < q_max, n_q >= 2. */
+static int cfg_parse_dynrange_q(const loader *ld, const node *sec, cs_dynrange *d)
+{
+    node *k, *v, *vmax = cfg_map_find(sec, "q_max", &k);
+    int rc;
+    if ((v = cfg_map_find(sec, "q_min", &k)) &&
+        (rc = cfg_get_double(ld, v, "dynrange.q_min", 0, 1, 1e12, "must be > 0", &d->q_min)))
+        return rc;
+    if (vmax && (rc = cfg_get_double(ld, vmax, "dynrange.q_max", 0, 1, 1e12, "must be > 0",
+                                     &d->q_max)))
+        return rc;
+    if (!(d->q_max > d->q_min))
+        return cfg_failf(ld, vmax ? vmax : v ? v : sec, "dynrange.q_max: must be above q_min "
+                         "(got q_min = %g, q_max = %g)", d->q_min, d->q_max);
+    if ((v = cfg_map_find(sec, "n_q", &k)) && (rc = cfg_get_int(ld, v, "dynrange.n_q", 2, 10000, &d->n_q)))
+        return rc;
+    return 0;
+}
+
+int cfg_parse_dynrange(const loader *ld, const node *root, cs_sweep *s)
+{
+    node *sec, *sk, *v, *k;
+    int rc = cfg_get_section(ld, root, "dynrange", &sec, &sk);
+    if (rc || !sec)
+        return rc;
+    cs_dynrange *d = &s->dynrange;
+    node *vd = cfg_map_find(sec, "depth", &k);
+    if (vd && (rc = cfg_get_int(ld, vd, "dynrange.depth", 0, 100000, &d->depth)))
+        return rc;
+    /* L_Δ lies within the networks the avalanches use (their layers, L_max of them). */
+    if (d->depth > s->avalanche.depth)
+        return cfg_failf(ld, vd, "dynrange.depth: %d is deeper than avalanche.depth (%d); use "
+                         "0 (off) .. %d", d->depth, s->avalanche.depth, s->avalanche.depth);
+    if ((rc = cfg_parse_dynrange_q(ld, sec, d)))
+        return rc;
+    if ((v = cfg_map_find(sec, "inputs", &k)) &&
+        (rc = cfg_get_int(ld, v, "dynrange.inputs", 1, 1000000, &d->inputs)))
+        return rc;
+    if ((v = cfg_map_find(sec, "networks", &k)) &&
+        (rc = cfg_get_int(ld, v, "dynrange.networks", 1, 1000000, &d->networks)))
         return rc;
     return 0;
 }

@@ -210,11 +210,13 @@ int cfg_get_choice(const loader *ld, const node *n, const char *path,
 
 /* ---------------------------------------------------------------- schema */
 
-const char *const cfg_top_keys[CFG_N_TOP_KEYS] = {"name", "seed", "grid", "avalanche", "fit",
-                                       "train", "output", "slurm"};
+const char *const cfg_top_keys[CFG_N_TOP_KEYS] = {"name", "seed", "grid", "avalanche", "dynrange",
+                                                  "fit", "train", "output", "slurm"};
 static const char *const aval_keys[] = {"depth", "q0", "inputs", "per_network", "convention",
                                         "mode", "engine", "engine_revision", "shape_window",
                                         "shape_min_count"};
+static const char *const dynrange_keys[] = {"depth", "q_min", "q_max", "n_q", "inputs",
+                                            "networks"};
 static const char *const fit_keys[] = {"xmin_s", "xmin_d", "gamma_min_count", "bootstrap",
                                        "shape_gamma_min", "shape_gamma_max", "shape_gamma_step"};
 static const char *const train_keys[] = {"enabled", "depth", "epochs", "batch", "lr",
@@ -233,6 +235,7 @@ typedef struct {
 
 static const section sections[] = {
     {"grid", axis_grid_keys, CS_AXIS_COUNT},       {"avalanche", aval_keys, COUNT(aval_keys)},
+    {"dynrange", dynrange_keys, COUNT(dynrange_keys)},
     {"fit", fit_keys, COUNT(fit_keys)},          {"train", train_keys, COUNT(train_keys)},
     {"output", output_keys, COUNT(output_keys)}, {"slurm", slurm_keys, COUNT(slurm_keys)},
 };

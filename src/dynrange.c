@@ -9,6 +9,13 @@
 #include "critsweep/net.h"
 #include "critsweep/rng.h"
 
+double dynrange_q_value(double q_min, double q_max, int n_q, int j)
+{
+    if (j <= 0 || n_q < 2) return q_min;
+    if (j >= n_q - 1) return q_max;
+    return exp(log(q_min) + (double)j / (n_q - 1) * (log(q_max) - log(q_min)));
+}
+
 /* q where the curve R (ascending) first reaches level, linear in log q. */
 static double crossing(const double *q, const double *R, int n, double level)
 {

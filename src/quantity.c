@@ -62,6 +62,7 @@ static long array_length(quantity_trailing tr, const cs_result *r)
     case QUANTITY_TR_DURATION: return r->stats.dmax;
     case QUANTITY_TR_SHAPE_D: return r->n_profile_d;
     case QUANTITY_TR_PROFILE: return (long)r->n_profile_d * CS_PROFILE_POINTS;
+    case QUANTITY_TR_DYNRANGE_Q: return r->n_q;
     case QUANTITY_TR_NONE:
     case QUANTITY_TR_CHAR: break;
     }

@@ -399,7 +399,8 @@ static int worker_setup(worker *wk, cs_err *err)
 {
     const cs_sweep *s = wk->o->sweep;
     int n_profile_d = avalanche_n_profile_d(s->avalanche.shape_dmin, s->avalanche.shape_dmax);
-    if (task_result_init(&wk->r, s->avalanche.depth, n_profile_d, s->train.params.epochs))
+    if (task_result_init(&wk->r, s->avalanche.depth, n_profile_d, s->train.params.epochs,
+                         s->dynrange.n_q))
         return cs_fail(err, CS_EXIT_ERROR, "out of memory for a task's result");
     if (s->train.enabled) {
         /* Once per worker: every task of the sweep trains on the same data. */

@@ -27,6 +27,7 @@
 #include <zlib.h>
 
 #include "critsweep/grid.h"
+#include "critsweep/dynrange.h"
 #include "critsweep/h5util.h"
 #include "critsweep/phase.h"
 #include "critsweep/store.h"
@@ -61,7 +62,8 @@ static const field_def field_defs[] = {CS_QUANTITIES(FIELD, FIELD_AT)};
 #undef FIELD
 #define N_FIELDS ((int)(sizeof field_defs / sizeof *field_defs))
 _Static_assert(N_FIELDS == QUANTITY_COUNT, "one dataset per quantity");
-_Static_assert((int)STORE_TR_CHAR == (int)QUANTITY_TR_CHAR && (int)STORE_TR_PROFILE == (int)QUANTITY_TR_PROFILE,
+_Static_assert((int)STORE_TR_CHAR == (int)QUANTITY_TR_CHAR && (int)STORE_TR_PROFILE == (int)QUANTITY_TR_PROFILE &&
+               (int)STORE_TR_DYNRANGE_Q == (int)QUANTITY_TR_DYNRANGE_Q,
                "store_trailing and quantity_trailing agree");
 
 static store_field fields_public[N_FIELDS];
@@ -242,7 +244,7 @@ typedef struct {
     const cs_sweep *s;
     hid_t scale_act, scale_width, scale_sb2, scale_sw2, scale_seed, scale_q0;
     hid_t scale_epoch, scale_duration, scale_size_bin, scale_shape_d, scale_profile_x;
-    hid_t scale_reason;
+    hid_t scale_reason, scale_dynrange_q;
     int epochs, depth, n_profile_d;
     const char *path; /* for messages */
 } creator;
@@ -326,6 +328,22 @@ static hid_t make_axis_coord(creator *c, cs_axis_id a)
     return id;
 }
 
+/* The drive strengths of the dynamic range (the sweep's q grid, also when it is off, so
+ * that every file of a build has the same datasets). */
+static hid_t make_dynrange_coord(creator *c)
+{
+    const cs_dynrange *d = &c->s->dynrange;
+    double *q = malloc((size_t)d->n_q * sizeof *q);
+    if (!q)
+        return -1;
+    for (int j = 0; j < d->n_q; j++)
+        q[j] = dynrange_q_value(d->q_min, d->q_max, d->n_q, j);
+    hid_t id = make_coord(c, "dynrange_q", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, (hsize_t)d->n_q, q,
+                          "1", "drive strength q of the dynamic range (log-spaced)");
+    free(q);
+    return id;
+}
+
 static int make_scales(creator *c)
 {
     const cs_sweep *s = c->s;
@@ -390,7 +408,8 @@ static int make_scales(creator *c)
         if (c->scale_reason < 0 || H5DSset_scale(c->scale_reason, label) < 0)
             rc = -1;
     }
-    if (c->scale_epoch < 0 || c->scale_duration < 0 ||
+    c->scale_dynrange_q = make_dynrange_coord(c);
+    if (c->scale_epoch < 0 || c->scale_duration < 0 || c->scale_dynrange_q < 0 ||
         c->scale_size_bin < 0 || c->scale_shape_d < 0 || c->scale_profile_x < 0)
         rc = -1;
 done:
@@ -473,6 +492,9 @@ static int make_task_datasets(creator *c)
         case STORE_TR_PROFILE:
             trail[0] = c->scale_shape_d, tn[0] = (hsize_t)c->n_profile_d;
             trail[1] = c->scale_profile_x, tn[1] = CS_PROFILE_POINTS, nt = 2;
+            break;
+        case STORE_TR_DYNRANGE_Q:
+            trail[0] = c->scale_dynrange_q, tn[0] = (hsize_t)c->s->dynrange.n_q, nt = 1;
             break;
         case STORE_TR_CHAR: break; /* make_char_dataset */
         }
@@ -808,7 +830,8 @@ static void close_scales(creator *c)
 {
     hid_t *ids[] = {&c->scale_act, &c->scale_width, &c->scale_sb2, &c->scale_sw2,
                     &c->scale_seed, &c->scale_q0, &c->scale_epoch, &c->scale_duration, &c->scale_size_bin,
-                    &c->scale_shape_d, &c->scale_profile_x, &c->scale_reason};
+                    &c->scale_shape_d, &c->scale_profile_x, &c->scale_reason,
+                    &c->scale_dynrange_q};
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
         if (*ids[i] >= 0) {
             H5Dclose(*ids[i]);
@@ -842,7 +865,7 @@ static int create_file(const char *tmp, const cs_sweep *s, const store_run *firs
     memset(&c, 0, sizeof c);
     c.scale_act = c.scale_width = c.scale_sb2 = c.scale_sw2 = c.scale_seed = c.scale_q0 = -1;
     c.scale_epoch = c.scale_duration = c.scale_size_bin = c.scale_shape_d = -1;
-    c.scale_profile_x = c.scale_reason = -1;
+    c.scale_profile_x = c.scale_reason = c.scale_dynrange_q = -1;
     c.s = s;
     c.path = tmp;
     trailing_lengths(s, &c.epochs, &c.depth, &c.n_profile_d);
@@ -1363,8 +1386,8 @@ static int check_task_datasets(hid_t f, const char *path, const hsize_t *axes, i
         size_t ts = fl->type == STORE_F64 || fl->type == STORE_I64 ? 8 : fl->type == STORE_I32 ? 4 : 1;
         H5T_class_t cls = fl->type == STORE_F64 ? H5T_FLOAT
                         : fl->type == STORE_CHAR ? H5T_STRING : H5T_INTEGER;
-        if (H5Lexists(f, fl->name, H5P_DEFAULT) <= 0 && !strict)
-            continue; /* a field newer than a 0.1.0 file */
+        if (H5Lexists(f, fl->name, H5P_DEFAULT) <= 0 && (!strict || i >= QUANTITY_FIRST_AFTER_0_2_0))
+            continue; /* a field newer than a 0.1.0 file, or than a 0.2.x one */
         if ((why = check_dataset(f, fl->name, axes, nd, nd + tr, nd + tr, cls, ts, fsize, strict, NULL)))
             return DAMAGED("%s is damaged: dataset '%s' %s; nothing was changed", path, fl->name, why);
     }
@@ -2069,11 +2092,13 @@ int store_writer_open(store_writer *w, const char *path, const cs_sweep *s, MPI_
         return cs_fail(err, CS_EXIT_ERROR, "out of memory");
     for (int i = 0; i < N_FIELDS; i++)
         w->dset[i] = w->space[i] = -1;
-    /* A file of critsweep 0.1.0 lacks the quantities added since: they are not written
-     * there (a new dataset would change the file's metadata). */
+    /* A file of critsweep 0.1.0 lacks the quantities added since, one of 0.2.x those added
+     * after it: they are not written there (a new dataset would change the file's
+     * metadata). */
     int legacy = H5Aexists(w->file, "schema_crc32") <= 0;
     for (int i = 0; i < N_FIELDS; i++) {
-        if (legacy && H5Lexists(w->file, field_defs[i].f.name, H5P_DEFAULT) <= 0)
+        if ((legacy || i >= QUANTITY_FIRST_AFTER_0_2_0) &&
+            H5Lexists(w->file, field_defs[i].f.name, H5P_DEFAULT) <= 0)
             continue;
         if ((w->dset[i] = open_ds(w, field_defs[i].f.name, &w->space[i], err)) < 0)
             return err ? err->code : CS_EXIT_USAGE;

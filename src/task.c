@@ -7,10 +7,12 @@
 #include <time.h>
 
 #include "critsweep/common.h"
+#include "critsweep/dynrange.h"
 #include "critsweep/grid.h"
 #include "critsweep/meanfield.h"
 #include "critsweep/rng.h"
 #include "critsweep/task.h"
+#include "critsweep/trained_crit.h"
 
 /* Every quantity blank (quantity.h: NaN or 0), status pending: a reusable blank row. */
 static void result_reset(cs_result *r)
@@ -20,13 +22,16 @@ static void result_reset(cs_result *r)
     quantity_reset(r);
 }
 
-int task_result_init(cs_result *r, int depth, int n_profile_d, int epochs)
+int task_result_init(cs_result *r, int depth, int n_profile_d, int epochs, int n_q)
 {
     memset(r, 0, sizeof *r);
-    if (depth <= 0 || n_profile_d < 0 || epochs < 0)
+    if (depth <= 0 || n_profile_d < 0 || epochs < 0 || n_q < 0)
         return CS_EXIT_ERROR;
     r->epochs = epochs;
     r->n_profile_d = n_profile_d;
+    r->n_q = n_q;
+    if (!(r->dynrange_response = malloc((size_t)(n_q + 1) * sizeof(double))))
+        return CS_EXIT_ERROR;
     /* One block for the per-epoch arrays, one for the profiles. */
     r->test_accuracy_per_epoch = malloc((size_t)(2 * epochs + 1) * sizeof(double));
     r->profile = malloc((size_t)(n_profile_d * (CS_PROFILE_POINTS + 1) + 1) * sizeof(double));
@@ -46,9 +51,10 @@ void task_result_free(cs_result *r)
         return;
     free(r->test_accuracy_per_epoch);
     free(r->profile);
+    free(r->dynrange_response);
     fit_suffstats_free(&r->stats);
     r->test_accuracy_per_epoch = r->train_loss_per_epoch = NULL;
-    r->profile = r->profile_count = NULL;
+    r->profile = r->profile_count = r->dynrange_response = NULL;
 }
 
 static int size_bin(double S)
@@ -172,12 +178,61 @@ done:
     return rc;
 }
 
-int task_train_part(const train_params *tp, const data_bundle *data, cs_result *r, cs_err *err)
+int task_dynrange_part(const cs_dynrange *d, const avalanche_params *ap, cs_result *r,
+                       cs_err *err)
+{
+    if (d->depth <= 0)
+        return 0;
+    if (r->n_q != d->n_q)
+        return cs_fail(err, CS_EXIT_ERROR, "result sized for %d drive strengths, dynrange.n_q "
+                       "is %d (task_result_init)", r->n_q, d->n_q);
+    double *q = malloc((size_t)d->n_q * sizeof *q);
+    if (!q)
+        return cs_fail(err, CS_EXIT_ERROR, "dynamic range: out of memory");
+    for (int j = 0; j < d->n_q; j++)
+        q[j] = dynrange_q_value(d->q_min, d->q_max, d->n_q, j);
+    /* The task's own networks: the key and the dense weights of the avalanche engine. */
+    dynrange_params p = {ap->activation, ap->width, ap->sigma_w2, ap->sigma_b2, ap->key,
+                         d->depth, d->n_q, q, d->networks, d->inputs};
+    dynrange_result dr = {.response = r->dynrange_response};
+    int rc = dynrange_run(&p, &dr, err);
+    if (!rc) {
+        r->dynamic_range = dr.dynamic_range;
+        snprintf(r->dynrange_note, sizeof r->dynrange_note, "%s", dr.note);
+    }
+    free(q);
+    return rc;
+}
+
+/* What the trained network is measured with, and where the measures go. */
+typedef struct {
+    double q0;
+    uint64_t key;
+    cs_result *r;
+    int rc;
+    cs_err *err;
+} trained_ctx;
+
+/* After training: m, λ_0 and the inactive share on the first test images. */
+static void measure_trained(void *ctx, const train_net *n, const data_bundle *data)
+{
+    trained_ctx *c = ctx;
+    const data_set *te = &data->test;
+    long count = te->n < TASK_TRAINED_IMAGES ? te->n : TASK_TRAINED_IMAGES;
+    c->rc = trained_criticality(n, te->x, count, c->q0, c->key, &c->r->branching_trained,
+                                &c->r->lyapunov_trained, c->err);
+    c->r->inactive_fraction_trained =
+        trained_inactive_fraction(n, te->x, count, TASK_FLAT_SLOPE, TASK_FLAT_SHARE);
+}
+
+int task_train_part(const train_params *tp, const data_bundle *data, double q0, cs_result *r,
+                    cs_err *err)
 {
     train_result tr;
     train_result_init(&tr);
-    int rc = train_run(tp, data, &tr, err);
-    if (rc) {
+    trained_ctx tc = {q0, tp->key, r, 0, err};
+    int rc = train_run_then(tp, data, &tr, err, measure_trained, &tc);
+    if (rc || (rc = tc.rc)) {
         train_result_free(&tr);
         return rc;
     }
@@ -235,6 +290,11 @@ int task_run(const cs_sweep *s, long task, const data_bundle *data, cs_result *r
         r->seconds = cs_now_s() - t0;
         return 0;
     }
+    if (task_dynrange_part(&s->dynrange, &ap, r, &e)) {
+        task_failed(r, "dynamic range", &e);
+        r->seconds = cs_now_s() - t0;
+        return 0;
+    }
     if (s->train.enabled) {
         if (!data) {
             r->status = CS_STATUS_FAILED;
@@ -247,7 +307,7 @@ int task_run(const cs_sweep *s, long task, const data_bundle *data, cs_result *r
             tp.activation = act;
             tp.key = key;
             e = (cs_err){0, ""};
-            if (task_train_part(&tp, data, r, &e))
+            if (task_train_part(&tp, data, ap.q0, r, &e))
                 task_failed(r, "training", &e);
         }
     }

@@ -647,8 +647,11 @@ static int train_epoch(train_net *n, const data_set *tr, const uint32_t *perm,
     return 0;
 }
 
-int train_run_progress(const train_params *p, const data_bundle *data, train_result *out,
-                       cs_err *err, train_progress_fn progress, void *ctx)
+/* train_run_progress and train_run_then in one: progress after each epoch, done on the
+ * trained network. */
+static int train_run_all(const train_params *p, const data_bundle *data, train_result *out,
+                         cs_err *err, train_progress_fn progress, void *ctx,
+                         train_done_fn done, void *done_ctx)
 {
     int rc = train_params_check(p, err);
     if (rc)
@@ -709,8 +712,22 @@ int train_run_progress(const train_params *p, const data_bundle *data, train_res
      * the first epoch diverged: train_result_init set them so). */
     out->samples_per_s = t_train > 0 ? (double)samples / t_train : NAN;
     out->seconds = cs_now_s() - t_start;
+    if (done && out->status == CS_TRAIN_OK)
+        done(done_ctx, &n, data);
     free(perm);
     free(yb);
     train_net_free(&n);
     return 0;
+}
+
+int train_run_progress(const train_params *p, const data_bundle *data, train_result *out,
+                       cs_err *err, train_progress_fn progress, void *ctx)
+{
+    return train_run_all(p, data, out, err, progress, ctx, NULL, NULL);
+}
+
+int train_run_then(const train_params *p, const data_bundle *data, train_result *out,
+                   cs_err *err, train_done_fn done, void *ctx)
+{
+    return train_run_all(p, data, out, err, NULL, NULL, done, ctx);
 }

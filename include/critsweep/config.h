@@ -45,6 +45,16 @@ typedef struct {
     int n_extra;
 } cs_slurm_options;
 
+/* `dynrange:` — the dynamic range of each task's random networks (dynrange.h, README
+ * §7).  depth 0 (the default) turns it off: nothing is computed and nothing is hashed. */
+typedef struct {
+    int depth;                  /* L_Δ, 0 = off, at most avalanche.depth */
+    double q_min, q_max;        /* the drive strengths, log-spaced, 0 < q_min < q_max */
+    int n_q;                    /* points of the q grid, >= 2 */
+    int inputs;                 /* drive directions per network, >= 1 */
+    int networks;               /* the task's networks 0 .. networks-1, >= 1 */
+} cs_dynrange;
+
 typedef struct {
     char *path;                 /* sweep file as given */
     char *yaml_text;            /* the file's text, stored in the results file */
@@ -70,6 +80,7 @@ typedef struct {
      * task by the task module. */
     avalanche_params avalanche;
     fit_options fit;
+    cs_dynrange dynrange;
 
     struct {
         int enabled;            /* `train.enabled`, default true */

@@ -47,6 +47,10 @@ typedef struct {
     char note[DYNRANGE_NOTE_LEN]; /* why Δ is NaN, or that the envelope was used; "" */
 } dynrange_result;
 
+/* Drive j of n_q log-spaced from q_min to q_max (both ends exact): the q grid of the
+ * sweep's dynrange: settings, the coordinate dynrange_q of the results file. */
+double dynrange_q_value(double q_min, double q_max, int n_q, int j);
+
 /* Δ from a measured response curve (the definition above). */
 double dynrange_from_response(const double *q, const double *R, int n_q, int *envelope_used,
                               char *note, size_t note_len);

@@ -17,7 +17,8 @@
  *   src       how the value is held: D double, L long, I int (both stored as int64),
  *             T text (char[CS_REASON_LEN]), P double * (array), A double[] (inline)
  *   trailing  the axes after the task axes: NONE, EPOCH, SIZE_BIN, DURATION, SHAPE_D,
- *             PROFILE (shape_duration, profile_x), CHAR (reason_char: text)
+ *             PROFILE (shape_duration, profile_x), CHAR (reason_char: text), DYNRANGE_Q
+ *             (dynrange_q: the dynamic range's drive strengths)
  *   blank     its value in a blank row (NAN or 0); a fresh file's fill is NaN or -1
  *   part      who computes it: AVALANCHE (copied from avalanche_result's member of the
  *             same name), ANALYSIS (the fits and the mean field of the avalanche half),
@@ -128,6 +129,29 @@
         "mean V over l/D per duration; NaN below shape_min_count avalanches", 0, NULL)           \
     QAT(profile_count, profile_count, P, SHAPE_D, 0, ANALYSIS, "1", "profile counts",            \
         "avalanches per shape duration", 0, NULL)                                                \
+    Q(dynamic_range, D, NONE, NAN, TASK, "dB", "dynamic range Delta",                             \
+      "10 log10(q_0.9 / q_0.1) of the response R(q) at depth dynrange.depth (README §7); NaN "   \
+      "when dynrange is off or the range is undefined (dynrange_note says why)", 0,              \
+      "dynamic range Δ (dB)")                                                                    \
+    Q(dynrange_note, T, CHAR, 0, TASK, "1", "dynamic range note",                                \
+      "why dynamic_range is NaN, or that the monotone envelope of R(q) was used "                \
+      "(NUL-padded UTF-8)", 0, NULL)                                                             \
+    QAT(dynrange_response, dynrange_response, P, DYNRANGE_Q, NAN, TASK, "1", "response R(q)",    \
+        "mean over drive directions and networks of ||h^L(x0 + delta_q) - h^L(x0)|| at "         \
+        "L = dynrange.depth, x0 = 0 (see dynrange_q)", 0, NULL)                                  \
+    Q(branching_trained, D, NONE, NAN, TRAINING, "1", "branching parameter m of the trained MLP", \
+      "geometric mean of r_(l+1)/r_l between hidden layers along the first 1000 test images "   \
+      "driven by q0; NaN without training or with fewer than 2 hidden layers", 0,               \
+      "branching parameter m#dtrained#u")                                                        \
+    Q(lyapunov_trained, D, NONE, NAN, TRAINING, "1/layer",                                       \
+      "largest Lyapunov exponent of the trained MLP",                                            \
+      "mean log growth per hidden layer of a renormalised tangent along the first 1000 test "    \
+      "images; NaN without training or with fewer than 2 hidden layers", 0,                      \
+      "Lyapunov exponent λ#d0#u trained, per layer")                                             \
+    Q(inactive_fraction_trained, D, NONE, NAN, TRAINING, "1",                                    \
+      "inactive hidden units of the trained MLP",                                                \
+      "share of hidden units with phi'(h) < 0.01 on at least 99 % of the first 1000 test "       \
+      "images (saturated or dead); NaN without training", 0, "inactive units (trained)")         \
     CS_QUANTITIES_EXTRA(Q, QAT)
 
 /* A build for the tests (meson -Dtest_quantity=true) declares one more quantity, so that
@@ -160,6 +184,7 @@ typedef enum {
     QUANTITY_TR_SHAPE_D,
     QUANTITY_TR_PROFILE,
     QUANTITY_TR_CHAR,
+    QUANTITY_TR_DYNRANGE_Q,
 } quantity_trailing;
 
 typedef enum {
@@ -188,6 +213,11 @@ typedef struct cs_result cs_result;
 #define QUANTITY_INDEX(name, ...) QUANTITY_##name,
 enum { CS_QUANTITIES(QUANTITY_INDEX, QUANTITY_INDEX) QUANTITY_COUNT };
 #undef QUANTITY_INDEX
+
+/* The quantities from this one on came after release 0.2.0 (the table only grows at its
+ * end): a results file of 0.2.x lacks their datasets, which is no damage, and a run that
+ * resumes it leaves them out. */
+#define QUANTITY_FIRST_AFTER_0_2_0 QUANTITY_dynamic_range
 
 /* The table, in results-file order. */
 extern const quantity_def quantity_defs[QUANTITY_COUNT];

@@ -90,6 +90,7 @@ typedef enum {
     STORE_TR_SHAPE_D,    /* (…, shape_duration) */
     STORE_TR_PROFILE,    /* (…, shape_duration, profile_x) */
     STORE_TR_CHAR,       /* (…, reason_char): STORE_CHAR text, one string per task */
+    STORE_TR_DYNRANGE_Q, /* (…, dynrange_q): the dynamic range's drive strengths */
 } store_trailing;
 
 typedef struct {

@@ -23,6 +23,11 @@ enum { CS_STATUS_PENDING = 0, CS_STATUS_DONE = 1, CS_STATUS_FAILED = 2, CS_STATU
 /* Mean shape profiles are resampled to this many points of l/D. */
 #define CS_PROFILE_POINTS 50
 #define CS_REASON_LEN 160
+/* The trained MLP's criticality is measured on this many test images (README §7), and a
+ * hidden unit is inactive when φ′ < TASK_FLAT_SLOPE on at least TASK_FLAT_SHARE of them. */
+#define TASK_TRAINED_IMAGES 1000
+#define TASK_FLAT_SLOPE 0.01
+#define TASK_FLAT_SHARE 0.99
 
 /* The scalar quantities that cs_result holds under their own names (quantity.h). */
 #define CS_RESULT_MEMBER(name, src, ...) CS_RESULT_MEMBER_##src(name)
@@ -50,10 +55,13 @@ struct cs_result {
     double *profile;                   /* (n_profile_d, CS_PROFILE_POINTS) mean V over l/D,
                                           NaN where fewer than shape_min_count avalanches */
     double *profile_count;             /* (n_profile_d) avalanches per duration */
+    int n_q;                           /* dynrange.n_q: the response's length */
+    double *dynrange_response;         /* (n_q) R(q) of the dynamic range, NaN when off */
 };
 
-/* Allocates the arrays for a sweep's shapes (depth, shape window, epochs); all scalars NaN. */
-int task_result_init(cs_result *r, int depth, int n_profile_d, int epochs);
+/* Allocates the arrays for a sweep's shapes (depth, shape window, epochs, the dynamic
+ * range's n_q); all scalars NaN. */
+int task_result_init(cs_result *r, int depth, int n_profile_d, int epochs, int n_q);
 void task_result_free(cs_result *r);
 
 /* Avalanche half: runs avalanche_run with ap, fits with fo, fills the avalanche,
@@ -66,8 +74,14 @@ int task_avalanche_part(const avalanche_params *ap, const fit_options *fo, cs_re
 int task_avalanche_fill(const avalanche_params *ap, const fit_options *fo,
                         const avalanche_result *ar, cs_result *r, fit_powerlaw *ps,
                         fit_powerlaw *pd, cs_err *err);
-/* Learning half: fills the training fields (status DIVERGED if the loss blew up). */
-int task_train_part(const train_params *tp, const data_bundle *data, cs_result *r,
+/* The dynamic range of the task's networks (dynrange.h) with the sweep's dynrange:
+ * settings: dynamic_range, dynrange_note, dynrange_response.  Nothing when it is off. */
+int task_dynrange_part(const cs_dynrange *d, const avalanche_params *ap, cs_result *r,
+                       cs_err *err);
+/* Learning half: fills the training fields (status DIVERGED if the loss blew up) and,
+ * after training, the criticality of the trained MLP on the first TASK_TRAINED_IMAGES
+ * test images driven with strength q0 (trained_crit.h). */
+int task_train_part(const train_params *tp, const data_bundle *data, double q0, cs_result *r,
                     cs_err *err);
 /* Whole task `task` of sweep s (data may be NULL when training is disabled).  A task that
  * fails records status FAILED and the reason in r and returns 0; a nonzero return means

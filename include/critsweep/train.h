@@ -51,10 +51,16 @@ typedef void (*train_progress_fn)(void *ctx, int epoch, int epochs, double train
                                   double test_accuracy, double seconds);
 int train_run_progress(const train_params *p, const data_bundle *data, train_result *out,
                        cs_err *err, train_progress_fn progress, void *ctx);
+/* train_run, then done(ctx, the trained network, data) when training finished without
+ * diverging, before the network is freed: measurements of the trained MLP itself. */
+struct train_net; /* below */
+typedef void (*train_done_fn)(void *ctx, const struct train_net *n, const data_bundle *data);
+int train_run_then(const train_params *p, const data_bundle *data, train_result *out,
+                   cs_err *err, train_done_fn done, void *ctx);
 
 /* ---- The network itself: exposed for the gradient-check tests, the CLI's debug dump
  * (see cli_train.c) and the benchmark.  train_run is built on these. ---- */
-typedef struct {
+typedef struct train_net {
     int in_dim, width, depth, classes; /* depth hidden layers of width N */
     int n_layers;                      /* depth + 1 (the last one is the output layer) */
     int max_batch;

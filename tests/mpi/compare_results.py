@@ -25,6 +25,12 @@ ADDED_DERIVED = {
     "rho_dist_edge", "rho_dist_edge_lo", "rho_dist_edge_hi", "rho_dist_diff",
     "rho_dist_diff_lo", "rho_dist_diff_hi", "ridge_dist_widom_lo", "ridge_dist_widom_hi",
     "ridge_dist_edge_lo", "ridge_dist_edge_hi", "claim_verdict", "claim_verdict_dist"}
+# Per-task quantities added after 0.2.0 (quantity.h: QUANTITY_FIRST_AFTER_0_2_0 on) and
+# the dynamic range's trailing coordinate: every fresh file has them (NaN where off), a
+# 0.2.0 file, also once resumed by this build, does not.
+ADDED_QUANTITIES = {"dynamic_range", "dynrange_note", "dynrange_response", "dynrange_q",
+                    "branching_trained", "lyapunov_trained", "inactive_fraction_trained"}
+ADDED_DATASETS = ADDED_DERIVED | ADDED_QUANTITIES
 REDEFINED_DERIVED = {"chi", "widom_sigma_w2", "chi_max", "accuracy_ridge_sigma_w2",
                      "spearman_acc_chi", "ridge_dist_widom", "ridge_dist_edge"}
 
@@ -41,7 +47,7 @@ def main():
         names = sorted(k for k in fa if isinstance(fa[k], h5py.Dataset))
         other = set(k for k in fb if isinstance(fb[k], h5py.Dataset))
         # A release before the derived datasets were added wrote one of the files.
-        extra = (set(names) ^ other) - ADDED_DERIVED
+        extra = (set(names) ^ other) - ADDED_DATASETS
         if extra:
             bad.append("dataset lists differ: %s" % sorted(extra))
         names = [k for k in names if k in other]

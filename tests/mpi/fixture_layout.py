@@ -30,6 +30,12 @@ ADDED_DERIVED = {
     "rho_dist_edge", "rho_dist_edge_lo", "rho_dist_edge_hi", "rho_dist_diff",
     "rho_dist_diff_lo", "rho_dist_diff_hi", "ridge_dist_widom_lo", "ridge_dist_widom_hi",
     "ridge_dist_edge_lo", "ridge_dist_edge_hi", "claim_verdict", "claim_verdict_dist"}
+# Per-task quantities added after 0.2.0 (quantity.h: QUANTITY_FIRST_AFTER_0_2_0 on) and
+# the dynamic range's trailing coordinate: every fresh file has them (NaN where off), a
+# 0.2.0 file, also once resumed by this build, does not.
+ADDED_QUANTITIES = {"dynamic_range", "dynrange_note", "dynrange_response", "dynrange_q",
+                    "branching_trained", "lyapunov_trained", "inactive_fraction_trained"}
+ADDED_DATASETS = ADDED_DERIVED | ADDED_QUANTITIES
 REDEFINED_DERIVED = {"chi", "widom_sigma_w2", "chi_max", "accuracy_ridge_sigma_w2",
                      "spearman_acc_chi", "ridge_dist_widom", "ridge_dist_edge"}
 
@@ -77,8 +83,8 @@ def main():
         da = {k for k in fa if isinstance(fa[k], h5py.Dataset)}
         db = {k for k in fb if isinstance(fb[k], h5py.Dataset)}
         # (a 0.2.0 file resumed by this build keeps 0.2.0's set: both are the contract)
-        if da - ADDED_DERIVED != db - ADDED_DERIVED:
-            bad.append("dataset lists differ: %s" % sorted((da ^ db) - ADDED_DERIVED))
+        if da - ADDED_DATASETS != db - ADDED_DATASETS:
+            bad.append("dataset lists differ: %s" % sorted((da ^ db) - ADDED_DATASETS))
         for k in sorted(set(fa.attrs) | set(fb.attrs)):
             if k in ADDED_ROOT_ATTRS and k not in fa.attrs:
                 continue  # written since the old file's release: the contract grew
