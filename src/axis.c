@@ -8,7 +8,8 @@
 #define AT(field) offsetof(cs_sweep, field)
 
 const char *const axis_grid_keys[CS_AXIS_COUNT] = {"activation", "width", "sigma_b2",
-                                                   "sigma_w2", "seeds", "q0"};
+                                                   "sigma_w2", "seeds", "q0",
+                                                   "criticality_weight"};
 
 /* The variance ranges and messages are the sweep file's rules since 0.1; q0's are
  * avalanche.q0's (its default, 0.1, is avalanche_params_default's: test_config checks). */
@@ -38,6 +39,12 @@ const cs_axis_def axis_defs[CS_AXIS_COUNT] = {
                     .long_name = "drive strength q0", .optional = 1, .def = 0.1, .lo = 0,
                     .lo_open = 1, .hi = 1e6, .why_low = "must be > 0",
                     .count_at = AT(n_q0), .values_at = AT(q0)},
+    /* default 0: the plain cross-entropy training, so its slab is today's networks */
+    [CS_AXIS_CRIT_WEIGHT] = {.name = "criticality_weight", .type = CS_AXIS_T_REAL,
+                             .units = "1", .long_name = "criticality penalty weight w",
+                             .optional = 1, .def = 0, .lo = 0, .hi = 1e6,
+                             .why_low = "must be >= 0 (0 trains without the penalty)",
+                             .count_at = AT(n_crit_weight), .values_at = AT(crit_weight)},
 };
 
 _Static_assert(CS_AXIS_COUNT <= CS_GRID_SLOTS, "cs_sweep has a slot for every axis");

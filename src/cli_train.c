@@ -10,7 +10,12 @@
  *   DIR/x.f32         the K*batch standardised inputs (K*batch, 784)
  *   DIR/y.u8          their labels
  * and prints {"losses": [...], "mean": .., "std": ..} (the loss of each batch before its
- * step, and the standardisation).  Nothing else happens in that mode. */
+ * step, and the standardisation).  With --criticality-weight W > 0 it first writes, for
+ * the first batch at the initial parameters (crit_penalty.h, tangent stream step 0),
+ *   DIR/v.f32         the directions v_b, (depth-1, batch, width)
+ *   DIR/grads_ce.f32  dL_CE/dθ, same layout as params0.f32
+ *   DIR/grads.f32     d(L_CE + W·P)/dθ, the gradient the first step uses
+ * and adds "penalty": P to the JSON.  Nothing else happens in that mode. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +26,7 @@
 #include "critsweep/activation.h"
 #include "critsweep/cli.h"
 #include "critsweep/cli_getopt.h"
+#include "critsweep/crit_penalty.h"
 #include "critsweep/data.h"
 #include "critsweep/rng.h"
 #include "critsweep/train.h"
@@ -45,6 +51,8 @@ static void usage(FILE *f)
             "  --lr R               learning rate (default %g)\n"
             "  --optimizer O        sgd, momentum or adam (default momentum)\n"
             "  --momentum M         momentum coefficient (default %g; PyTorch's v = M v + g)\n"
+            "  --criticality-weight W  loss L_CE + W*P, P the criticality penalty of README\n"
+            "                       section 7 (default 0: plain cross-entropy)\n"
             "  --seed S             seed; the random streams are keyed by\n"
             "                       (0, activation, width, sigma_w2, sigma_b2, seed) (default 0)\n"
             "  --train-subset n     train on the first n training examples (default: all);\n"
@@ -56,7 +64,8 @@ static void usage(FILE *f)
             "debugging (the PyTorch cross-check uses these):\n"
             "  --debug-dump DIR --debug-steps K   K steps on the first K batches in file order;\n"
             "                       write DIR/params0.f32, params1.f32, x.f32, y.u8 and print\n"
-            "                       the losses as JSON\n\n"
+            "                       the losses as JSON; with --criticality-weight also v.f32,\n"
+            "                       grads_ce.f32, grads.f32 of the first batch\n\n"
             "exit codes: 0 done (a diverged run is a result, status \"diverged\"), 2 bad input\n",
             d.width, d.depth, d.sigma_w2, d.sigma_b2, activation_names(), d.epochs, d.batch,
             d.lr, d.momentum, CS_DEFAULT_DATA_DIR);
@@ -80,8 +89,8 @@ static int write_file(const char *dir, const char *name, const void *p, size_t b
     return 0;
 }
 
-/* The parameters without the alignment padding, in the documented order. */
-static int dump_params(const train_net *n, const char *dir, const char *name)
+/* from (n_params, padded) without the alignment padding, in the documented order. */
+static int dump_block(const train_net *n, const float *from, const char *dir, const char *name)
 {
     float *buf = malloc(n->n_real * sizeof *buf);
     if (!buf)
@@ -89,11 +98,37 @@ static int dump_params(const train_net *n, const char *dir, const char *name)
     size_t k = 0;
     for (int l = 0; l < n->n_layers; l++) {
         size_t cnt = (size_t)n->fan_in[l] * n->fan_out[l] + (size_t)n->fan_out[l];
-        memcpy(buf + k, n->params + n->w_off[l], cnt * sizeof *buf); /* W then b: adjacent */
+        memcpy(buf + k, from + n->w_off[l], cnt * sizeof *buf); /* W then b: adjacent */
         k += cnt;
     }
     int rc = write_file(dir, name, buf, k * sizeof *buf);
     free(buf);
+    return rc;
+}
+
+static int dump_params(const train_net *n, const char *dir, const char *name)
+{
+    return dump_block(n, n->params, dir, name);
+}
+
+/* The penalty's ingredients on the first batch (x, y: B rows) at the current parameters:
+ * directions, CE gradient, regularised gradient; *penalty ← P.  Leaves params alone. */
+static int dump_penalty(train_net *n, const float *x, const unsigned char *y, int B,
+                        const char *dir, double *penalty)
+{
+    size_t nv = (size_t)(n->depth - 1) * B * n->width;
+    float *v = malloc((nv ? nv : 1) * sizeof *v);
+    if (!v)
+        return CS_EXIT_ERROR;
+    crit_penalty_directions(n, B, n->crit_key, 0, v);
+    int rc = write_file(dir, "v.f32", v, nv * sizeof *v);
+    free(v);
+    train_net_grad(n, x, y, B);
+    if (!rc)
+        rc = dump_block(n, n->grads, dir, "grads_ce.f32");
+    *penalty = crit_penalty(n, B, n->crit_weight, n->crit_key, 0, n->crit_scratch);
+    if (!rc)
+        rc = dump_block(n, n->grads, dir, "grads.f32");
     return rc;
 }
 
@@ -111,8 +146,10 @@ static int debug_run(const train_params *p, const data_bundle *data, const char 
         return rc;
     }
     train_net_init_params(&n, p->key, p->sigma_w2, p->sigma_b2);
-    double *losses = malloc((size_t)steps * sizeof *losses);
+    double *losses = malloc((size_t)steps * sizeof *losses), penalty = NAN;
     rc = losses ? dump_params(&n, dir, "params0.f32") : CS_EXIT_ERROR;
+    if (!rc && n.crit_weight > 0)
+        rc = dump_penalty(&n, tr->x, tr->y, p->batch, dir, &penalty);
     for (int k = 0; !rc && k < steps; k++) {
         size_t off = (size_t)k * p->batch;
         losses[k] = train_net_step(&n, tr->x + off * tr->dim, tr->y + off, p->batch);
@@ -131,6 +168,8 @@ static int debug_run(const train_params *p, const data_bundle *data, const char 
         json_num(&w, "mean", data->mean);
         json_num(&w, "std", data->std);
         json_int(&w, "n_params", (long long)n.n_real);
+        if (n.crit_weight > 0)
+            json_num(&w, "penalty", penalty);
         json_end(&w);
     }
     free(losses);
@@ -162,7 +201,7 @@ typedef struct {
 enum {
     OPT_WIDTH = 256, OPT_DEPTH, OPT_SIGMA_W2, OPT_SIGMA_B2, OPT_ACTIVATION, OPT_EPOCHS,
     OPT_BATCH, OPT_LR, OPT_MOMENTUM, OPT_OPTIMIZER, OPT_SEED, OPT_TRAIN_SUBSET, OPT_DATA,
-    OPT_THREADS, OPT_DEBUG_DUMP, OPT_DEBUG_STEPS, OPT_JSON,
+    OPT_THREADS, OPT_DEBUG_DUMP, OPT_DEBUG_STEPS, OPT_JSON, OPT_CRIT_WEIGHT,
 };
 
 static const struct option train_options[] = {
@@ -176,6 +215,7 @@ static const struct option train_options[] = {
     {"lr", required_argument, NULL, OPT_LR},
     {"momentum", required_argument, NULL, OPT_MOMENTUM},
     {"optimizer", required_argument, NULL, OPT_OPTIMIZER},
+    {"criticality-weight", required_argument, NULL, OPT_CRIT_WEIGHT},
     {"seed", required_argument, NULL, OPT_SEED},
     {"train-subset", required_argument, NULL, OPT_TRAIN_SUBSET},
     {"data", required_argument, NULL, OPT_DATA},
@@ -238,6 +278,8 @@ static int train_option(int ch, const char *name, const char *val, train_args *a
     case OPT_BATCH: return need_int(name, val, 1, 1000000, &p->batch);
     case OPT_LR: return need_double(name, val, positive, "> 0", &p->lr);
     case OPT_MOMENTUM: return need_double(name, val, below_one, "in [0, 1)", &p->momentum);
+    case OPT_CRIT_WEIGHT:
+        return need_double(name, val, non_negative, ">= 0", &p->criticality_weight);
     case OPT_OPTIMIZER:
         if (optimizer_from_name(val, &p->optimizer))
             return cli_usage_error("train", "--optimizer '%s': expected sgd, momentum or "
@@ -338,6 +380,10 @@ static void print_result(const train_args *a, const data_bundle *data, const tra
     json_num(&w, "train_loss", r->train_loss);
     json_num_array(&w, "test_accuracy_per_epoch", r->test_accuracy_per_epoch, r->epochs);
     json_num_array(&w, "train_loss_per_epoch", r->train_loss_per_epoch, r->epochs);
+    if (r->crit_penalty_per_epoch) { /* only with a weight: plain runs print what they did */
+        json_num(&w, "criticality_weight", p->criticality_weight);
+        json_num_array(&w, "crit_penalty_per_epoch", r->crit_penalty_per_epoch, r->epochs);
+    }
     json_num(&w, "samples_per_s", r->samples_per_s);
     json_num(&w, "seconds", r->seconds);
     json_end(&w);

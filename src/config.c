@@ -86,15 +86,23 @@
 
 /* ---------------------------------------------------------------- load */
 
-/* The drive strength is one setting or one axis: avalanche.q0 or grid.q0, not both. */
+/* A setting that is also an optional axis is one or the other: section.key or grid.key
+ * (what names it in the message), not both. */
+static int setting_or_axis(const loader *ld, const node *root, const cs_sweep *s,
+                           const char *section, cs_axis_id a, const char *what)
+{
+    const char *key = axis_grid_keys[a];
+    node *sec = cfg_map_find(root, section, NULL);
+    node *v = sec ? cfg_map_find(sec, key, NULL) : NULL;
+    if (v && axis_present(s, a))
+        return cfg_failf(ld, v, "%s.%s: the %s is also a grid axis (grid.%s); give one of the two",
+                         section, key, what, key);
+    return 0;
+}
+
 static int one_q0(const loader *ld, const node *root, const cs_sweep *s)
 {
-    node *sec = cfg_map_find(root, "avalanche", NULL);
-    node *v = sec ? cfg_map_find(sec, "q0", NULL) : NULL;
-    if (v && axis_present(s, CS_AXIS_Q0))
-        return cfg_failf(ld, v, "avalanche.q0: the drive strength is also a grid axis (grid.q0); "
-                                "give one of the two");
-    return 0;
+    return setting_or_axis(ld, root, s, "avalanche", CS_AXIS_Q0, "drive strength");
 }
 
 static int load_tree(const loader *ld, const node *root, cs_sweep *s)
@@ -120,7 +128,9 @@ static int load_tree(const loader *ld, const node *root, cs_sweep *s)
     if ((v = cfg_map_find(root, "seed", &k)) && (rc = cfg_get_u64(ld, v, "seed", &s->seed)))
         return rc;
     if ((rc = cfg_parse_grid(ld, root, s)) || (rc = cfg_parse_avalanche(ld, root, s)) ||
-        (rc = one_q0(ld, root, s)) || (rc = cfg_parse_dynrange(ld, root, s)) ||
+        (rc = one_q0(ld, root, s)) ||
+        (rc = setting_or_axis(ld, root, s, "train", CS_AXIS_CRIT_WEIGHT, "criticality weight")) ||
+        (rc = cfg_parse_dynrange(ld, root, s)) ||
         (rc = cfg_parse_fit(ld, root, s)) ||
         (rc = cfg_parse_output(ld, root, s)) || (rc = cfg_parse_slurm(ld, root, s)))
         return rc;

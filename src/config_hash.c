@@ -114,6 +114,9 @@ char *config_canonical_text(const cs_sweep *s)
                       "train.momentum=%a\ntrain.optimizer=%s\ntrain.train_subset=%ld\n",
                   t->depth, t->epochs, t->batch, t->lr, t->momentum, optimizer_name(t->optimizer),
                   s->train.train_subset);
+        /* only when on (as the axis, above, only when given): plain sweeps keep hashes */
+        if (t->criticality_weight != 0 && !axis_present(s, CS_AXIS_CRIT_WEIGHT))
+            cfg_sb_printf(&b, "train.criticality_weight=%a\n", t->criticality_weight);
     }
     if (b.oom) {
         free(b.buf);

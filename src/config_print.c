@@ -179,6 +179,10 @@ void config_print(const cs_sweep *s, FILE *f)
     put_num(f, t->lr);
     fputs("\n  momentum: ", f);
     put_num(f, t->momentum);
+    if (t->criticality_weight != 0 && !axis_present(s, CS_AXIS_CRIT_WEIGHT)) {
+        fputs("\n  criticality_weight: ", f); /* else a grid axis; 0 is the default */
+        put_num(f, t->criticality_weight);
+    }
     fprintf(f, "\n  optimizer: %s\n  train_subset: %ld\n  data: ", optimizer_name(t->optimizer),
             s->train.train_subset);
     put_str(f, s->train.data_dir ? s->train.data_dir : "");

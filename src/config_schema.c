@@ -256,6 +256,11 @@ int cfg_parse_train(const loader *ld, const node *root, cs_sweep *s)
             if (optimizer_from_name(names[o], &t->optimizer))
                 return cfg_failf(ld, v, "train.optimizer: '%s' is not known to this build", names[o]);
         }
+        if ((v = cfg_map_find(sec, "criticality_weight", &k)) &&
+            (rc = cfg_get_double(ld, v, "train.criticality_weight", 0, 0, 1e6,
+                                 "must be >= 0 (0 trains without the penalty)",
+                                 &t->criticality_weight)))
+            return rc;
         if ((v = cfg_map_find(sec, "train_subset", &k))) {
             long long x;
             if ((rc = cfg_get_long(ld, v, "train.train_subset", 0, 1000000000LL, &x)))

@@ -220,7 +220,8 @@ static const char *const dynrange_keys[] = {"depth", "q_min", "q_max", "n_q", "i
 static const char *const fit_keys[] = {"xmin_s", "xmin_d", "gamma_min_count", "bootstrap",
                                        "shape_gamma_min", "shape_gamma_max", "shape_gamma_step"};
 static const char *const train_keys[] = {"enabled", "depth", "epochs", "batch", "lr",
-                                         "momentum", "optimizer", "train_subset", "data"};
+                                         "momentum", "optimizer", "train_subset", "data",
+                                         "criticality_weight"};
 static const char *const output_keys[] = {"file", "max_attempts"};
 static const char *const slurm_keys[] = {"partition", "account", "qos", "time", "nodes",
                                          "ntasks", "ntasks_per_node", "mem_per_cpu",

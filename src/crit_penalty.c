@@ -22,20 +22,34 @@ static void slope_of(const train_net *n, int l, int B, float *s)
     }
 }
 
+/* Rows of v (B, N): the next B unit Gaussian directions of r. */
+static void directions(cs_rng *r, int B, int N, float *v)
+{
+    rng_fill_normal(r, v, (size_t)B * N, 1.0f);
+    for (int b = 0; b < B; b++) {
+        float *vb = v + (size_t)b * N;
+        double norm = 0;
+        for (int k = 0; k < N; k++) norm += (double)vb[k] * vb[k];
+        float inv = (float)(1.0 / sqrt(norm));
+        for (int k = 0; k < N; k++) vb[k] *= inv;
+    }
+}
+
 /* Rows of u (B, N) := φ′ ⊙ v with v unit Gaussian directions. */
 static void tangents(const train_net *n, int l, int B, cs_rng *r, float *u)
 {
-    int N = n->width;
-    slope_of(n, l - 1, B, u + (size_t)B * N); /* φ′ of the layer's input, parked in y */
-    rng_fill_normal(r, u, (size_t)B * N, 1.0f);
-    for (int b = 0; b < B; b++) {
-        float *ub = u + (size_t)b * N;
-        const float *sb = u + (size_t)B * N + (size_t)b * N;
-        double norm = 0;
-        for (int k = 0; k < N; k++) norm += (double)ub[k] * ub[k];
-        float inv = (float)(1.0 / sqrt(norm));
-        for (int k = 0; k < N; k++) ub[k] *= inv * sb[k];
-    }
+    size_t m = (size_t)B * n->width;
+    slope_of(n, l - 1, B, u + m); /* φ′ of the layer's input, parked in y */
+    directions(r, B, n->width, u);
+    for (size_t k = 0; k < m; k++) u[k] *= u[m + k];
+}
+
+void crit_penalty_directions(const train_net *n, int B, uint64_t key, long step, float *v)
+{
+    cs_rng r;
+    rng_init(&r, key, rng_stream_id(CS_STREAM_CRIT_PENALTY, (uint64_t)step));
+    for (int l = 1; l < n->depth; l++)
+        directions(&r, B, n->width, v + (size_t)(l - 1) * B * n->width);
 }
 
 double crit_penalty(train_net *n, int B, double weight, uint64_t key, long step, float *scratch)

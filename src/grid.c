@@ -101,6 +101,12 @@ double grid_q0(const cs_sweep *s, const grid_index *g)
     return axis_present(s, CS_AXIS_Q0) ? s->q0[g->q0] : s->avalanche.q0;
 }
 
+double grid_criticality_weight(const cs_sweep *s, const grid_index *g)
+{
+    return axis_present(s, CS_AXIS_CRIT_WEIGHT) ? s->crit_weight[g->crit_weight]
+                                                : s->train.params.criticality_weight;
+}
+
 /* Growth factor of a small perturbation's squared norm per layer: χ_1 at the fixed
  * point q*.  Bounded activations use the closed forms of erf(√π x/2), which has tanh's
  * slope at 0 (Williams 1997): E φ(√q z)² = (2/π) asin((πq/2)/(1 + πq/2)) and

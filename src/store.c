@@ -242,7 +242,7 @@ static hid_t runs_file_type(void)
 typedef struct {
     hid_t file;
     const cs_sweep *s;
-    hid_t scale_act, scale_width, scale_sb2, scale_sw2, scale_seed, scale_q0;
+    hid_t scale_act, scale_width, scale_sb2, scale_sw2, scale_seed, scale_q0, scale_crit_weight;
     hid_t scale_epoch, scale_duration, scale_size_bin, scale_shape_d, scale_profile_x;
     hid_t scale_reason, scale_dynrange_q;
     int epochs, depth, n_profile_d;
@@ -289,7 +289,8 @@ static hid_t *axis_scale(creator *c, cs_axis_id a)
                                 [CS_AXIS_WIDTH] = &c->scale_width,
                                 [CS_AXIS_SIGMA_B2] = &c->scale_sb2,
                                 [CS_AXIS_SIGMA_W2] = &c->scale_sw2,
-                                [CS_AXIS_SEED] = &c->scale_seed, [CS_AXIS_Q0] = &c->scale_q0};
+                                [CS_AXIS_SEED] = &c->scale_seed, [CS_AXIS_Q0] = &c->scale_q0,
+                                [CS_AXIS_CRIT_WEIGHT] = &c->scale_crit_weight};
     return at[a];
 }
 
@@ -829,7 +830,7 @@ static int make_root_attrs(creator *c)
 static void close_scales(creator *c)
 {
     hid_t *ids[] = {&c->scale_act, &c->scale_width, &c->scale_sb2, &c->scale_sw2,
-                    &c->scale_seed, &c->scale_q0, &c->scale_epoch, &c->scale_duration, &c->scale_size_bin,
+                    &c->scale_seed, &c->scale_q0, &c->scale_crit_weight, &c->scale_epoch, &c->scale_duration, &c->scale_size_bin,
                     &c->scale_shape_d, &c->scale_profile_x, &c->scale_reason,
                     &c->scale_dynrange_q};
     for (size_t i = 0; i < sizeof ids / sizeof *ids; i++)
@@ -864,6 +865,7 @@ static int create_file(const char *tmp, const cs_sweep *s, const store_run *firs
     creator c;
     memset(&c, 0, sizeof c);
     c.scale_act = c.scale_width = c.scale_sb2 = c.scale_sw2 = c.scale_seed = c.scale_q0 = -1;
+    c.scale_crit_weight = -1;
     c.scale_epoch = c.scale_duration = c.scale_size_bin = c.scale_shape_d = -1;
     c.scale_profile_x = c.scale_reason = c.scale_dynrange_q = -1;
     c.s = s;

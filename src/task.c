@@ -306,6 +306,7 @@ int task_run(const cs_sweep *s, long task, const data_bundle *data, cs_result *r
             tp.sigma_b2 = sb;
             tp.activation = act;
             tp.key = key;
+            tp.criticality_weight = grid_criticality_weight(s, &gi);
             e = (cs_err){0, ""};
             if (task_train_part(&tp, data, ap.q0, r, &e))
                 task_failed(r, "training", &e);

@@ -16,7 +16,11 @@
  *               Adam      dW into grads, then PyTorch's Adam update of the layer
  * Each layer is updated right after its own gradient, while its weights are still in
  * cache, and after dX has used them.  keep_grads = 1 switches to the textbook
- * grads-then-update form (the tests compare the two). */
+ * grads-then-update form (the tests compare the two).
+ *
+ * With train.criticality_weight w > 0 the loss is L_CE + w·P (crit_penalty.h): P reads
+ * every hidden-to-hidden W^l, so all gradients come first (the textbook form), then the
+ * penalty adds w·∂P/∂W^l, then one update.  w = 0 never reaches that path. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 #include <cblas.h>
 
 #include "critsweep/common.h"
+#include "critsweep/crit_penalty.h"
 #include "critsweep/rng.h"
 #include "critsweep/train.h"
 
@@ -412,7 +417,11 @@ int train_net_init(train_net *n, const train_params *p, int in_dim, int classes,
     n->logits = alloc_floats((size_t)max_batch * (size_t)classes);
     n->dlogits = alloc_floats((size_t)max_batch * (size_t)classes);
     n->dbias = alloc_floats((size_t)wide);
-    if (!n->params || !n->grads || !n->state1 || (p->optimizer == CS_OPT_ADAM && !n->state2) ||
+    n->crit_weight = p->criticality_weight;
+    n->crit_key = p->key;
+    n->crit_last = NAN;
+    n->crit_scratch = n->crit_weight > 0 ? alloc_floats(3 * slab) : NULL;
+    if ((n->crit_weight > 0 && !n->crit_scratch) || !n->params || !n->grads || !n->state1 || (p->optimizer == CS_OPT_ADAM && !n->state2) ||
         !n->x || !n->acts || (p->activation == CS_ACT_ERF && !n->slope) || !n->dbuf ||
         !n->logits || !n->dlogits || !n->dbias)
         goto oom;
@@ -455,7 +464,14 @@ double train_net_grad(train_net *n, const float *x, const unsigned char *y, int 
 
 double train_net_step(train_net *n, const float *x, const unsigned char *y, int B)
 {
-    return forward_backward(n, x, y, B, 1);
+    if (!(n->crit_weight > 0))
+        return forward_backward(n, x, y, B, 1);
+    double loss = forward_backward(n, x, y, B, 0); /* dL_CE/dθ into grads, no update */
+    /* the tangent stream is the step's number, so a resumed or repeated run draws the
+     * same v_b; acts (the trajectory) are still the batch's */
+    n->crit_last = crit_penalty(n, B, n->crit_weight, n->crit_key, n->step, n->crit_scratch);
+    train_net_apply(n);
+    return loss;
 }
 
 void train_net_apply(train_net *n)
@@ -524,6 +540,7 @@ void train_net_free(train_net *n)
     free(n->logits);
     free(n->dlogits);
     free(n->dbias);
+    free(n->crit_scratch);
     memset(n, 0, sizeof *n);
 }
 
@@ -583,6 +600,9 @@ int train_params_check(const train_params *p, cs_err *err)
         return cs_fail(err, CS_EXIT_USAGE, "momentum %g must be in [0, 1)", p->momentum);
     if ((unsigned)p->optimizer > CS_OPT_ADAM)
         return cs_fail(err, CS_EXIT_USAGE, "optimizer index %d unknown", (int)p->optimizer);
+    if (!(p->criticality_weight >= 0) || !isfinite(p->criticality_weight))
+        return cs_fail(err, CS_EXIT_USAGE, "criticality_weight %g must be finite and >= 0",
+                       p->criticality_weight);
     return 0;
 }
 
@@ -600,6 +620,7 @@ void train_result_free(train_result *r)
         return;
     free(r->train_loss_per_epoch);
     free(r->test_accuracy_per_epoch);
+    free(r->crit_penalty_per_epoch);
     train_result_init(r);
 }
 
@@ -623,11 +644,11 @@ static void epoch_permutation(uint32_t *perm, long n, uint64_t key, int e)
     }
 }
 
-/* One epoch of steps over tr in the order perm, batches of B (yb: (B)).  *sum gathers
- * loss × batch size, *samples the examples stepped.  Returns 1 when a loss is not
- * finite (diverged: the epoch stops there), else 0. */
+/* One epoch of steps over tr in the order perm, batches of B (yb: (B)).  sum[0] gathers
+ * loss × batch size, sum[1] the penalty × batch size (w > 0), *samples the examples
+ * stepped.  Returns 1 when a loss is not finite (diverged: the epoch stops there). */
 static int train_epoch(train_net *n, const data_set *tr, const uint32_t *perm,
-                       unsigned char *yb, int B, long *samples, double *sum)
+                       unsigned char *yb, int B, long *samples, double sum[2])
 {
     size_t dim = (size_t)tr->dim;
     /* Every example once per epoch: the last, partial batch is included. */
@@ -642,7 +663,27 @@ static int train_epoch(train_net *n, const data_set *tr, const uint32_t *perm,
         *samples += bb;
         if (!isfinite(loss))
             return 1;
-        *sum += loss * bb;
+        sum[0] += loss * bb;
+        sum[1] += n->crit_weight > 0 ? n->crit_last * bb : 0;
+    }
+    return 0;
+}
+
+/* The result's per-epoch arrays, NaN-filled (the penalty's only when w > 0); 0 or -1. */
+static int result_arrays(train_result *out, const train_params *p)
+{
+    size_t bytes = (size_t)p->epochs * sizeof(double);
+    out->epochs = p->epochs;
+    out->train_loss_per_epoch = malloc(bytes);
+    out->test_accuracy_per_epoch = malloc(bytes);
+    out->crit_penalty_per_epoch = p->criticality_weight > 0 ? malloc(bytes) : NULL;
+    if (!out->train_loss_per_epoch || !out->test_accuracy_per_epoch ||
+        (p->criticality_weight > 0 && !out->crit_penalty_per_epoch))
+        return -1;
+    for (int e = 0; e < p->epochs; e++) {
+        out->train_loss_per_epoch[e] = out->test_accuracy_per_epoch[e] = NAN;
+        if (out->crit_penalty_per_epoch)
+            out->crit_penalty_per_epoch[e] = NAN;
     }
     return 0;
 }
@@ -669,28 +710,23 @@ static int train_run_all(const train_params *p, const data_bundle *data, train_r
     if ((rc = train_net_init(&n, p, tr->dim, tr->classes, B, err)))
         return rc;
     train_net_init_params(&n, p->key, p->sigma_w2, p->sigma_b2);
-    out->epochs = p->epochs;
-    out->train_loss_per_epoch = malloc((size_t)p->epochs * sizeof(double));
-    out->test_accuracy_per_epoch = malloc((size_t)p->epochs * sizeof(double));
     uint32_t *perm = malloc((size_t)tr->n * sizeof *perm);
     unsigned char *yb = malloc((size_t)B);
-    if (!out->train_loss_per_epoch || !out->test_accuracy_per_epoch || !perm || !yb) {
+    if (result_arrays(out, p) || !perm || !yb) {
         free(perm);
         free(yb);
         train_net_free(&n);
         train_result_free(out);
         return cs_fail(err, CS_EXIT_ERROR, "training: out of memory for %ld examples", tr->n);
     }
-    for (int e = 0; e < p->epochs; e++)
-        out->train_loss_per_epoch[e] = out->test_accuracy_per_epoch[e] = NAN;
     out->status = CS_TRAIN_OK;
     out->diverged_epoch = 0;
     double t_train = 0;
     long samples = 0;
     for (int e = 0; e < p->epochs && out->status == CS_TRAIN_OK; e++) {
         epoch_permutation(perm, tr->n, p->key, e);
-        double t0 = cs_now_s(), sum = 0;
-        if (train_epoch(&n, tr, perm, yb, B, &samples, &sum)) {
+        double t0 = cs_now_s(), sum[2] = {0, 0};
+        if (train_epoch(&n, tr, perm, yb, B, &samples, sum)) {
             out->status = CS_TRAIN_DIVERGED;
             out->diverged_epoch = e + 1;
         }
@@ -700,7 +736,9 @@ static int train_run_all(const train_params *p, const data_bundle *data, train_r
                 progress(ctx, e + 1, p->epochs, NAN, NAN, cs_now_s() - t_start);
             break;
         }
-        out->train_loss_per_epoch[e] = sum / (double)tr->n;
+        out->train_loss_per_epoch[e] = sum[0] / (double)tr->n;
+        if (out->crit_penalty_per_epoch)
+            out->crit_penalty_per_epoch[e] = sum[1] / (double)tr->n;
         out->test_accuracy_per_epoch[e] = train_net_accuracy(&n, te->x, te->y, te->n);
         out->train_loss = out->train_loss_per_epoch[e];
         out->test_accuracy = out->test_accuracy_per_epoch[e];

@@ -43,6 +43,7 @@ declare -A one_core=(
   [interop/test_train_torch.py]=1 [interop/test_xarray.py]=1 [faults/test_damage.py]=1
   [faults/test_legacy.sh]=1 [slurm/test_submit_render.sh]=1
   [interop/test_claim_coverage.py]=1 [interop/test_dynrange_numpy.py]=1
+  [interop/test_crit_penalty_torch.py]=1
 )
 # Started first among them, the longest first, so that the two cores end together.
 long_first=(cli/test_fuzz_config.sh asan/test_engines faults/test_damage.py cli/test_fit_stream.sh)

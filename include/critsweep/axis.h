@@ -28,6 +28,7 @@ typedef enum {
     CS_AXIS_SIGMA_W2,
     CS_AXIS_SEED,
     CS_AXIS_Q0,
+    CS_AXIS_CRIT_WEIGHT, /* train.criticality_weight as an axis */
     CS_AXIS_COUNT
 } cs_axis_id;
 
@@ -72,7 +73,7 @@ int axis_present(const cs_sweep *s, cs_axis_id a);
 /* Number of values: the axis' length, 1 for an optional axis not given. */
 int axis_length(const cs_sweep *s, cs_axis_id a);
 /* The dimensions of the sweep's per-task datasets, in order; returns their number
- * (5, or 6 with q0). */
+ * (5, plus one per optional axis given). */
 int axis_dims(const cs_sweep *s, cs_axis_id dims[CS_AXIS_COUNT]);
 int axis_ndims(const cs_sweep *s);
 /* Value i of an axis as a double (an activation as its cs_activation, a seed

@@ -69,6 +69,8 @@ typedef struct {
     int n_seed;        uint64_t *seeds;
     /* Optional axes (axis.h): a count of 0 when the sweep does not give them. */
     int n_q0;          double *q0;     /* grid.q0; else every task has avalanche.q0 */
+    int n_crit_weight; double *crit_weight; /* grid.criticality_weight; else every task
+                                             * has train.criticality_weight */
 
     /* Growing axes, by axis id (axis.h).  base: the values a plain axis had in the sweep
      * file before `critsweep refine` grew it (the hash covers those); NULL otherwise. */

@@ -26,4 +26,9 @@
  * 3·B·N floats.  step names the tangents' stream. */
 double crit_penalty(train_net *n, int B, double weight, uint64_t key, long step, float *scratch);
 
+/* The directions v_b crit_penalty(…, key, step, …) draws: (depth − 1, B, N), layer
+ * l = 1 … depth−1 at row block l − 1.  For the PyTorch cross-check (critsweep train
+ * --debug-dump). */
+void crit_penalty_directions(const train_net *n, int B, uint64_t key, long step, float *v);
+
 #endif

@@ -14,7 +14,8 @@
  * optional axis the sweep does not give. */
 typedef union {
     struct {
-        int activation, width, sigma_b2, sigma_w2, seed, q0; /* the order of cs_axis_id */
+        int activation, width, sigma_b2, sigma_w2, seed, q0, /* the order of cs_axis_id */
+            crit_weight;
     };
     int at[CS_AXIS_COUNT];
 } grid_index;
@@ -31,6 +32,9 @@ int grid_dim_indices(const cs_sweep *s, long task, int out[CS_AXIS_COUNT]);
 uint64_t grid_task_key(const cs_sweep *s, const grid_index *idx);
 /* The task's drive strength: its grid.q0 value, or avalanche.q0. */
 double grid_q0(const cs_sweep *s, const grid_index *idx);
+/* The task's criticality weight: its grid.criticality_weight value, or
+ * train.criticality_weight. */
+double grid_criticality_weight(const cs_sweep *s, const grid_index *idx);
 /* Relative cost (≈ flops) of one task, for most-expensive-first scheduling and
  * `check`'s estimate: avalanche propagation plus training. */
 double grid_task_cost(const cs_sweep *s, long task);

@@ -22,6 +22,8 @@ typedef struct {
     double momentum;        /* 0.9 */
     cs_optimizer optimizer; /* momentum by default */
     uint64_t key;           /* rng_task_key(...) of the task */
+    double criticality_weight; /* w >= 0 of the loss L_CE + w·P (crit_penalty.h); 0, the
+                                * default, is the plain cross-entropy training */
 } train_params;
 
 void train_params_default(train_params *p); /* epochs 5, batch 128, lr 0.01, momentum */
@@ -35,6 +37,8 @@ typedef struct {
     int epochs;                    /* length of the arrays below */
     double *train_loss_per_epoch;  /* (epochs) NaN after divergence */
     double *test_accuracy_per_epoch;
+    double *crit_penalty_per_epoch; /* (epochs) mean P over the epoch's batches (before
+                                     * each step); NULL when the weight is 0 */
     double test_accuracy;          /* final (last completed epoch); NaN if diverged at 1 */
     double train_loss;             /* final */
     double samples_per_s;
@@ -87,6 +91,10 @@ typedef struct train_net {
     float *dlogits;            /* (max_batch, classes) */
     float *dbias;              /* (width) bias-gradient scratch of the fused path */
     double flops_per_sample;   /* forward + backward sgemm flops per training example */
+    double crit_weight;        /* w of L_CE + w·P; > 0 makes train_net_step add w·∂P/∂W */
+    uint64_t crit_key;         /* key of the penalty's tangent streams (train_params.key) */
+    float *crit_scratch;       /* (3, max_batch, width) crit_penalty's scratch, w > 0 only */
+    double crit_last;          /* P of the last step's batch (NaN before any, or w = 0) */
 } train_net;
 
 /* in_dim and classes come from the data (784, 10 for Fashion-MNIST). */
@@ -101,8 +109,10 @@ void train_net_init_params(train_net *n, uint64_t key, double sigma_w2, double s
 double train_net_loss(train_net *n, const float *x, const unsigned char *y, int B);
 /* Forward + backward: grads = dL/dθ of the mean loss; returns the loss.  No update. */
 double train_net_grad(train_net *n, const float *x, const unsigned char *y, int B);
-/* One optimizer step on the batch; returns the batch's mean loss (before the step).
- * x may be n->x (already gathered). */
+/* One optimizer step on the batch; returns the batch's mean cross-entropy (before the
+ * step).  With crit_weight > 0 the step follows L_CE + w·P: the cross-entropy gradient
+ * into grads, crit_penalty (tangent stream = the number of steps taken before) adds
+ * w·∂P/∂W, then the textbook update; P goes to crit_last.  x may be n->x. */
 double train_net_step(train_net *n, const float *x, const unsigned char *y, int B);
 /* Applies one optimizer step from grads (the textbook form; used when keep_grads). */
 void train_net_apply(train_net *n);
