@@ -6,7 +6,7 @@
 # ends identical to the uninterrupted one.  The runs must hold real values: finite Δ in
 # the ordered phase, R(q) finite wherever a task is done.
 source "$(dirname "$0")/common.sh"
-sets=(--set train.enabled=false --set avalanche.inputs=${DR_INPUTS:-20000}
+sets=(--set train.enabled=false --set avalanche.inputs=${DR_INPUTS:-100000}
       --set dynrange.depth=40 --set dynrange.n_q=15 --set dynrange.inputs=20
       --set dynrange.networks=2)
 
@@ -29,7 +29,14 @@ echo "1 and 2 workers: identical, the dynamic range included"
 out=$tmp/killed.h5
 mpirun -n 3 --oversubscribe "$CRITSWEEP" run "$sweep" -o "$out" "${sets[@]}" 2>"$tmp/killed.log" &
 pid=$!
-sleep "${DR_KILL_AFTER:-1.0}"
+# Kill once a few tasks are done (polling the file: a fixed delay missed the run on a
+# fast machine), so that the kill lands mid-run.
+for _ in $(seq 600); do
+  n=$("$CRITSWEEP" status --json "$out" 2>/dev/null | "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["done"])' 2>/dev/null || echo 0)
+  (( n >= 4 )) && break
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.1
+done
 kill -0 "$pid" 2>/dev/null || die "the run ended before the kill (raise DR_INPUTS)"
 # Open MPI gives every rank its own process group: kill mpirun and its children by pid.
 ranks=$(pgrep -P "$pid" | tr '\n' ' ')
