@@ -71,6 +71,8 @@ static void widom_at(slab *w, int b, double *widom, double *chi_max, double *ban
     for (int j = 0; j < in->S; j++) {
         double v;
         deriv_local_fit(&c, h, in->sigma_w2[j], &v, &w->chi[o + j]);
+        if (!isfinite(w->size_mean[o + j])) /* no finished seed: no χ shown there */
+            w->chi[o + j] = NAN;
     }
     deriv_slope_peak(&c, h, widom, chi_max, &edge);
 }

@@ -264,6 +264,7 @@ def line_reference(x, y, se, of_value):
         loc, peak = peak_reference(x, chi)
         return chi, loc, peak, h
     slopes = np.array([local_fit(xs, ys, w, h, t)[1] for t in x])
+    slopes[~ok] = np.nan  # a cell with no finished seed shows no χ
     loc, peak = smooth_peak(xs, ys, w, h, of_value)
     return slopes, loc, peak, h
 
