@@ -790,72 +790,80 @@ int sched_run(const sched_opts *o, MPI_Comm comm, sched_summary *out, cs_err *er
 {
     memset(out, 0, sizeof *out);
     openblas_set_num_threads(1); /* one BLAS thread per rank: ranks are the parallelism */
-    worker wk;
-    memset(&wk, 0, sizeof wk);
-    wk.o = o;
-    wk.comm = comm;
-    wk.rank = 0;
-    wk.size = 1;
-    wk.deadline = INFINITY;
+    /* On the heap, and left there when a task is abandoned: the compute thread still
+     * writes its result into wk->r and reads wk->data after this function returns (on
+     * the stack they would be the caller's frames by then, and the thread wrote over
+     * them: the intermittent SIGABRT/SIGSEGV of a --grace 2 stop). */
+    worker *wk = calloc(1, sizeof *wk);
+    if (!wk)
+        return cs_fail(err, CS_EXIT_ERROR, "out of memory for the scheduler");
+    wk->o = o;
+    wk->comm = comm;
+    wk->rank = 0;
+    wk->size = 1;
+    wk->deadline = INFINITY;
     if (comm != MPI_COMM_NULL) {
         /* From here on errors come back to mpi_check, which names the call. */
-        mpi_check(&wk, MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN),
+        mpi_check(wk, MPI_Comm_set_errhandler(comm, MPI_ERRORS_RETURN),
                   "setting MPI_ERRORS_RETURN on the communicator");
-        mpi_check(&wk, MPI_Comm_rank(comm, &wk.rank), "MPI_Comm_rank");
-        mpi_check(&wk, MPI_Comm_size(comm, &wk.size), "MPI_Comm_size");
+        mpi_check(wk, MPI_Comm_rank(comm, &wk->rank), "MPI_Comm_rank");
+        mpi_check(wk, MPI_Comm_size(comm, &wk->size), "MPI_Comm_size");
     }
-    if (wk.size == 1)
-        wk.comm = MPI_COMM_NULL; /* a lone rank writes through the POSIX driver */
-    store_writer_init(&wk.w);
-    int rc = store_writer_open(&wk.w, o->path, o->sweep, wk.comm, err);
-    if (wk.comm != MPI_COMM_NULL) {
+    if (wk->size == 1)
+        wk->comm = MPI_COMM_NULL; /* a lone rank writes through the POSIX driver */
+    store_writer_init(&wk->w);
+    int rc = store_writer_open(&wk->w, o->path, o->sweep, wk->comm, err);
+    if (wk->comm != MPI_COMM_NULL) {
         int bad = rc != 0, anybad = 0;
-        mpi_check(&wk, MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, wk.comm),
+        mpi_check(wk, MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, wk->comm),
                   "agreeing that every rank opened the results file");
         if (anybad) {
             if (!rc)
                 rc = cs_fail(err, CS_EXIT_ERROR, "another rank could not open %s", o->path);
-            store_writer_close(&wk.w, NULL);
+            store_writer_close(&wk->w, NULL);
+            free(wk);
             return rc;
         }
     } else if (rc) {
-        store_writer_close(&wk.w, NULL);
+        store_writer_close(&wk->w, NULL);
+        free(wk);
         return rc;
     }
 
     progress pg;
-    progress_init(&pg, o, wk.rank);
+    progress_init(&pg, o, wk->rank);
 
     double t0 = cs_now_s(), c0 = cpu_s();
     cs_err e = {0, ""};
-    if (wk.comm == MPI_COMM_NULL)
-        serial_loop(&wk, &pg, out, &e);
-    else if (wk.rank == 0)
-        master_loop(&wk, &pg, out);
+    if (wk->comm == MPI_COMM_NULL)
+        serial_loop(wk, &pg, out, &e);
+    else if (wk->rank == 0)
+        master_loop(wk, &pg, out);
     else
-        worker_loop(&wk, out);
+        worker_loop(wk, out);
     out->wall = cs_now_s() - t0;
     out->master_cpu = cpu_s() - c0;
     out->workers_cpu = out->master_cpu;
-    if (wk.comm != MPI_COMM_NULL) {
+    if (wk->comm != MPI_COMM_NULL) {
         /* How busy the workers were: their CPU over the loop, summed on rank 0. */
-        double mine[2] = {wk.rank == 0 ? 0 : out->master_cpu, wk.waited}, all[2] = {0, 0};
-        mpi_check(&wk, MPI_Reduce(mine, all, 2, MPI_DOUBLE, MPI_SUM, 0, wk.comm),
+        double mine[2] = {wk->rank == 0 ? 0 : out->master_cpu, wk->waited}, all[2] = {0, 0};
+        mpi_check(wk, MPI_Reduce(mine, all, 2, MPI_DOUBLE, MPI_SUM, 0, wk->comm),
                   "summing the workers' CPU times");
         out->workers_cpu = all[0];
         out->workers_wait = all[1];
     }
-    if (wk.rank == 0 && o->n_queue)
+    if (wk->rank == 0 && o->n_queue)
         progress_show(&pg, 1);
-    if (e.code && wk.comm == MPI_COMM_NULL)
+    if (e.code && wk->comm == MPI_COMM_NULL)
         fprintf(stderr, "critsweep run: %s\n", e.msg);
 
-    int crc = store_writer_close(&wk.w, err);
+    int crc = store_writer_close(&wk->w, err);
     if (!out->abandoned_here) {
         /* A compute thread still uses these otherwise; the process exits soon anyway. */
-        task_result_free(&wk.r);
-        if (wk.have_data)
-            data_free(&wk.data);
+        task_result_free(&wk->r);
+        if (wk->have_data)
+            data_free(&wk->data);
+        free(wk);
     }
     return crc;
 }
