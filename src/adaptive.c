@@ -91,21 +91,6 @@ typedef struct {
     uint64_t key;
 } line_work;
 
-static void moments(const double *v, int S, int n_seed, double *mean, double *se)
-{
-    for (int j = 0; j < S; j++) {
-        double s1 = 0, s2 = 0;
-        int m = 0;
-        for (int k = 0; k < n_seed; k++) {
-            double x = v[(long)j * n_seed + k];
-            if (isfinite(x))
-                s1 += x, s2 += x * x, m++;
-        }
-        mean[j] = m ? s1 / m : NAN;
-        se[j] = m > 1 ? sqrt(fmax(s2 - s1 * s1 / m, 0) / (m - 1) / m) : NAN;
-    }
-}
-
 /* Location of the line on the curve (mean, se): χ's maximum or the accuracy's; NaN
  * when the maximum is at an end of the range (the line may lie outside it: adding
  * points inside would not find it). */
@@ -128,7 +113,7 @@ static double line_replicates(line_work *w, int ridge, int R)
     const phase_file *pf = w->pf;
     int S = pf->n_sw2, ns = pf->n_seed;
     const double *v = ridge ? w->line_acc : w->line_size;
-    moments(v, S, ns, w->mean, w->se);
+    boot_cell_moments(v, S, ns, w->mean, w->se);
     double est = locate(pf->sigma_w2, S, w->mean, w->se, ridge);
     double *se_data = w->se + S; /* the data's standard errors weight every replicate */
     memcpy(se_data, w->se, (size_t)S * sizeof *se_data);

@@ -60,3 +60,17 @@ long boot_interval(const double *reps, long n, double level, double *lo, double 
     free(v);
     return m;
 }
+
+void boot_cell_moments(const double *v, long cells, int n_seeds, double *mean, double *se)
+{
+    for (long c = 0; c < cells; c++) {
+        double s1 = 0, s2 = 0;
+        int m = 0;
+        for (int k = 0; k < n_seeds; k++) {
+            double x = v[c * n_seeds + k];
+            if (isfinite(x)) s1 += x, s2 += x * x, m++;
+        }
+        mean[c] = m ? s1 / m : NAN;
+        se[c] = m > 1 ? sqrt(fmax(s2 - s1 * s1 / m, 0) / (m - 1) / m) : NAN;
+    }
+}

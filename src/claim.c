@@ -35,21 +35,6 @@ static double spearman(const double *x, const double *y, long n, double *pair)
     return m >= 3 ? gsl_stats_spearman(a, 1, b, 1, (size_t)m, work) : NAN;
 }
 
-/* Mean and standard error over the seeds of every cell. */
-static void cell_moments(const double *v, long cells, int n_seeds, double *mean, double *se)
-{
-    for (long c = 0; c < cells; c++) {
-        double s1 = 0, s2 = 0;
-        int m = 0;
-        for (int k = 0; k < n_seeds; k++) {
-            double x = v[c * n_seeds + k];
-            if (isfinite(x)) s1 += x, s2 += x * x, m++;
-        }
-        mean[c] = m ? s1 / m : NAN;
-        se[c] = m > 1 ? sqrt(fmax(s2 - s1 * s1 / m, 0) / (m - 1) / m) : NAN;
-    }
-}
-
 /* χ along σ_w² and the Widom line at one σ_b², from the means in w->size_mean: the
  * local fit where the line has enough cells for a bandwidth, numpy.gradient's finite
  * differences and the grid peak where it has not (a short line still gets a χ). */
@@ -230,8 +215,8 @@ int claim_test(const claim_input *in, claim_result *r)
                       .bandwidth = lines + 3 * B};
     replicate rep = {.widom = lines + 4 * B, .ridge = lines + 5 * B, .chi_max = lines + 6 * B,
                      .bandwidth = lines + 7 * B};
-    cell_moments(in->size, n, in->n_seeds, w.size_mean, w.size_se);
-    cell_moments(in->accuracy, n, in->n_seeds, w.acc_mean, w.acc_se);
+    boot_cell_moments(in->size, n, in->n_seeds, w.size_mean, w.size_se);
+    boot_cell_moments(in->accuracy, n, in->n_seeds, w.acc_mean, w.acc_se);
     statistics(&w, &data);
     for (long c = 0; c < n; c++) r->chi[c].est = w.chi[c];
     bootstrap(&w, &data, &rep, mem + 10 * n + 8 * B, r);

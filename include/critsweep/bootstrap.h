@@ -22,4 +22,8 @@ void boot_resample_means(const double *const *v, double *const *out, int nq, lon
  * returns how many were finite (lo = hi = NaN when fewer than 2). */
 long boot_interval(const double *reps, long n, double level, double *lo, double *hi);
 
+/* Mean and standard error of the mean over the finite seeds of each of n_cells cells
+ * (v: n_cells × n_seeds, seed fastest); NaN where none (se: fewer than two). */
+void boot_cell_moments(const double *v, long n_cells, int n_seeds, double *mean, double *se);
+
 #endif

@@ -28,3 +28,21 @@ def critsweep_binary():
     if not exe or not os.access(exe, os.X_OK):
         skip("CRITSWEEP does not name an executable critsweep binary")
     return exe
+
+
+def torch_phi(name, h):
+    """critsweep's activation `name` on a torch tensor (erf scaled to slope 1 at 0, as
+    activation.h); torch is imported here so that this module needs it only when used."""
+    import math
+
+    import torch
+    import torch.nn.functional as F
+    if name == "tanh":
+        return torch.tanh(h)
+    if name == "erf":
+        return torch.erf(math.sqrt(math.pi) / 2 * h)
+    if name == "hardtanh":
+        return F.hardtanh(h)
+    if name == "relu":
+        return F.relu(h)
+    return h

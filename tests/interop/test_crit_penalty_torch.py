@@ -27,7 +27,7 @@ IN, WIDTH, DEPTH, BATCH, SUBSET = 784, 40, 4, 16, 64
 SW2, SB2, WEIGHT, LR = 1.5, 0.1, 1.0, 0.1
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from interop_common import critsweep_binary, require, skip  # noqa: E402
+from interop_common import critsweep_binary, require, skip, torch_phi  # noqa: E402
 
 np, torch, F = require("numpy", "torch", "torch.nn.functional")
 exe = critsweep_binary()
@@ -36,16 +36,7 @@ if not os.path.exists(os.path.join(DATA, "train-images-idx3-ubyte.gz")):
 torch.set_num_threads(1)
 
 
-def phi(name, h):
-    if name == "tanh":
-        return torch.tanh(h)
-    if name == "erf":
-        return torch.erf(math.sqrt(math.pi) / 2 * h)
-    if name == "hardtanh":
-        return F.hardtanh(h)
-    if name == "relu":
-        return F.relu(h)
-    return h
+phi = torch_phi
 
 
 def slope(name, h):

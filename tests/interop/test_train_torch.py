@@ -14,7 +14,6 @@ for every activation (one SGD step) and for momentum and Adam (3 steps, tanh).
 """
 import gzip
 import json
-import math
 import os
 import subprocess
 import sys
@@ -26,7 +25,7 @@ SW2, SB2 = 1.5, 0.1
 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from interop_common import critsweep_binary, require, skip  # noqa: E402
+from interop_common import critsweep_binary, require, skip, torch_phi  # noqa: E402
 
 np, torch, F = require("numpy", "torch", "torch.nn.functional")
 exe = critsweep_binary()
@@ -46,16 +45,7 @@ def raw_standardised(n):
     return ((x - x.mean()) / x.std()).astype(np.float32), x.mean(), x.std()
 
 
-def phi(name, h):
-    if name == "tanh":
-        return torch.tanh(h)
-    if name == "erf":
-        return torch.erf(math.sqrt(math.pi) / 2 * h)
-    if name == "hardtanh":
-        return F.hardtanh(h)
-    if name == "relu":
-        return F.relu(h)
-    return h
+phi = torch_phi
 
 
 def unpack(flat):
