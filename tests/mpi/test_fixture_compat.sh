@@ -90,8 +90,8 @@ CRITSWEEP=$this
 # the ridge and the claim statistics follow it; phase's tests check them) are left out:
 # every task row and every other derived dataset must still agree.  So are the per-task
 # quantities added after 0.2.0 (the pre-change code has none of them).
-derived_new=($("$PYTHON" -c 'import sys; sys.path.insert(0, sys.argv[1]); import fixture_layout as f; print(" ".join(sorted(f.ADDED_DERIVED | f.REDEFINED_DERIVED | f.ADDED_QUANTITIES)))' "$root/tests/mpi"))
-(( ${#derived_new[@]} > 20 )) || die "cannot read the derived-dataset allowances of fixture_layout.py"
+derived_new=($("$PYTHON" -c 'import sys; sys.path.insert(0, sys.argv[1]); import since_020 as f; print(" ".join(sorted(f.ADDED_DERIVED | f.REDEFINED_DERIVED | f.ADDED_QUANTITIES)))' "$root/tests/mpi"))
+(( ${#derived_new[@]} > 20 )) || die "cannot read the derived-dataset allowances of since_020.py"
 # the fresh run's sweep_yaml (and its CRC) also lists the engine_revision override
 same_results "$tmp/base-fresh.h5" "$tmp/fresh.h5" attempts sweep_yaml schema_crc32 "${derived_new[@]}" ||
   die "a fresh run gives other data than the pre-change code"
